@@ -1,0 +1,159 @@
+# ipclab: one entry point.  `make help` lists the targets.
+#
+# A variant is a file configs/<name>.mk; `make CONFIG=<name>` builds it into
+# build/<name>/ so variants live side by side.
+
+CONFIG  ?= l4
+PRESETS := $(sort $(basename $(notdir $(wildcard configs/*.mk))))
+ifeq ($(filter $(CONFIG),$(PRESETS)),)
+$(error unknown config '$(CONFIG)'; presets are: $(PRESETS))
+endif
+include configs/$(CONFIG).mk
+
+# Every axis is validated: a bad value stops the build with one line.
+check-one-of = $(if $(filter $(2),$($(1))),,$(error configs/$(CONFIG).mk: $(1) must be one of: $(2) (not '$($(1))')))
+check-range  = $(if $(shell [ "$($(1))" -ge $(2) -a "$($(1))" -le $(3) ] 2>/dev/null && echo ok),,$(error configs/$(CONFIG).mk: $(1) must be a number from $(2) to $(3) (not '$($(1))')))
+$(call check-one-of,IPC,sync async)
+$(call check-one-of,DIRECT_SWITCH,y n)
+$(call check-one-of,SCHED_QUEUES,lazy eager benno)
+$(call check-one-of,TIMEOUTS,flag ticks)
+$(call check-range,MSG_REGS,1,8)
+$(call check-range,ASYNC_QUEUE_LEN,1,1024)
+$(call check-range,ASYNC_MSG_MAX,8,4096)
+
+B      := build/$(CONFIG)
+Q      := $(if $(V),,@)
+PYTHON ?= python3
+MODE   ?= tcg
+
+BUILD_PACKAGES := gcc binutils make python3
+RUN_PACKAGES   := qemu-system-x86
+ISO_PACKAGES   := grub-pc-bin grub-common xorriso mtools
+
+WARN   := -Wall -Wextra -Werror
+COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-protector \
+          -fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only \
+          -Iinclude -I$(B)
+KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
+UCFLAGS := $(COMMON) -Iuser/lib
+
+KSRC := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c ipc-variants/$(IPC)/*.c)
+KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
+
+ULIB_SRC := $(wildcard user/lib/*.S user/lib/*.c)
+ULIB_OBJ := $(patsubst %,$(B)/%.o,$(ULIB_SRC))
+# Boot modules: name -> source folder.  The root task comes first.
+MODULES     := root ktest bench
+root_DIR    := user/root
+ktest_DIR   := tests/target
+bench_DIR   := bench/target
+MODULE_ELFS := $(patsubst %,$(B)/user/%.elf,$(MODULES))
+
+.PHONY: all run iso test host-tests bench presets all-variants clean help deps deps-run deps-iso
+all: deps $(B)/kernel.elf $(B)/kernel32.elf $(MODULE_ELFS)
+
+help:
+	@echo "make [CONFIG=name]   build a variant (default l4) into build/<name>/"
+	@echo "make run             boot it under QEMU (MODE=tcg|icount|kvm)"
+	@echo "make iso             build build/<name>/ipclab.iso for GRUB / a real PC"
+	@echo "make bench           build, boot and measure (the main job)"
+	@echo "make test            every test: host units, on-target suite, ISO boot"
+	@echo "make presets         list the variants"
+
+presets:
+	@for p in $(PRESETS); do printf '%-10s %s\n' $$p "$$(sed -n '1s/^# *//p' configs/$$p.mk)"; done
+
+all-variants:
+	$(Q)for p in $(PRESETS); do $(MAKE) -s CONFIG=$$p all || exit 1; done
+
+deps:
+	@tools/need-packages $(BUILD_PACKAGES)
+deps-run:
+	@tools/need-packages $(RUN_PACKAGES)
+deps-iso:
+	@tools/need-packages $(ISO_PACKAGES)
+
+# The variant as C: one constant per axis.
+$(B)/config.h: configs/$(CONFIG).mk Makefile
+	@mkdir -p $(@D)
+	$(Q){ echo '/* generated from configs/$(CONFIG).mk: do not edit */'; \
+	  echo '#define CONFIG_NAME "$(CONFIG)"'; \
+	  echo '#define CONFIG_IPC_$(IPC) 1'; \
+	  echo '#define CONFIG_IPC_NAME "$(IPC)"'; \
+	  echo '#define CONFIG_DIRECT_SWITCH $(if $(filter y,$(DIRECT_SWITCH)),1,0)'; \
+	  echo '#define CONFIG_SCHED_LAZY $(if $(filter lazy,$(SCHED_QUEUES)),1,0)'; \
+	  echo '#define CONFIG_SCHED_EAGER $(if $(filter eager,$(SCHED_QUEUES)),1,0)'; \
+	  echo '#define CONFIG_SCHED_BENNO $(if $(filter benno,$(SCHED_QUEUES)),1,0)'; \
+	  echo '#define CONFIG_SCHED_QUEUES_NAME "$(SCHED_QUEUES)"'; \
+	  echo '#define CONFIG_TIMEOUT_TICKS $(if $(filter ticks,$(TIMEOUTS)),1,0)'; \
+	  echo '#define CONFIG_TIMEOUTS_NAME "$(TIMEOUTS)"'; \
+	  echo '#define CONFIG_MSG_REGS $(MSG_REGS)'; \
+	  echo '#define CONFIG_ASYNC_QUEUE_LEN $(ASYNC_QUEUE_LEN)'; \
+	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
+	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX)"'; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(B)/%.c.o: %.c $(B)/config.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC    $<")
+	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -c $< -o $@
+$(B)/%.S.o: %.S $(B)/config.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  AS    $<")
+	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+
+$(B)/kernel.elf: $(KOBJ) arch/x86_64/kernel.ld
+	$(if $(Q),@echo "  LD    $@")
+	$(Q)$(LD) -n -nostdlib -z max-page-size=0x1000 -T arch/x86_64/kernel.ld --no-warn-rwx-segments --fatal-warnings -o $@ $(KOBJ)
+
+# QEMU's multiboot1 loader takes only 32-bit ELF files.
+$(B)/kernel32.elf: $(B)/kernel.elf
+	$(Q)objcopy -O elf32-i386 $< $@
+
+$(B)/user/libuser.a: $(ULIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+define module_rule
+$(1)_OBJ := $$(patsubst %,$(B)/%.o,$$(wildcard $$($(1)_DIR)/*.c $$($(1)_DIR)/*.S))
+$(B)/user/$(1).elf: $$($(1)_OBJ) $(B)/user/libuser.a user/lib/user.ld
+	$$(if $$(Q),@echo "  LD    $$@")
+	$$(Q)$$(LD) -nostdlib -static -z max-page-size=0x1000 -T user/lib/user.ld --fatal-warnings -o $$@ $$($(1)_OBJ) $(B)/user/libuser.a
+endef
+$(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
+
+# The ISO a real PC boots: GRUB, serial console, no menu delay.
+$(B)/ipclab.iso: $(B)/kernel.elf $(MODULE_ELFS) tools/grub.cfg.in
+	@mkdir -p $(B)/iso/boot/grub
+	$(Q)cp $(B)/kernel.elf $(B)/iso/boot/kernel.elf
+	$(Q)for m in $(MODULES); do cp $(B)/user/$$m.elf $(B)/iso/boot/$$m.elf; done
+	$(Q)sed -e 's/@CONFIG@/$(CONFIG)/' tools/grub.cfg.in > $(B)/iso/boot/grub/grub.cfg
+	$(if $(Q),@echo "  ISO   $@")
+	$(Q)grub-mkrescue -o $@ $(B)/iso >$(B)/grub-mkrescue.log 2>&1 || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+iso: all deps-iso $(B)/ipclab.iso
+
+run: all deps-run
+	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode $(MODE) --no-build
+
+bench: all deps-run
+	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode icount --run bench --no-build
+
+test: deps deps-run deps-iso
+	$(Q)$(PYTHON) -m harness test
+
+# Host unit tests of the kernel's pure logic, under ASan and UBSan.
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer -Iinclude -Ikernel -Itests/host -DHOST_TEST
+HOST_TESTS  := $(patsubst tests/host/test_%.c,build/host-tests/%,$(wildcard tests/host/test_*.c))
+host_deps    = $(shell sed -n 's|^/\* *test-links: *\(.*\)\*/|\1|p' $(1))
+build/host-tests/%: tests/host/test_%.c tests/host/check.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  HOSTCC $@")
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_deps,$<)
+host-tests: $(HOST_TESTS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

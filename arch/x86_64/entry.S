@@ -1,0 +1,124 @@
+/* Every way into and out of the kernel: exception and interrupt stubs, the
+ * syscall entry, and the context switch.  All build or consume a
+ * struct trap_frame (cpu.h) at the top of the thread's kernel stack. */
+#include "asm.h"
+
+/* Save the general registers in struct trap_frame order (rax highest). */
+.macro SAVE_GPRS
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro RESTORE_GPRS
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
+
+/* 256 stubs, each TRAP_STUB_SIZE bytes: push a zero error code where the CPU
+ * pushes none, push the vector, go to the common path. */
+	.text
+	.balign 16
+	.globl trap_vectors
+trap_vectors:
+vec = 0
+.rept 256
+	.balign 16
+	.if (vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30)
+	nop; nop                          /* keep every stub the same size */
+	.else
+	pushq $0
+	.endif
+	pushq $vec
+	jmp trap_common
+vec = vec + 1
+.endr
+
+trap_common:
+	testb $3, 24(%rsp)                /* the saved cs: from user mode? */
+	jz 1f
+	swapgs
+1:	SAVE_GPRS
+	cld
+	mov %rsp, %rdi
+	call trap_dispatch
+	.globl trap_return
+trap_return:
+	RESTORE_GPRS
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	add $16, %rsp                     /* vector and error code */
+	iretq
+
+/* syscall: rip in rcx, rflags in r11, still on the user stack, IF cleared by
+ * FMASK.  Build a trap frame so the rest of the kernel sees one shape. */
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	mov %rsp, %gs:PERCPU_USER_RSP
+	mov %gs:PERCPU_KSTACK, %rsp
+	pushq $SEL_UDATA                  /* ss */
+	pushq %gs:PERCPU_USER_RSP         /* rsp */
+	push %r11                         /* rflags */
+	pushq $SEL_UCODE                  /* cs */
+	push %rcx                         /* rip */
+	pushq $0                          /* error */
+	pushq $-1                         /* vector: a system call */
+	SAVE_GPRS
+	mov %rsp, %rdi
+	call syscall_dispatch
+	RESTORE_GPRS
+	add $16, %rsp
+	pop %rcx                          /* rip */
+	add $8, %rsp                      /* cs */
+	pop %r11                          /* rflags */
+	pop %rsp                          /* the user stack: no kernel stack from here */
+	swapgs
+	sysretq
+
+/* context_switch(&old->ksp, new_ksp): save the callee-saved registers on the
+ * old kernel stack, switch stacks, restore the new thread's and return into
+ * wherever it stopped (or trap_return for a new thread). */
+	.globl context_switch
+context_switch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret

@@ -1,0 +1,40 @@
+/* Page tables: the kernel's half (shared by every space) and per-space user
+ * halves.  All physical memory below 4 GiB is mapped at PHYSMAP_BASE. */
+#ifndef ARCH_MMU_H
+#define ARCH_MMU_H
+
+#include "asm.h"
+#include "types.h"
+
+#define PTE_P   0x001ull
+#define PTE_W   0x002ull
+#define PTE_U   0x004ull
+#define PTE_PWT 0x008ull
+#define PTE_PCD 0x010ull
+#define PTE_PS  0x080ull
+#define PTE_G   0x100ull
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define PHYSMAP_LIMIT (4ull << 30)   /* the physmap covers [0, 4 GiB) */
+
+static inline void *phys_to_virt(paddr_t pa) { return (void *)(PHYSMAP_BASE + pa); }
+static inline paddr_t physmap_to_phys(const void *va) { return (uint64_t)va - PHYSMAP_BASE; }
+static inline paddr_t kernel_virt_to_phys(const void *va) { return (uint64_t)va - KERNEL_VMA; }
+
+/* Build the kernel's page tables (static memory only) and switch to them. */
+void mmu_init(void);
+/* Map a device's registers uncached into the kernel; returns their address. */
+volatile void *mmu_map_device(paddr_t pa, size_t len);
+/* A new top-level table: empty user half, the kernel half shared.  0 = no memory. */
+paddr_t mmu_new_root(void);
+/* Map one user page; PTE_ flags among W, NX.  Returns an ipc_err. */
+int mmu_map_user(paddr_t root, vaddr_t va, paddr_t pa, uint64_t flags);
+/* The leaf entry of a user page, or 0 if it is not mapped. */
+uint64_t mmu_lookup_user(paddr_t root, vaddr_t va);
+/* Free every user page-table page and, if free_frames, the frames mapped. */
+void mmu_free_user(paddr_t root, void (*free_frame)(paddr_t));
+/* Run on root, with this PCID (0 = none, flush). */
+void mmu_activate(paddr_t root, unsigned pcid, bool flush);
+
+#endif

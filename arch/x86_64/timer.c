@@ -1,0 +1,83 @@
+/* Local APIC timer and its calibration against PIT channel 2.  Register
+ * offsets: Intel SDM vol. 3A, table 11-1; PIT: Intel 8254 data sheet. */
+#include "timer.h"
+#include "console.h"
+#include "cpu.h"
+#include "mmu.h"
+
+#define MSR_APIC_BASE 0x1b
+#define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+#define LVT_PERIODIC (1u << 17)
+#define LVT_MASKED (1u << 16)
+
+#define PIT_HZ 1193182u
+#define CALIBRATE_MS 10
+
+uint64_t tsc_khz;
+static volatile uint32_t *lapic;
+
+static uint32_t lapic_read(unsigned reg) { return lapic[reg / 4]; }
+static void lapic_write(unsigned reg, uint32_t v) { lapic[reg / 4] = v; }
+
+static void pic_disable(void)
+{
+	/* Move the 8259s' vectors off the exceptions, then mask every line. */
+	static const uint8_t init[][2] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 }, { 0x21, 0x20 }, { 0xa1, 0x28 },
+		{ 0x21, 0x04 }, { 0xa1, 0x02 }, { 0x21, 0x01 }, { 0xa1, 0x01 },
+		{ 0x21, 0xff }, { 0xa1, 0xff },
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(init); i++)
+		outb(init[i][0], init[i][1]);
+}
+
+/* Count LAPIC timer and TSC ticks over CALIBRATE_MS of PIT channel 2. */
+static uint32_t calibrate(void)
+{
+	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);     /* gate on, speaker off */
+	outb(0x43, 0xb0);                           /* ch 2, lo/hi, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	uint8_t gate = inb(0x61) & ~0x01;
+	outb(0x61, gate);                           /* restart the count */
+	outb(0x61, gate | 0x01);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	uint64_t t0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		;
+	uint32_t elapsed = 0xffffffff - lapic_read(LAPIC_TIMER_CUR);
+	tsc_khz = (rdtsc() - t0) / CALIBRATE_MS;
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	return elapsed;
+}
+
+void timer_init(void)
+{
+	pic_disable();
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	wrmsr(MSR_APIC_BASE, base | (1u << 11));   /* global enable */
+	lapic = mmu_map_device(base & 0xfffff000, PAGE_SIZE);
+	if (!lapic)
+		panic("no room to map the local APIC");
+	lapic_write(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_TIMER_DIV, 0x3);          /* divide by 16 */
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+	uint32_t per_tick = calibrate() * CALIBRATE_MS / (1000 / TICK_HZ);
+	if (per_tick == 0)
+		panic("the local APIC timer does not count");
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
+	lapic_write(LAPIC_TIMER_INIT, per_tick);
+}
+
+void timer_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}

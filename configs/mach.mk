@@ -1,0 +1,10 @@
+# Mach-style: asynchronous buffered IPC through ports with bounded kernel
+# queues (copy in, copy out), no direct switch, eager ready queues, timeouts
+# in ticks.
+IPC             := async
+DIRECT_SWITCH   := n
+SCHED_QUEUES    := eager
+TIMEOUTS        := ticks
+MSG_REGS        := 8
+ASYNC_QUEUE_LEN := 16
+ASYNC_MSG_MAX   := 64

@@ -1,0 +1,127 @@
+/* ipclab system-call ABI: the one header kernel and user space share.
+ *
+ * Entry: `syscall` with the call number in rax and arguments in rdi, rsi, rdx,
+ * r10, r8, r9 (rcx and r11 are clobbered by the instruction itself).
+ * Exit: rax holds an ipc_err (IPC_OK or an error); calls that return values
+ * put them in rdi, rsi, rdx in that order.  docs/abi.md is the prose. */
+#ifndef IPCLAB_ABI_H
+#define IPCLAB_ABI_H
+
+/* Constants here are usable from assembly too; _UL marks 64-bit ones. */
+#ifdef __ASSEMBLY__
+#define _UL(x) x
+#else
+#define _UL(x) x##ul
+#endif
+
+/* System-call numbers. */
+#define SYS_NULL 0            /* does nothing: the floor */
+#define SYS_CONSOLE_WRITE 1   /* (console slot, buf, len) */
+#define SYS_POWEROFF 2        /* (machine slot, status) */
+#define SYS_YIELD 3           /* () */
+#define SYS_EXIT 4            /* (code): end the calling thread */
+#define SYS_SPACE_CREATE 5    /* (dest slot) */
+#define SYS_MAP 6             /* (memory slot, space slot, vaddr, pages, MAP_ flags) */
+#define SYS_MODULE_LOAD 7     /* (module slot, space slot, memory slot, args, len) -> entry, stack */
+#define SYS_THREAD_CREATE 8   /* (space slot, dest slot, entry, stack, arg, priority) */
+#define SYS_THREAD_JOIN 9     /* (thread slot) -> how, code, address */
+#define SYS_CAP_COPY 10       /* (src slot, dest space slot, dest slot, rights mask) */
+#define SYS_CAP_DELETE 11     /* (slot) */
+#define SYS_SPACE_SWITCH 12   /* (space slot): load its page tables, then ours again */
+#define SYS_INFO 13           /* (INFO_ key) -> value */
+#define SYS_COUNT 14
+
+#ifndef __ASSEMBLY__
+/* Errors: every call returns one of these in rax. */
+enum ipc_err {
+	IPC_OK = 0,
+	E_INVAL = 1,      /* an argument is out of range */
+	E_BADCAP = 2,     /* the slot is empty, out of range or of the wrong type */
+	E_RIGHTS = 3,     /* the capability lacks a needed right */
+	E_FAULT = 4,      /* a user pointer is unmapped, not user or not writable */
+	E_NOMEM = 5,      /* out of frames or memory quota */
+	E_EXISTS = 6,     /* the destination slot or page is already in use */
+	E_NOSYS = 7,      /* no such system call */
+	E_BADELF = 8,     /* a module image is not a loadable ELF64 user program */
+	E_DEAD = 9,       /* the partner or object has died or been destroyed */
+	E_TIMEOUT = 10,   /* the timeout expired (0 = at once) */
+	E_FULL = 11,      /* a queue is full */
+	E_TOOBIG = 12,    /* a message is larger than the variant allows */
+	E_ERR_COUNT
+};
+#endif
+
+/* Capability rights. */
+#define RIGHT_READ   0x1u   /* console: (unused); memory: map readable */
+#define RIGHT_WRITE  0x2u   /* console: write; memory: map writable */
+#define RIGHT_SEND   0x4u
+#define RIGHT_RECV   0x8u
+#define RIGHT_CONTROL 0x10u /* create threads in a space, power off, join */
+#define RIGHTS_ALL   0x1fu
+
+/* SYS_MAP flags. */
+#define MAP_WRITE 0x1u
+#define MAP_EXEC  0x2u
+
+/* SYS_THREAD_JOIN: how a thread ended (returned in rdi). */
+#define JOIN_EXITED  0u   /* rsi = exit code */
+#define JOIN_FAULTED 1u   /* rsi = exception vector, rdx = faulting address */
+#define JOIN_KILLED  2u   /* SYS_EXIT was never reached: the space was destroyed */
+
+/* SYS_INFO keys. */
+#define INFO_TICKS      0u  /* timer ticks since boot */
+#define INFO_TICK_HZ    1u  /* timer ticks per second */
+#define INFO_TSC_KHZ    2u  /* TSC frequency measured against the PIT */
+#define INFO_THREAD_ID  3u  /* the caller's thread id */
+#define INFO_FREE_FRAMES 4u /* frames left in the global allocator */
+
+/* Exception vectors reported by SYS_THREAD_JOIN. */
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+
+/* The capability slots every program starts with (slot 0 is always empty). */
+#define SLOT_CONSOLE   1
+#define SLOT_SELF      2  /* the program's own address space */
+#define SLOT_MEMORY    3  /* a pool of frames to map */
+#define SLOT_MACHINE   4  /* root only: power off */
+#define SLOT_SELF_IMAGE 5 /* the program's own boot module image, where given */
+#define SLOT_MODULE0   8  /* root only: boot module i (i >= 1) is in SLOT_MODULE0 + i - 1 */
+#define SLOT_FREE      32 /* first slot a program may use freely */
+#define CAP_SLOTS      256
+
+/* The user address-space layout. */
+#define USER_START_INFO _UL(0x10000)         /* struct start_info, read-only */
+#define USER_IMAGE_BASE _UL(0x400000)        /* where modules are linked */
+#define USER_STACK_TOP  _UL(0x7ffffff00000)  /* the first thread's stack grows down */
+#define USER_STACK_PAGES 16
+#define USER_TOP        _UL(0x800000000000)  /* first non-user address */
+
+#define START_ARGS_MAX 256
+#define START_MODULES_MAX 16
+#define MODULE_NAME_MAX 32
+
+#ifndef __ASSEMBLY__
+/* What a program finds at USER_START_INFO when its first thread starts. */
+struct start_module {
+	char name[MODULE_NAME_MAX];   /* first word of the module's command line */
+	unsigned long size;           /* image size in bytes */
+};
+
+struct start_info {
+	char args[START_ARGS_MAX];            /* NUL-terminated argument string */
+	unsigned long nmodules;               /* root only: boot modules after the root */
+	struct start_module modules[START_MODULES_MAX];
+};
+#endif
+
+/* isa-debug-exit codes written by SYS_POWEROFF and the kernel: QEMU exits with
+ * status (code << 1) | 1. */
+#define EXIT_PASS  0x10   /* QEMU status 33 */
+#define EXIT_FAIL  0x11   /* QEMU status 35 */
+#define EXIT_PANIC 0x12   /* QEMU status 37: the kernel itself failed */
+
+#endif

@@ -1,0 +1,157 @@
+/* Boot: from the loader's hand-over to the root task's first instruction. */
+#include "kernel.h"
+#include "bootinfo.h"
+#include "frame.h"
+#include "mmu.h"
+#include "timer.h"
+#include <ipclab/result.h>
+
+extern char kernel_phys_start[], kernel_end[];
+
+static struct bootinfo boot;
+static struct kobj console_obj = { OBJ_CONSOLE, 1 };
+static struct kobj machine_obj = { OBJ_MACHINE, 1 };
+static struct memory memory_obj = { { OBJ_MEMORY, 1 }, 0 };
+static struct module modules[BOOT_MAX_MODULES];
+
+/* Until mmu_init the boot tables map the first GiB at KERNEL_VMA. */
+static const void *boot_phys(paddr_t pa, uint64_t len)
+{
+	if (pa >= (1ull << 30) || len > (1ull << 30) - pa)
+		return NULL;
+	return (const void *)(KERNEL_VMA + pa);
+}
+
+void poweroff(bool pass)
+{
+	kprintf("ipclab: power off (%s)\n", pass ? "pass" : "fail");
+	arch_poweroff(pass ? EXIT_PASS : EXIT_FAIL);
+}
+
+static void print_banner(void)
+{
+	kprintf(BANNER_PREFIX "%s (%s)\n", CONFIG_NAME, CONFIG_AXES);
+	kprintf("ipclab: cpu %s \"%s\": pcid=%s invpcid=%s pge=%s nx=%s rdtscp=%s x2apic=%s "
+		"invariant-tsc=%s hypervisor=%s pmu=",
+		cpu.vendor, cpu.brand, cpu.pcid ? "yes" : "no", cpu.invpcid ? "yes" : "no",
+		cpu.pge ? "yes" : "no", cpu.nx ? "yes" : "no", cpu.rdtscp ? "yes" : "no",
+		cpu.x2apic ? "yes" : "no", cpu.invariant_tsc ? "yes" : "no",
+		cpu.hypervisor ? "yes" : "no");
+	if (cpu.pmu_version)
+		kprintf("v%u/%u-counters\n", cpu.pmu_version, cpu.pmu_counters);
+	else
+		kprintf("absent\n");
+}
+
+/* Hand the loader's free RAM to the frame pool, keeping what is in use. */
+static void setup_memory(void)
+{
+	memory_init();
+	uint64_t total = 0;
+	for (unsigned i = 0; i < boot.nranges; i++) {
+		frame_pool_add(&kernel_frames, boot.ram[i].base, boot.ram[i].len);
+		total += boot.ram[i].len;
+	}
+	frame_pool_reserve(&kernel_frames, 0, 0x100000);   /* BIOS, VGA, real-mode data */
+	frame_pool_reserve(&kernel_frames, (paddr_t)kernel_phys_start,
+			   kernel_virt_to_phys(kernel_end) - (paddr_t)kernel_phys_start);
+	frame_pool_reserve(&kernel_frames, boot.info_start, boot.info_end - boot.info_start);
+	for (unsigned i = 0; i < boot.nmodules; i++)
+		frame_pool_reserve(&kernel_frames, boot.module[i].start,
+				   boot.module[i].end - boot.module[i].start);
+	kprintf("ipclab: boot %s, %lu MiB RAM, %lu frames free, %u modules%s\n", boot.loader,
+		total >> 20, kernel_frames.nfree, boot.nmodules,
+		boot.dropped ? " (some boot entries dropped)" : "");
+}
+
+/* A module's name: the first word of its command line that is not a path
+ * (QEMU passes "path name", GRUB "name" or "path name"), else the path's last
+ * component without ".elf". */
+static void name_module(struct module *m, const char *cmdline)
+{
+	const char *word = cmdline, *path = NULL;
+	while (*word == ' ')
+		word++;
+	size_t n = 0;
+	while (word[n] && word[n] != ' ')
+		n++;
+	bool is_path = n > 4 && !strncmp(word + n - 4, ".elf", 4);
+	for (size_t i = 0; i < n; i++)
+		is_path |= word[i] == '/';
+	if (is_path) {
+		path = word;
+		word += n;
+		while (*word == ' ')
+			word++;
+		for (n = 0; word[n] && word[n] != ' ';)
+			n++;
+	}
+	if (n == 0 && path) {                /* only a path: take its last part */
+		for (word = path; *path && *path != ' '; path++)
+			if (*path == '/')
+				word = path + 1;
+		n = path - word;
+		if (n > 4 && !strncmp(path - 4, ".elf", 4))
+			n -= 4;
+	}
+	n = MIN(n, sizeof(m->name) - 1);
+	memcpy(m->name, word, n);
+	m->name[n] = 0;
+}
+
+/* Build the root task: its space, its program, its capabilities, its thread. */
+static void start_root(void)
+{
+	if (boot.nmodules == 0)
+		panic("no boot modules: the first module must be the root task");
+	static struct start_info info;
+	memcpy(info.args, boot.cmdline, sizeof(info.args) - 1);
+	for (unsigned i = 0; i < boot.nmodules; i++) {
+		struct module *m = &modules[i];
+		m->obj = (struct kobj){ OBJ_MODULE, 1 };
+		m->start = boot.module[i].start;
+		m->size = boot.module[i].end - boot.module[i].start;
+		name_module(m, boot.module[i].cmdline);
+		if (i > 0 && info.nmodules < START_MODULES_MAX) {
+			struct start_module *sm = &info.modules[info.nmodules++];
+			memcpy(sm->name, m->name, sizeof(sm->name));
+			sm->size = m->size;
+		}
+	}
+	memory_obj.quota = kernel_frames.nfree - kernel_frames.nfree / 8;  /* 1/8 for the kernel */
+
+	struct space *s = space_create(modules[0].name);
+	vaddr_t entry;
+	if (!s || space_load_module(s, &memory_obj, &modules[0], &info, &entry))
+		panic("cannot load the root task");
+	struct cap_table *caps = &s->caps;
+	cap_insert(caps, SLOT_CONSOLE, &console_obj, RIGHTS_ALL, 0);
+	cap_insert(caps, SLOT_SELF, &s->obj, RIGHTS_ALL, 0);
+	cap_insert(caps, SLOT_MEMORY, &memory_obj.obj, RIGHTS_ALL, 0);
+	cap_insert(caps, SLOT_MACHINE, &machine_obj, RIGHTS_ALL, 0);
+	cap_insert(caps, SLOT_SELF_IMAGE, &modules[0].obj, RIGHT_READ, 0);
+	for (unsigned i = 1; i < boot.nmodules && SLOT_MODULE0 + i - 1 < SLOT_FREE; i++)
+		cap_insert(caps, SLOT_MODULE0 + i - 1, &modules[i].obj, RIGHT_READ, 0);
+	root_thread = thread_create(s, entry, USER_STACK_TOP, 0, ROOT_PRIO);
+	if (!root_thread)
+		panic("no memory for the root thread");
+}
+
+void kmain(uint32_t magic, paddr_t info);
+void kmain(uint32_t magic, paddr_t info)
+{
+	console_init();
+	cpu_detect();
+	print_banner();
+	if (!bootinfo_parse(magic, info, boot_phys, &boot))
+		panic("not started by a multiboot loader (magic %x) or bad boot information", magic);
+	mmu_init();
+	setup_memory();
+	cpu_init();
+	timer_init();
+	kprintf("ipclab: tsc %lu kHz, tick %u Hz, kernel %lu KiB\n", tsc_khz, TICK_HZ,
+		(kernel_virt_to_phys(kernel_end) - (paddr_t)kernel_phys_start) >> 10);
+	sched_init();
+	start_root();
+	sched_start();
+}

@@ -1,0 +1,187 @@
+/* Address spaces: page tables, capability table, loading programs, and safe
+ * access to user memory. */
+#include "kernel.h"
+#include "elf.h"
+#include "frame.h"
+#include "mmu.h"
+
+#define PCID_MAX 4095
+static unsigned next_pcid = 1;
+static unsigned space_count;
+
+struct space *space_create(const char *name)
+{
+	paddr_t pa = frame_alloc_n(SPACE_PAGES);
+	if (!pa)
+		return NULL;
+	struct space *s = phys_to_virt(pa);
+	s->root = mmu_new_root();
+	if (!s->root) {
+		frame_free(pa, SPACE_PAGES);
+		return NULL;
+	}
+	s->obj = (struct kobj){ .type = OBJ_SPACE, .refs = 0 };
+	/* PCIDs are never reused, so a fresh one has no stale TLB entries;
+	 * past PCID_MAX spaces share PCID 0 and flush on every switch. */
+	if (cpu.pcid && next_pcid <= PCID_MAX)
+		s->pcid = next_pcid++;
+	size_t n = strnlen(name, sizeof(s->name) - 1);
+	memcpy(s->name, name, n);
+	s->name[n] = 0;
+	space_count++;
+	return s;
+}
+
+static void free_user_frame(paddr_t pa)
+{
+	frame_free(pa, 1);
+}
+
+/* Drop a reference; the last one frees the page tables, the frames mapped and
+ * the capabilities held. */
+void space_release(struct space *s)
+{
+	if (--s->obj.refs)
+		return;
+	for (unsigned i = 1; i < CAP_SLOTS; i++) {
+		int err;
+		struct kobj *o = cap_drop(&s->caps, i, &err);
+		if (o)
+			kobj_release(o);
+	}
+	mmu_free_user(s->root, free_user_frame);
+	frame_free(s->root, 1);
+	frame_free(physmap_to_phys(s), SPACE_PAGES);
+	space_count--;
+}
+
+/* An object lost its last capability. */
+void kobj_release(struct kobj *o)
+{
+	switch (o->type) {
+	case OBJ_SPACE:
+		o->refs++;                       /* space_release takes one */
+		space_release((struct space *)o);
+		break;
+	case OBJ_THREAD:
+		o->refs++;
+		thread_release((struct thread *)o);
+		break;
+	default:                                 /* boot-time objects live forever */
+		break;
+	}
+}
+
+void space_activate(struct space *s)
+{
+	mmu_activate(s->root, s->pcid, !s->pcid_used);
+	s->pcid_used = true;
+}
+
+/* Map pages of fresh zeroed frames at va, charged to pool. */
+int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pages, uint64_t flags)
+{
+	if (va % PAGE_SIZE || pages == 0 || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
+		return E_INVAL;
+	for (uint64_t i = 0; i < pages; i++)
+		if (mmu_lookup_user(s->root, va + i * PAGE_SIZE) & PTE_P)
+			return E_EXISTS;
+	if (pool->quota < pages)
+		return E_NOMEM;
+	for (uint64_t i = 0; i < pages; i++) {
+		paddr_t pa = frame_alloc();
+		if (!pa)
+			return E_NOMEM;
+		int err = mmu_map_user(s->root, va + i * PAGE_SIZE, pa, flags);
+		if (err) {
+			frame_free(pa, 1);
+			return err;
+		}
+		pool->quota--;
+	}
+	return IPC_OK;
+}
+
+/* Copy one ELF segment into fresh frames mapped in s. */
+static int load_segment(struct space *s, const uint8_t *image, const struct elf_segment *seg)
+{
+	uint64_t flags = (seg->flags & ELF_SEG_WRITE ? PTE_W : 0) |
+			 (seg->flags & ELF_SEG_EXEC ? 0 : PTE_NX);
+	for (vaddr_t page = PAGE_ALIGN_DOWN(seg->vaddr); page < seg->vaddr + seg->memsz;
+	     page += PAGE_SIZE) {
+		paddr_t pa = frame_alloc();
+		if (!pa)
+			return E_NOMEM;
+		int err = mmu_map_user(s->root, page, pa, flags);
+		if (err) {
+			frame_free(pa, 1);
+			return err;
+		}
+		/* The part of [page, page+4K) that the file provides. */
+		vaddr_t lo = MAX(page, seg->vaddr), hi = MIN(page + PAGE_SIZE, seg->vaddr + seg->filesz);
+		if (lo < hi)
+			memcpy((uint8_t *)phys_to_virt(pa) + (lo - page),
+			       image + seg->offset + (lo - seg->vaddr), hi - lo);
+	}
+	return IPC_OK;
+}
+
+static uint64_t segment_pages(const struct elf_segment *seg)
+{
+	return (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) - PAGE_ALIGN_DOWN(seg->vaddr)) / PAGE_SIZE;
+}
+
+/* Load module m into s with its start information and first stack. */
+int space_load_module(struct space *s, struct memory *pool, const struct module *m,
+		      const struct start_info *info, vaddr_t *entry)
+{
+	struct elf_program prog;
+	const uint8_t *image = phys_to_virt(m->start);
+	enum elf_status st = elf_parse(image, m->size, USER_IMAGE_BASE, USER_STACK_TOP - 
+				       USER_STACK_PAGES * PAGE_SIZE, &prog);
+	if (st != ELF_OK) {
+		kprintf("ipclab: module %s refused: %s\n", m->name, elf_status_name(st));
+		return E_BADELF;
+	}
+	uint64_t need = 1 + USER_STACK_PAGES;
+	for (unsigned i = 0; i < prog.nsegments; i++)
+		need += segment_pages(&prog.seg[i]);
+	if (pool->quota < need)
+		return E_NOMEM;
+	for (unsigned i = 0; i < prog.nsegments; i++) {
+		int err = load_segment(s, image, &prog.seg[i]);
+		if (err)
+			return err;
+	}
+	paddr_t pa = frame_alloc();
+	if (!pa)
+		return E_NOMEM;
+	memcpy(phys_to_virt(pa), info, sizeof(*info));
+	int err = mmu_map_user(s->root, USER_START_INFO, pa, PTE_NX);
+	if (err) {
+		frame_free(pa, 1);
+		return err;
+	}
+	pool->quota -= need - USER_STACK_PAGES;
+	err = space_map_anon(s, pool, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+			     USER_STACK_PAGES, PTE_W | PTE_NX);
+	if (err)
+		return err;
+	if (!strncmp(s->name, "space", sizeof(s->name)))   /* unnamed until now */
+		memcpy(s->name, m->name, sizeof(s->name));
+	*entry = prog.entry;
+	return IPC_OK;
+}
+
+/* Copy n bytes from the current space's user memory at src, which must be
+ * mapped and user-accessible throughout. */
+int copy_from_user(void *dst, vaddr_t src, size_t n)
+{
+	if (src >= USER_TOP || n > USER_TOP - src)
+		return E_FAULT;
+	for (vaddr_t p = PAGE_ALIGN_DOWN(src); p < src + n; p += PAGE_SIZE)
+		if ((mmu_lookup_user(current->space->root, p) & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+			return E_FAULT;
+	memcpy(dst, (const void *)src, n);
+	return IPC_OK;
+}

@@ -1,0 +1,210 @@
+/* System-call dispatch: typed accessors over the saved registers, one
+ * handler per call in a table. */
+#include "kernel.h"
+#include "frame.h"
+#include "mmu.h"
+#include "timer.h"
+
+/* Arguments, in the order of the ABI (rdi, rsi, rdx, r10, r8, r9). */
+static inline uint64_t arg0(const struct trap_frame *f) { return f->rdi; }
+static inline uint64_t arg1(const struct trap_frame *f) { return f->rsi; }
+static inline uint64_t arg2(const struct trap_frame *f) { return f->rdx; }
+static inline uint64_t arg3(const struct trap_frame *f) { return f->r10; }
+static inline uint64_t arg4(const struct trap_frame *f) { return f->r8; }
+static inline uint64_t arg5(const struct trap_frame *f) { return f->r9; }
+
+static inline struct cap_table *my_caps(void) { return &current->space->caps; }
+
+/* Look up a capability of the caller's and return its object, or an error. */
+#define LOOKUP(var, slot, type, rights)                                          \
+	struct cap *var##_cap;                                                   \
+	{                                                                        \
+		int e_ = cap_lookup(my_caps(), (slot), (type), (rights), &var##_cap); \
+		if (e_)                                                          \
+			return e_;                                               \
+	}
+
+static int sys_null(struct trap_frame *f)
+{
+	(void)f;
+	return IPC_OK;
+}
+
+static int sys_console_write(struct trap_frame *f)
+{
+	LOOKUP(con, arg0(f), OBJ_CONSOLE, RIGHT_WRITE);
+	vaddr_t buf = arg1(f);
+	uint64_t len = arg2(f);
+	char chunk[128];
+	while (len) {
+		size_t n = MIN(len, sizeof(chunk));
+		int err = copy_from_user(chunk, buf, n);
+		if (err)
+			return err;
+		console_write(chunk, n);
+		buf += n;
+		len -= n;
+	}
+	return IPC_OK;
+}
+
+static int sys_poweroff(struct trap_frame *f)
+{
+	LOOKUP(m, arg0(f), OBJ_MACHINE, RIGHT_CONTROL);
+	poweroff(arg1(f) == 0);
+	return IPC_OK;
+}
+
+static int sys_yield(struct trap_frame *f)
+{
+	(void)f;
+	sched_enqueue(current);
+	schedule();
+	return IPC_OK;
+}
+
+static int __attribute__((noreturn)) sys_exit(struct trap_frame *f)
+{
+	thread_end(current, JOIN_EXITED, arg0(f), 0);
+	panic("a dead thread ran");
+}
+
+static int sys_space_create(struct trap_frame *f)
+{
+	uint64_t slot = arg0(f);
+	if (slot == 0 || slot >= CAP_SLOTS || my_caps()->slot[slot].obj)
+		return slot && slot < CAP_SLOTS ? E_EXISTS : E_BADCAP;
+	struct space *s = space_create("space");
+	if (!s)
+		return E_NOMEM;
+	return cap_insert(my_caps(), slot, &s->obj, RIGHTS_ALL, 0);
+}
+
+static int sys_map(struct trap_frame *f)
+{
+	LOOKUP(mem, arg0(f), OBJ_MEMORY, RIGHT_WRITE);
+	LOOKUP(sp, arg1(f), OBJ_SPACE, RIGHT_CONTROL);
+	uint64_t flags = arg4(f);
+	if (flags & ~(uint64_t)(MAP_WRITE | MAP_EXEC))
+		return E_INVAL;
+	return space_map_anon((struct space *)sp_cap->obj, (struct memory *)mem_cap->obj, arg2(f),
+			      arg3(f), (flags & MAP_WRITE ? PTE_W : 0) | (flags & MAP_EXEC ? 0 : PTE_NX));
+}
+
+static int sys_module_load(struct trap_frame *f)
+{
+	LOOKUP(mod, arg0(f), OBJ_MODULE, RIGHT_READ);
+	LOOKUP(sp, arg1(f), OBJ_SPACE, RIGHT_CONTROL);
+	LOOKUP(mem, arg2(f), OBJ_MEMORY, RIGHT_WRITE);
+	uint64_t len = arg4(f);
+	static struct start_info info;
+	memset(&info, 0, sizeof(info));
+	if (len >= sizeof(info.args))
+		return E_INVAL;
+	int err = copy_from_user(info.args, arg3(f), len);
+	if (err)
+		return err;
+	vaddr_t entry;
+	err = space_load_module((struct space *)sp_cap->obj, (struct memory *)mem_cap->obj,
+				(struct module *)mod_cap->obj, &info, &entry);
+	if (err)
+		return err;
+	f->rdi = entry;
+	f->rsi = USER_STACK_TOP;
+	return IPC_OK;
+}
+
+static int sys_thread_create(struct trap_frame *f)
+{
+	LOOKUP(sp, arg0(f), OBJ_SPACE, RIGHT_CONTROL);
+	uint64_t slot = arg1(f), entry = arg2(f), stack = arg3(f), prio = arg5(f);
+	if (slot == 0 || slot >= CAP_SLOTS)
+		return E_BADCAP;
+	if (my_caps()->slot[slot].obj)
+		return E_EXISTS;
+	if (entry >= USER_TOP || stack > USER_TOP || prio >= NPRIO)
+		return E_INVAL;
+	struct thread *t = thread_create((struct space *)sp_cap->obj, entry, stack, arg4(f), prio);
+	if (!t)
+		return E_NOMEM;
+	return cap_insert(my_caps(), slot, &t->obj, RIGHTS_ALL, 0);
+}
+
+static int sys_thread_join(struct trap_frame *f)
+{
+	LOOKUP(th, arg0(f), OBJ_THREAD, RIGHT_CONTROL);
+	struct thread *t = (struct thread *)th_cap->obj;
+	if (t == current)
+		return E_INVAL;
+	if (t->state != THREAD_DEAD) {
+		if (t->joiner)
+			return E_EXISTS;
+		t->joiner = current;
+		current->state = THREAD_BLOCKED;
+		schedule();
+	}
+	f->rdi = t->end_how;
+	f->rsi = t->end_code;
+	f->rdx = t->end_addr;
+	return IPC_OK;
+}
+
+static int sys_cap_copy(struct trap_frame *f)
+{
+	LOOKUP(src, arg0(f), OBJ_NONE, 0);
+	LOOKUP(sp, arg1(f), OBJ_SPACE, RIGHT_CONTROL);
+	return cap_copy(src_cap, &((struct space *)sp_cap->obj)->caps, arg2(f), (uint32_t)arg3(f), 0);
+}
+
+static int sys_cap_delete(struct trap_frame *f)
+{
+	int err;
+	struct kobj *o = cap_drop(my_caps(), arg0(f), &err);
+	if (o)
+		kobj_release(o);
+	return err;
+}
+
+static int sys_space_switch(struct trap_frame *f)
+{
+	LOOKUP(sp, arg0(f), OBJ_SPACE, 0);
+	space_activate((struct space *)sp_cap->obj);
+	space_activate(current->space);
+	return IPC_OK;
+}
+
+static int sys_info(struct trap_frame *f)
+{
+	switch (arg0(f)) {
+	case INFO_TICKS: f->rdi = ticks; break;
+	case INFO_TICK_HZ: f->rdi = TICK_HZ; break;
+	case INFO_TSC_KHZ: f->rdi = tsc_khz; break;
+	case INFO_THREAD_ID: f->rdi = current->id; break;
+	case INFO_FREE_FRAMES: f->rdi = kernel_frames.nfree; break;
+	default: return E_INVAL;
+	}
+	return IPC_OK;
+}
+
+static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
+	[SYS_NULL] = sys_null,
+	[SYS_CONSOLE_WRITE] = sys_console_write,
+	[SYS_POWEROFF] = sys_poweroff,
+	[SYS_YIELD] = sys_yield,
+	[SYS_EXIT] = sys_exit,
+	[SYS_SPACE_CREATE] = sys_space_create,
+	[SYS_MAP] = sys_map,
+	[SYS_MODULE_LOAD] = sys_module_load,
+	[SYS_THREAD_CREATE] = sys_thread_create,
+	[SYS_THREAD_JOIN] = sys_thread_join,
+	[SYS_CAP_COPY] = sys_cap_copy,
+	[SYS_CAP_DELETE] = sys_cap_delete,
+	[SYS_SPACE_SWITCH] = sys_space_switch,
+	[SYS_INFO] = sys_info,
+};
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t nr = f->rax;
+	f->rax = nr < SYS_COUNT && syscalls[nr] ? (uint64_t)syscalls[nr](f) : E_NOSYS;
+}

@@ -1,0 +1,137 @@
+/* Threads: creation, death (exit or fault) and the join that reports it. */
+#include "kernel.h"
+#include "frame.h"
+#include "mmu.h"
+
+struct thread *root_thread;
+static uint32_t next_id = 1;
+static struct thread *zombies;           /* dead, unreferenced, to be freed */
+
+void thread_name(const struct thread *t, char *buf, size_t n)
+{
+	const char *space = t->space ? t->space->name : "kernel";
+	size_t len = strnlen(space, n - 12);
+	memcpy(buf, space, len);
+	buf[len++] = '.';
+	char digits[11];
+	int d = 0;
+	uint32_t id = t->id;
+	do {
+		digits[d++] = '0' + id % 10;
+		id /= 10;
+	} while (id);
+	while (d)
+		buf[len++] = digits[--d];
+	buf[len] = 0;
+}
+
+/* A thread that starts at entry with stack and arg in rdi.  Without a space
+ * it is a kernel thread (the idle thread).  It is ready at once. */
+struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint64_t arg,
+			     unsigned prio)
+{
+	paddr_t pa = frame_alloc_n(THREAD_PAGES);
+	if (!pa)
+		return NULL;
+	struct thread *t = phys_to_virt(pa);
+	t->obj = (struct kobj){ .type = OBJ_THREAD, .refs = 1 };   /* 1: alive */
+	t->space = s;
+	t->id = next_id++;
+	t->prio = prio;
+	if (s)
+		s->obj.refs++;
+
+	/* The first switch to it "returns" into trap_return with this frame. */
+	struct trap_frame *f = thread_frame(t);
+	*f = (struct trap_frame){
+		.rip = entry, .rdi = arg, .rflags = 0x202,
+		.cs = s ? SEL_UCODE : SEL_KCODE, .ss = s ? SEL_UDATA : SEL_KDATA,
+		.rsp = s ? stack : thread_stack_top(t),
+	};
+	uint64_t *sp = (uint64_t *)f;
+	*--sp = (uint64_t)trap_return;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                       /* rbp rbx r12..r15 for context_switch */
+	t->ksp = (uint64_t)sp;
+	t->state = THREAD_READY;
+	sched_enqueue(t);
+	return t;
+}
+
+/* A thread has ended: record how, wake the joiner, never run it again. */
+void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr)
+{
+	if (t->state == THREAD_DEAD)
+		return;
+	sched_dequeue(t);
+	t->state = THREAD_DEAD;
+	t->end_how = how;
+	t->end_code = code;
+	t->end_addr = addr;
+	if (t->joiner) {
+		t->joiner->state = THREAD_READY;
+		sched_enqueue(t->joiner);
+		t->joiner = NULL;
+	}
+	if (t == root_thread) {
+		kprintf("ipclab: the root task ended (%s %lu)\n",
+			how == JOIN_EXITED ? "exit" : "fault", code);
+		poweroff(how == JOIN_EXITED && code == 0);
+	}
+	thread_release(t);                       /* the "alive" reference */
+	if (t == current)
+		schedule();
+}
+
+static const char *const vector_names[32] = {
+	[0] = "#DE divide error", [1] = "#DB debug", [3] = "#BP breakpoint",
+	[4] = "#OF overflow", [5] = "#BR bound range", [6] = "#UD invalid opcode",
+	[7] = "#NM no FPU", [8] = "#DF double fault", [10] = "#TS bad TSS",
+	[11] = "#NP segment not present", [12] = "#SS stack fault",
+	[13] = "#GP general protection", [14] = "#PF page fault", [16] = "#MF x87 error",
+	[17] = "#AC alignment check", [18] = "#MC machine check", [19] = "#XM SIMD error",
+};
+
+/* A user thread faulted: report it in one line and stop it. */
+void thread_fault(struct trap_frame *f)
+{
+	char name[48];
+	thread_name(current, name, sizeof(name));
+	uint64_t addr = f->vector == VEC_PF ? read_cr2() : f->rip;
+	const char *what = vector_names[f->vector] ? vector_names[f->vector] : "exception";
+	if (f->vector == VEC_PF)
+		kprintf("ipclab: fault: thread %s: %s (%s %s) at %p, rip %p: thread stopped\n",
+			name, what, f->error & 1 ? "protection" : "not present",
+			f->error & 16 ? "fetch" : f->error & 2 ? "write" : "read",
+			(void *)addr, (void *)f->rip);
+	else
+		kprintf("ipclab: fault: thread %s: %s (error %lu) at rip %p: thread stopped\n",
+			name, what, f->error, (void *)f->rip);
+	thread_end(current, JOIN_FAULTED, f->vector, addr);
+	panic("a dead thread ran");
+}
+
+void thread_release(struct thread *t)
+{
+	if (--t->obj.refs == 0) {
+		t->zombie_next = zombies;
+		zombies = t;
+	}
+}
+
+/* Free dead threads nobody refers to, except the one whose stack we are on. */
+void thread_reap(void)
+{
+	struct thread **pp = &zombies;
+	while (*pp) {
+		struct thread *t = *pp;
+		if (t == current) {
+			pp = &t->zombie_next;
+			continue;
+		}
+		*pp = t->zombie_next;
+		if (t->space)
+			space_release(t->space);
+		frame_free(physmap_to_phys(t), THREAD_PAGES);
+	}
+}

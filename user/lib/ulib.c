@@ -1,0 +1,125 @@
+/* The user runtime's C part. */
+#include "ulib.h"
+#include <ipclab/format.h>
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	char *d = dst;
+	const char *s = src;
+	while (n--)
+		*d++ = *s++;
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	char *d = dst;
+	while (n--)
+		*d++ = (char)c;
+	return dst;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+		if (!a[i])
+			return 0;
+	}
+	return 0;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	return strncmp(a, b, (size_t)-1);
+}
+
+struct print_buf {
+	char *buf;
+	size_t cap, n;
+	bool console;              /* flush to the console when full */
+};
+
+static void print_out(void *ctx, const char *s, size_t n)
+{
+	struct print_buf *b = ctx;
+	for (size_t i = 0; i < n; i++) {
+		if (b->n + 1 >= b->cap) {
+			if (!b->console)
+				return;
+			sys_console_write(SLOT_CONSOLE, b->buf, b->n);
+			b->n = 0;
+		}
+		b->buf[b->n++] = s[i];
+	}
+}
+
+int printf(const char *fmt, ...)
+{
+	char buf[512];
+	struct print_buf b = { buf, sizeof(buf), 0, true };
+	va_list ap;
+	va_start(ap, fmt);
+	format_v(print_out, &b, fmt, ap);
+	va_end(ap);
+	sys_console_write(SLOT_CONSOLE, buf, b.n);
+	return (int)b.n;
+}
+
+int snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	struct print_buf b = { buf, n, 0, false };
+	va_list ap;
+	va_start(ap, fmt);
+	format_v(print_out, &b, fmt, ap);
+	va_end(ap);
+	if (n)
+		buf[b.n] = 0;
+	return (int)b.n;
+}
+
+bool arg_get(const char *args, const char *key, char *out, size_t n)
+{
+	size_t klen = strlen(key);
+	for (const char *p = args; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *word = p;
+		while (*p && *p != ' ')
+			p++;
+		if ((size_t)(p - word) > klen && !strncmp(word, key, klen) && word[klen] == '=') {
+			size_t len = p - word - klen - 1;
+			if (len >= n)
+				len = n - 1;
+			memcpy(out, word + klen + 1, len);
+			out[len] = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool list_has(const char *list, const char *word)
+{
+	size_t wlen = strlen(word);
+	for (const char *p = list; *p;) {
+		const char *item = p;
+		while (*p && *p != ',')
+			p++;
+		size_t len = p - item;
+		if ((len == 3 && !strncmp(item, "all", 3)) || (len == wlen && !strncmp(item, word, len)))
+			return true;
+		if (*p)
+			p++;
+	}
+	return false;
+}

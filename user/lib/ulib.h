@@ -1,0 +1,41 @@
+/* The user runtime: printing, strings, argument parsing, timing. */
+#ifndef USER_ULIB_H
+#define USER_ULIB_H
+
+#include "syscall.h"
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* printf to the console (SLOT_CONSOLE); one system call per line at most. */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+/* The value of key=value in a space-separated argument string, copied into
+ * out; false if absent. */
+bool arg_get(const char *args, const char *key, char *out, size_t n);
+/* Is word in a comma-separated list? "all" matches everything. */
+bool list_has(const char *list, const char *word);
+
+static inline struct start_info *start_info(void) { return (struct start_info *)USER_START_INFO; }
+
+static inline uint64_t tsc_begin(void)
+{
+	uint32_t lo, hi;
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint64_t tsc_end(void)
+{
+	uint32_t lo, hi;
+	asm volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+#endif
