@@ -126,8 +126,9 @@ void cpu_init(void)
 	tss.ist[0] = (uint64_t)(double_fault_stack + ARRAY_SIZE(double_fault_stack));
 	gdt_load();
 
+	/* int3 may be used from user mode (#BP); a double fault gets its own stack. */
 	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, trap_vectors + v * TRAP_STUB_SIZE, 0, v == 8 ? 1 : 0);
+		idt_set(v, trap_vectors + v * TRAP_STUB_SIZE, v == 3 ? 3 : 0, v == 8 ? 1 : 0);
 	struct desc_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
 	asm volatile("lidt %0" : : "m"(ip));
 

@@ -1,8 +1,86 @@
-/* Placeholder test program: replaced by the real suite. */
-#include "ulib.h"
+/* The on-target test program: runs every test of the table, or the one named
+ * by test=<name>, printing "TEST <name> ok" or "TEST <name> FAIL <reason>".
+ * Exits with the number of failures. */
+#include "ktest.h"
+#include <ipclab/result.h>
+
+/* Every test, in the order they run.  Each is a function test_<name>. */
+#define KTESTS(X)                                                                \
+	X(null_syscall) X(bad_syscalls) X(registers_preserved)                   \
+	X(kernel_write_faults) X(fault_pf_read_unmapped) X(fault_pf_read_kernel)\
+	X(fault_pf_write_rodata) X(fault_pf_exec_nx) X(fault_pf_stack_overflow) \
+	X(fault_gp_hlt) X(fault_gp_noncanonical) X(fault_gp_port_io)           \
+	X(fault_gp_int80) X(fault_ud) X(fault_de) X(fault_bp)                   \
+	X(threads_run) X(preemption) X(space_isolation)
+
+#define DECLARE(name) void test_##name(void);
+#define ENTRY(name) { #name, test_##name },
+KTESTS(DECLARE)
+static const struct ktest ktests[] = { KTESTS(ENTRY) };
+
+bool ktest_failed;
+static char reason[256];
+
+void ktest_fail(const char *fmt, ...)
+{
+	if (ktest_failed)
+		return;
+	ktest_failed = true;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t next_stack = 0x20000000;
+#define STACK_PAGES 4
+
+long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot)
+{
+	uint64_t base = next_stack;
+	next_stack += 0x10000;
+	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, STACK_PAGES, MAP_WRITE);
+	if (err)
+		return err;
+	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
+	return sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + STACK_PAGES * 4096 - 8, arg,
+				 TEST_PRIO);
+}
+
+long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
+{
+	long err = sys_thread_join(slot, how, code, addr);
+	sys_cap_delete(slot);
+	return err;
+}
+
+static unsigned run_one(const struct ktest *t)
+{
+	ktest_failed = false;
+	reason[0] = 0;
+	t->fn();
+	if (ktest_failed)
+		printf(TEST_PREFIX "%s FAIL %s\n", t->name, reason);
+	else
+		printf(TEST_PREFIX "%s ok\n", t->name);
+	return ktest_failed;
+}
+
 int main(struct start_info *info)
 {
-	(void)info;
-	printf("TEST null_syscall %s\n", sys_null() == 0 ? "ok" : "FAIL");
-	return 0;
+	char only[64];
+	bool one = arg_get(info->args, "test", only, sizeof(only));
+	unsigned failed = 0, ran = 0;
+	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++) {
+		if (one && !list_has(only, ktests[i].name))
+			continue;
+		failed += run_one(&ktests[i]);
+		ran++;
+	}
+	if (ran == 0) {
+		printf(TEST_PREFIX "%s FAIL no such test\n", only);
+		return 1;
+	}
+	printf("ktest: %u passed, %u failed\n", ran - failed, failed);
+	return failed;
 }

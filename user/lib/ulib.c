@@ -75,16 +75,22 @@ int printf(const char *fmt, ...)
 	return (int)b.n;
 }
 
-int snprintf(char *buf, size_t n, const char *fmt, ...)
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	struct print_buf b = { buf, n, 0, false };
-	va_list ap;
-	va_start(ap, fmt);
 	format_v(print_out, &b, fmt, ap);
-	va_end(ap);
 	if (n)
 		buf[b.n] = 0;
 	return (int)b.n;
+}
+
+int snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 bool arg_get(const char *args, const char *key, char *out, size_t n)

@@ -1,0 +1,39 @@
+/* The on-target test suite's shared parts: a test table where every test
+ * runs alone by name, expectations that stop a test with a reason, and
+ * helpers to start threads and spaces. */
+#ifndef KTEST_H
+#define KTEST_H
+
+#include "ulib.h"
+
+struct ktest {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Record why the running test failed (the first reason wins). */
+void ktest_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool ktest_failed;
+
+#define EXPECT(cond, ...)                                                        \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			ktest_fail(__VA_ARGS__);                                 \
+			return;                                                  \
+		}                                                                \
+	} while (0)
+#define EXPECT_OK(expr)                                                          \
+	do {                                                                     \
+		long e_ = (expr);                                                \
+		EXPECT(e_ == IPC_OK, "%s:%d: %s returned error %ld", __FILE__, __LINE__, #expr, e_); \
+	} while (0)
+
+#define TEST_PRIO 10
+
+/* Start fn(arg) in a new thread of this space with a fresh stack; the
+ * thread capability goes to slot. */
+long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot);
+/* Wait for the thread in slot, then free the slot. */
+long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr);
+
+#endif

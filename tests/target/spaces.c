@@ -1,0 +1,57 @@
+/* One address space cannot see another's memory; a destroyed space gives
+ * back every frame it used. */
+#include "ktest.h"
+
+#define OTHER (SLOT_FREE + 40)
+#define PROBE (SLOT_FREE + 41)
+#define SECRET_VA 0x30000000ul
+#define SECRET 0x5ec2e7ul
+
+/* These run inside the other space, a second copy of this program. */
+static void probe_read(uint64_t va) { sys_exit(*(volatile uint64_t *)va); }
+static void probe_write(uint64_t va)
+{
+	*(volatile uint64_t *)va = 0xbad;
+	sys_exit(*(volatile uint64_t *)va);
+}
+
+/* Start fn(arg) in the other space and wait for it. */
+static long run_there(void (*fn)(uint64_t), uint64_t arg, uint64_t stack, uint64_t *how,
+		      uint64_t *code, uint64_t *addr)
+{
+	long err = sys_thread_create(OTHER, PROBE, (uint64_t)fn, stack - 8, arg, TEST_PRIO);
+	return err ? err : join(PROBE, how, code, addr);
+}
+
+void test_space_isolation(void)
+{
+	uint64_t entry, stack, how, code, addr;
+	EXPECT_OK(sys_map(SLOT_MEMORY, SLOT_SELF, SECRET_VA, 1, MAP_WRITE));
+	*(volatile uint64_t *)SECRET_VA = SECRET;
+	sys_yield();                               /* let dead threads be freed */
+	uint64_t frames_before = sys_info(INFO_FREE_FRAMES);
+	EXPECT_OK(sys_space_create(OTHER));
+	EXPECT_OK(sys_module_load(SLOT_SELF_IMAGE, OTHER, SLOT_MEMORY, "probe", 5, &entry, &stack));
+
+	/* Not mapped there at all. */
+	EXPECT_OK(run_there(probe_read, SECRET_VA, stack, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == SECRET_VA,
+	       "reading our page from the other space: how %lu code %lu addr %p", how, code,
+	       (void *)addr);
+
+	/* Mapped there: a page of its own, zeroed, and writes stay there. */
+	EXPECT_OK(sys_map(SLOT_MEMORY, OTHER, SECRET_VA, 1, MAP_WRITE));
+	EXPECT_OK(run_there(probe_read, SECRET_VA, stack, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == 0, "the other space's page held %lx (how %lu)", code, how);
+	EXPECT_OK(run_there(probe_write, SECRET_VA, stack, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == 0xbad, "probe_write: how %lu code %lx", how, code);
+	EXPECT(*(volatile uint64_t *)SECRET_VA == SECRET, "our page changed to %lx",
+	       *(volatile uint64_t *)SECRET_VA);
+
+	/* Destroy it: every frame it took comes back. */
+	EXPECT_OK(sys_cap_delete(OTHER));
+	sys_yield();
+	uint64_t frames_after = sys_info(INFO_FREE_FRAMES);
+	EXPECT(frames_after == frames_before, "free frames: %lu before the space, %lu after it",
+	       frames_before, frames_after);
+}
