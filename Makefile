@@ -23,6 +23,8 @@ $(call check-range,ASYNC_MSG_MAX,8,4096)
 
 B      := build/$(CONFIG)
 Q      := $(if $(V),,@)
+# Progress lines ("  CC  file") unless make -s or V=1.
+SAY    := $(if $(V)$(findstring s,$(firstword -$(MAKEFLAGS))),@true,@echo)
 PYTHON ?= python3
 MODE   ?= tcg
 
@@ -95,15 +97,15 @@ $(B)/config.h: configs/$(CONFIG).mk Makefile
 
 $(B)/%.c.o: %.c $(B)/config.h
 	@mkdir -p $(@D)
-	$(if $(Q),@echo "  CC    $<")
+	$(SAY) "  CC    $<"
 	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -c $< -o $@
 $(B)/%.S.o: %.S $(B)/config.h
 	@mkdir -p $(@D)
-	$(if $(Q),@echo "  AS    $<")
+	$(SAY) "  AS    $<"
 	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
 
 $(B)/kernel.elf: $(KOBJ) arch/x86_64/kernel.ld
-	$(if $(Q),@echo "  LD    $@")
+	$(SAY) "  LD    $@"
 	$(Q)$(LD) -n -nostdlib -z max-page-size=0x1000 -T arch/x86_64/kernel.ld --no-warn-rwx-segments --fatal-warnings -o $@ $(KOBJ)
 
 # QEMU's multiboot1 loader takes only 32-bit ELF files.
@@ -117,7 +119,7 @@ $(B)/user/libuser.a: $(ULIB_OBJ)
 define module_rule
 $(1)_OBJ := $$(patsubst %,$(B)/%.o,$$(wildcard $$($(1)_DIR)/*.c $$($(1)_DIR)/*.S))
 $(B)/user/$(1).elf: $$($(1)_OBJ) $(B)/user/libuser.a user/lib/user.ld
-	$$(if $$(Q),@echo "  LD    $$@")
+	$$(SAY) "  LD    $$@"
 	$$(Q)$$(LD) -nostdlib -static -z max-page-size=0x1000 -T user/lib/user.ld --fatal-warnings -o $$@ $$($(1)_OBJ) $(B)/user/libuser.a
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rule,$(m))))
@@ -128,7 +130,7 @@ $(B)/ipclab.iso: $(B)/kernel.elf $(MODULE_ELFS) tools/grub.cfg.in
 	$(Q)cp $(B)/kernel.elf $(B)/iso/boot/kernel.elf
 	$(Q)for m in $(MODULES); do cp $(B)/user/$$m.elf $(B)/iso/boot/$$m.elf; done
 	$(Q)sed -e 's/@CONFIG@/$(CONFIG)/' tools/grub.cfg.in > $(B)/iso/boot/grub/grub.cfg
-	$(if $(Q),@echo "  ISO   $@")
+	$(SAY) "  ISO   $@"
 	$(Q)grub-mkrescue -o $@ $(B)/iso >$(B)/grub-mkrescue.log 2>&1 || { cat $(B)/grub-mkrescue.log; exit 1; }
 
 iso: all deps-iso $(B)/ipclab.iso
@@ -147,9 +149,9 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanit
                -fno-omit-frame-pointer -Iinclude -Ikernel -Itests/host -DHOST_TEST
 HOST_TESTS  := $(patsubst tests/host/test_%.c,build/host-tests/%,$(wildcard tests/host/test_*.c))
 host_deps    = $(shell sed -n 's|^/\* *test-links: *\(.*\)\*/|\1|p' $(1))
-build/host-tests/%: tests/host/test_%.c tests/host/check.h
+build/host-tests/%: tests/host/test_%.c tests/host/check.h $(wildcard kernel/*.c kernel/*.h include/ipclab/*.h)
 	@mkdir -p $(@D)
-	$(if $(Q),@echo "  HOSTCC $@")
+	$(SAY) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_deps,$<)
 host-tests: $(HOST_TESTS)
 

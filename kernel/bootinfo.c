@@ -54,17 +54,19 @@ static bool parse_mb1(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 		const uint8_t *p = phys(mi->mmap_addr, mi->mmap_length);
 		if (!p)
 			return false;
-		for (uint32_t off = 0; off + 24 <= mi->mmap_length;) {
+		for (uint64_t off = 0; off + 24 <= mi->mmap_length;) {
 			uint32_t size;
 			uint64_t base, len;
 			uint32_t type;
 			memcpy(&size, p + off, 4);
+			if (size < 20)                   /* base, length, type */
+				return false;
 			memcpy(&base, p + off + 4, 8);
 			memcpy(&len, p + off + 12, 8);
 			memcpy(&type, p + off + 20, 4);
 			if (type == 1)
 				add_ram(b, base, len);
-			off += size + 4;
+			off += (uint64_t)size + 4;
 		}
 	} else if (mi->flags & 1u) {
 		add_ram(b, 0x100000, (uint64_t)mi->mem_upper * 1024);
@@ -92,7 +94,7 @@ static void parse_mb2_mmap(const uint8_t *t, uint32_t size, struct bootinfo *b)
 	memcpy(&entry_size, t + 8, 4);
 	if (entry_size < 24)
 		return;
-	for (uint32_t off = 16; off + entry_size <= size; off += entry_size) {
+	for (uint64_t off = 16; off + entry_size <= size; off += entry_size) {
 		uint64_t base, len;
 		uint32_t type;
 		memcpy(&base, t + off, 8);
@@ -117,7 +119,7 @@ static bool parse_mb2(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 	b->loader = "multiboot2";
 	b->info_start = info;
 	b->info_end = info + total;
-	for (uint32_t off = 8; off + 8 <= total;) {
+	for (uint64_t off = 8; off + 8 <= total;) {
 		uint32_t type, size;
 		memcpy(&type, p + off, 4);
 		memcpy(&size, p + off + 4, 4);
@@ -136,7 +138,7 @@ static bool parse_mb2(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 			memcpy(&end, t + 12, 4);
 			add_module(b, start, end, (const char *)t + 16, size - 16);
 		}
-		off += (size + 7) & ~7u;
+		off += ((uint64_t)size + 7) & ~7ull;
 	}
 	return false;   /* no end tag */
 }

@@ -23,12 +23,16 @@ void frame_pool_init(struct frame_pool *p, uint64_t *bitmap, uint64_t nframes)
 	memset(bitmap, 0xff, (nframes + 63) / 64 * 8);
 }
 
+/* base + len, saturated at the top of the address space. */
+static uint64_t range_end(paddr_t base, uint64_t len)
+{
+	return len > UINT64_MAX - base ? UINT64_MAX : base + len;
+}
+
 void frame_pool_add(struct frame_pool *p, paddr_t base, uint64_t len)
 {
-	if (base + len < base)
-		len = -base;
-	uint64_t first = (base + PAGE_SIZE - 1) / PAGE_SIZE;
-	uint64_t end = (base + len) / PAGE_SIZE;
+	uint64_t first = base / PAGE_SIZE + (base % PAGE_SIZE != 0);
+	uint64_t end = range_end(base, len) / PAGE_SIZE;
 	for (uint64_t i = first; i < end && i < p->nframes; i++) {
 		if (bit_get(p, i)) {
 			bit_set(p, i, false);
@@ -41,10 +45,8 @@ void frame_pool_reserve(struct frame_pool *p, paddr_t base, uint64_t len)
 {
 	if (len == 0)
 		return;
-	if (base + len < base)
-		len = -base;
-	uint64_t first = base / PAGE_SIZE;
-	uint64_t end = (base + len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t first = base / PAGE_SIZE, last = range_end(base, len);
+	uint64_t end = last / PAGE_SIZE + (last % PAGE_SIZE != 0);
 	for (uint64_t i = first; i < end && i < p->nframes; i++) {
 		if (!bit_get(p, i)) {
 			bit_set(p, i, true);

@@ -1,5 +1,5 @@
-/* The on-target test program: runs every test of the table, or the one named
- * by test=<name>, printing "TEST <name> ok" or "TEST <name> FAIL <reason>".
+/* The on-target test program: runs every test of the table, or those named
+ * by test=<name>[,<name>...] (a name also selects the tests it begins), printing "TEST <name> ok" or "TEST <name> FAIL <reason>".
  * Exits with the number of failures. */
 #include "ktest.h"
 #include <ipclab/result.h>
@@ -54,6 +54,20 @@ long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
 	return err;
 }
 
+/* test=a,b selects the tests whose names are a or b or start with them. */
+static bool selected(const char *list, const char *name)
+{
+	for (const char *p = list; *p;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		if (n && !strncmp(name, p, n))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
 static unsigned run_one(const struct ktest *t)
 {
 	ktest_failed = false;
@@ -72,7 +86,7 @@ int main(struct start_info *info)
 	bool one = arg_get(info->args, "test", only, sizeof(only));
 	unsigned failed = 0, ran = 0;
 	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++) {
-		if (one && !list_has(only, ktests[i].name))
+		if (one && !selected(only, ktests[i].name))
 			continue;
 		failed += run_one(&ktests[i]);
 		ran++;

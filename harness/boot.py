@@ -1,0 +1,174 @@
+"""One boot of one variant: build it, run QEMU under the watchdog, keep the log."""
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from harness import qemu
+from harness.process import Finished, LineSink, run_watched
+from harness.serial import Markers, MarkerError, SerialReport, load_markers, parse_serial
+
+Notify = Callable[[str], None]
+
+
+class HarnessError(Exception):
+    """Something that stops the harness before a guest can run (exit status 2)."""
+
+
+def say(message: str) -> None:
+    """Print one `harness: ...` line on stderr."""
+    print(f"harness: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class BootRequest:
+    """What to boot and how."""
+
+    config: str
+    mode: str                         # as asked for; kvm may fall back to icount
+    run: str = "all"                  # the root task's run= argument
+    extra_args: str = ""              # more kernel arguments, e.g. "test=fault_pf"
+    timeout: Optional[float] = None   # None: the mode's default
+    build: bool = True                # run make first
+    echo: bool = True                 # stream the serial output to stdout
+    qemu: str = qemu.QEMU
+
+
+@dataclass(frozen=True)
+class BootRecord:
+    """What happened during one boot."""
+
+    config: str
+    mode: str                         # the mode actually used
+    argv: tuple[str, ...]
+    finished: Finished
+    serial: SerialReport
+    verdict: qemu.Verdict
+    passed: bool                      # EXIT_PASS and the banner was seen
+    explanation: str                  # one line, without the config/mode prefix
+    log: Path                         # the saved serial log, relative to the tree
+
+    def summary(self) -> str:
+        """The final one-line summary of the boot."""
+        parts = [self.explanation]
+        tests = self.serial.tests
+        if tests:
+            failed = len(self.serial.failed_tests())
+            parts.append(f"tests: {len(tests) - failed} ok, {failed} failed")
+        if self.serial.results:
+            parts.append(f"results: {len(self.serial.results)}")
+        if self.serial.malformed:
+            parts.append(f"malformed result lines: {len(self.serial.malformed)}")
+        if not self.finished.timed_out:
+            parts.append(f"{self.finished.elapsed:.1f} s")
+        parts.append(f"log {self.log}")
+        return f"harness: {self.config}/{self.mode}: " + "; ".join(parts)
+
+
+def make_argv(target: Optional[str] = None, config: Optional[str] = None) -> list[str]:
+    """The quiet make command for a target (None: the default) and a variant."""
+    return ["make", "-s", *([target] if target else []),
+            *([f"CONFIG={config}"] if config else [])]
+
+
+def build(root: Path, target: Optional[str] = None, config: Optional[str] = None) -> None:
+    """Run make in the tree; raise HarnessError if it fails."""
+    what = config or target
+    try:
+        done = subprocess.run(make_argv(target, config), cwd=root, check=False)
+    except OSError as err:
+        raise HarnessError(f"build of {what} failed: cannot run make: {err.strerror}") from err
+    if done.returncode != 0:
+        raise HarnessError(f"build of {what} failed")
+
+
+def find_qemu(program: str) -> str:
+    """The path of the QEMU binary; raise HarnessError if it is not installed."""
+    path = shutil.which(program)
+    if path is None:
+        raise HarnessError(f"{program} not found; install it with: "
+                           f"apt-get install {qemu.QEMU_PACKAGE}")
+    return path
+
+
+def check_files(root: Path, config: str, mode: str) -> None:
+    """Raise HarnessError if a file the boot needs has not been built."""
+    for path in qemu.boot_files(config, mode):
+        if not (root / path).is_file():
+            target = "iso " if mode == "iso" else ""
+            raise HarnessError(f"{path} is missing (make {target}CONFIG={config} builds it)")
+
+
+def judge_boot(verdict: qemu.Verdict, serial: SerialReport,
+               markers: Markers) -> tuple[bool, str]:
+    """A boot passes when the guest powered off with EXIT_PASS after its banner."""
+    if verdict.outcome is qemu.Outcome.PASS and serial.banner is None:
+        return False, (f"guest passed (EXIT_PASS) but printed no banner "
+                       f"(a line with {markers.banner_prefix!r})")
+    return verdict.outcome is qemu.Outcome.PASS, verdict.explanation
+
+
+def boot(root: Path, request: BootRequest, *, notify: Notify = say,
+         watch: Optional[LineSink] = None,
+         facts: Optional[qemu.HostFacts] = None) -> BootRecord:
+    """Build (unless told not to) and boot one variant; save its serial log.
+
+    notify gets one-line notes such as the KVM fallback; watch, if given, sees
+    each serial line as it arrives; facts describes the host for the KVM check
+    (default: this host).  Raises HarnessError when the guest cannot be
+    started at all.
+    """
+    program = find_qemu(request.qemu)
+    try:
+        markers = load_markers(root)
+    except MarkerError as err:
+        raise HarnessError(str(err)) from err
+    if facts is None and request.mode == "kvm":
+        facts = qemu.host_facts()
+    mode, note = qemu.resolve_mode(request.mode, facts)
+    if note:
+        notify(note)
+    if request.build:
+        build(root, "iso" if mode == "iso" else None, request.config)
+    check_files(root, request.config, mode)
+
+    args = qemu.kernel_args(mode, request.run, request.extra_args)
+    argv = qemu.qemu_argv(request.config, mode, args, program)
+    timeout = request.timeout or qemu.default_timeout(mode)
+    finished = run_watched(argv, timeout, cwd=root,
+                           on_stdout=_serial_sink(request.echo, watch),
+                           on_stderr=_echo_stderr if request.echo else None)
+    log = qemu.build_dir(request.config) / f"{mode}.log"
+    save_log(root / log, finished.stdout)
+
+    serial = parse_serial(finished.stdout, markers)
+    verdict = qemu.judge_exit(finished.status, timed_out=finished.timed_out,
+                              timeout=timeout, last_line=finished.last_line(),
+                              qemu_error=finished.last_error())
+    passed, explanation = judge_boot(verdict, serial, markers)
+    return BootRecord(request.config, mode, tuple(argv), finished, serial, verdict,
+                      passed, explanation, log)
+
+
+def save_log(path: Path, lines: tuple[str, ...]) -> None:
+    """Write the serial lines to path, creating its directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def _serial_sink(echo: bool, watch: Optional[LineSink]) -> LineSink:
+    """What to do with each serial line: echo it to stdout, show it to watch."""
+    def sink(line: str) -> None:
+        if echo:
+            print(line, flush=True)
+        if watch is not None:
+            watch(line)
+    return sink
+
+
+def _echo_stderr(line: str) -> None:
+    """Stream a QEMU diagnostic to our stderr."""
+    print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,266 @@
+"""QEMU: command lines, accelerator choice, and what an exit status means.
+
+Everything here but host_facts() and qemu_version() is pure, so the unit tests
+can check it against made-up hosts.
+"""
+
+import os
+import subprocess
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+from harness.process import signal_name
+
+QEMU = "qemu-system-x86_64"
+QEMU_PACKAGE = "qemu-system-x86"   # the Debian/Ubuntu package that provides it
+
+MODES = ("tcg", "icount", "kvm", "iso")
+
+BASE_ARGS = ("-M", "pc", "-m", "256M", "-display", "none", "-serial", "stdio",
+             "-monitor", "none", "-no-reboot",
+             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+
+# The boot modules, root first; the word after each path is the module's name.
+MODULES = ("root", "ktest", "bench")
+
+# QEMU exit statuses written through isa-debug-exit: (code << 1) | 1, with the
+# codes from include/ipclab/abi.h (EXIT_PASS, EXIT_FAIL, EXIT_PANIC).
+STATUS_PASS = (0x10 << 1) | 1
+STATUS_FAIL = (0x11 << 1) | 1
+STATUS_PANIC = (0x12 << 1) | 1
+
+
+# --- Accelerator choice ------------------------------------------------------
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What decides whether KVM can be used."""
+
+    dev_kvm: bool                 # /dev/kvm exists
+    dev_kvm_access: bool          # ... and we may open it read-write
+    cpuinfo: str                  # the text of /proc/cpuinfo
+    kernel_modules: frozenset     # names under /sys/module
+
+
+@dataclass(frozen=True)
+class KvmCheck:
+    """Whether KVM is usable, and why (not)."""
+
+    usable: bool
+    reason: str
+
+
+def host_facts() -> HostFacts:
+    """Look at this host: /dev/kvm, /proc/cpuinfo, loaded kernel modules."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        cpuinfo = ""
+    try:
+        modules = frozenset(os.listdir("/sys/module"))
+    except OSError:
+        modules = frozenset()
+    return HostFacts(dev_kvm=os.path.exists("/dev/kvm"),
+                     dev_kvm_access=os.access("/dev/kvm", os.R_OK | os.W_OK),
+                     cpuinfo=cpuinfo, kernel_modules=modules)
+
+
+def cpu_flags(cpuinfo: str) -> frozenset:
+    """The flags of the first CPU listed in a /proc/cpuinfo text."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return frozenset()
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The model name of the first CPU listed in a /proc/cpuinfo text."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name":
+            return value.strip()
+    return "unknown"
+
+
+def kvm_check(facts: HostFacts) -> KvmCheck:
+    """Decide whether QEMU can use KVM: /dev/kvm and a vmx or svm CPU flag.
+
+    A software nested hypervisor such as PVM (kvm_pvm) provides /dev/kvm
+    without hardware virtualization; QEMU's `-cpu host` runs badly or not at
+    all on it, so it does not count.
+    """
+    if not facts.dev_kvm:
+        return KvmCheck(False, "no /dev/kvm")
+    flags = cpu_flags(facts.cpuinfo)
+    if not flags & {"vmx", "svm"}:
+        if "kvm_pvm" in facts.kernel_modules:
+            what = "/dev/kvm is kvm_pvm, a software nested hypervisor"
+        elif "hypervisor" in flags:
+            what = "/dev/kvm is a software nested hypervisor"
+        else:
+            what = "/dev/kvm exists but the CPU lacks hardware virtualization"
+        return KvmCheck(False, f"{what} (no vmx/svm flag in /proc/cpuinfo)")
+    if not facts.dev_kvm_access:
+        return KvmCheck(False, "/dev/kvm is not readable and writable by this user")
+    flag = "vmx" if "vmx" in flags else "svm"
+    return KvmCheck(True, f"/dev/kvm present and the CPU has {flag}")
+
+
+def resolve_mode(requested: str, facts: Optional[HostFacts]) -> tuple[str, Optional[str]]:
+    """The mode to boot in, and a one-line note when it differs from the request."""
+    if requested != "kvm":
+        return requested, None
+    if facts is None:
+        raise ValueError("resolve_mode needs the host facts for kvm")
+    check = kvm_check(facts)
+    if check.usable:
+        return "kvm", None
+    return "icount", f"kvm unavailable: {check.reason}; using icount (TCG) instead"
+
+
+def describe_host(facts: HostFacts, version: Optional[str]) -> list[str]:
+    """What `harness cpu` prints: host CPU, QEMU version, accelerator choice."""
+    flags = cpu_flags(facts.cpuinfo)
+    virt = sorted(flags & {"vmx", "svm", "hypervisor"})
+    mode, _ = resolve_mode("kvm", facts)
+    check = kvm_check(facts)
+    accel = (f"kvm ({check.reason})" if mode == "kvm" else
+             f"{mode} (TCG; --mode kvm falls back to it): kvm unavailable: {check.reason}")
+    return [f"host cpu:    {cpu_model(facts.cpuinfo)}"
+            f" (flags: {', '.join(virt) if virt else 'no vmx/svm/hypervisor'})",
+            f"qemu:        {version or f'{QEMU} not found (apt-get install {QEMU_PACKAGE})'}",
+            f"accelerator: {accel}"]
+
+
+# --- Command lines ------------------------------------------------------------
+
+def default_timeout(mode: str) -> float:
+    """Seconds a boot may take before the watchdog calls it hung."""
+    return 60.0 if mode == "kvm" else 120.0
+
+
+def time_unit(mode: str) -> str:
+    """What the guest's TSC counts in this mode (the kernel's `unit=` argument)."""
+    return "instructions" if mode == "icount" else "tsc"
+
+
+def accel_args(mode: str) -> tuple[str, ...]:
+    """The accelerator and CPU options of a mode."""
+    if mode == "kvm":
+        return ("-accel", "kvm", "-cpu", "host,-arch-capabilities")
+    if mode == "icount":
+        return ("-accel", "tcg", "-cpu", "max", "-icount", "shift=0,sleep=off")
+    if mode in ("tcg", "iso"):
+        return ("-accel", "tcg", "-cpu", "max")
+    raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+
+
+def kernel_args(mode: str, run: str, extra: str = "") -> str:
+    """The kernel command line: `run=<modules> <extra> unit=<unit>`.
+
+    The unit is left out when extra already sets one.
+    """
+    words = [f"run={run}", *extra.split()]
+    if not any(word.startswith("unit=") for word in words):
+        words.append(f"unit={time_unit(mode)}")
+    return " ".join(words)
+
+
+def build_dir(config: str) -> Path:
+    """Where `make CONFIG=<config>` puts its output, relative to the tree."""
+    return Path("build") / config
+
+
+def boot_files(config: str, mode: str) -> tuple[Path, ...]:
+    """The files a boot needs, relative to the tree."""
+    out = build_dir(config)
+    if mode == "iso":
+        return (out / "ipclab.iso",)
+    return (out / "kernel32.elf", *(out / "user" / f"{m}.elf" for m in MODULES))
+
+
+def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU) -> list[str]:
+    """The full QEMU command line; paths are relative to the top of the tree.
+
+    In iso mode the kernel arguments are baked into the image and args is
+    ignored.
+    """
+    argv = [qemu, *BASE_ARGS, *accel_args(mode)]
+    files = boot_files(config, mode)
+    if mode == "iso":
+        return argv + ["-cdrom", str(files[0])]
+    kernel, *modules = files
+    initrd = ",".join(f"{path} {name}" for path, name in zip(modules, MODULES))
+    return argv + ["-kernel", str(kernel), "-initrd", initrd, "-append", args]
+
+
+def qemu_version(qemu: str = QEMU) -> Optional[str]:
+    """The first line of `qemu --version`, or None if QEMU cannot be run."""
+    try:
+        done = subprocess.run([qemu, "--version"], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = done.stdout.splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines else None
+
+
+# --- Exit status ----------------------------------------------------------------
+
+class Outcome(Enum):
+    """How a boot ended."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    PANIC = "panic"
+    HUNG = "hung"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A boot's outcome with a one-line explanation."""
+
+    outcome: Outcome
+    explanation: str
+
+
+def judge_exit(status: Optional[int], *, timed_out: bool = False, timeout: float = 0,
+               last_line: str = "", qemu_error: str = "") -> Verdict:
+    """Say what a QEMU exit status (or a watchdog kill) means."""
+    last = f"(last line: {quote(last_line)})" if last_line else "(no serial output)"
+    if timed_out or status is None:
+        return Verdict(Outcome.HUNG, f"guest hung: no power-off after {timeout:g} s {last}")
+    if status == STATUS_PASS:
+        return Verdict(Outcome.PASS, "guest passed (EXIT_PASS)")
+    if status == STATUS_FAIL:
+        return Verdict(Outcome.FAIL, f"guest reported failure (EXIT_FAIL) {last}")
+    if status == STATUS_PANIC:
+        return Verdict(Outcome.PANIC, f"kernel panic (EXIT_PANIC) {last}")
+    return Verdict(Outcome.UNEXPECTED, _unexpected(status, last, qemu_error))
+
+
+def _unexpected(status: int, last: str, qemu_error: str) -> str:
+    """Explain an exit status that is none of the guest's three."""
+    if status < 0:
+        return f"QEMU killed by {signal_name(-status)} {last}"
+    if status == 0:
+        return f"QEMU exited with status 0: guest reset or triple fault (-no-reboot) {last}"
+    if status == 1:
+        if qemu_error:
+            return f"QEMU failed: {qemu_error}"
+        return f"QEMU exited with status 1 (a QEMU error, or debug-exit code 0) {last}"
+    if status & 1:
+        code = status >> 1
+        return f"guest wrote unknown debug-exit code {code:#x} (QEMU status {status}) {last}"
+    return f"QEMU exited with unexpected status {status} {last}"
+
+
+def quote(text: str, limit: int = 100) -> str:
+    """A short, quoted rendering of a line for one-line messages."""
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return repr(text)

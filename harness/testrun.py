@@ -1,0 +1,385 @@
+"""The test runner behind `make test`.
+
+Four groups of tests, each test with a full name:
+
+    host/<binary>/<case>     C unit tests on the host (build/host-tests/*)
+    harness/<test id>        the harness's own unit tests (tests/harness)
+    target/<config>/<name>   on-target tests: `TEST <name> ok|FAIL` from ktest
+    iso/<config>/banner      the GRUB ISO boots to the banner and passes
+
+`--only PATTERN` keeps the tests whose full name contains PATTERN.  A bare
+name (no '/') names an on-target test and reaches the guest as
+`test=<name>`; host, harness and ISO tests are named with their prefix
+(`host/test_cap`, `harness/test_serial`, `iso`).
+"""
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from harness import qemu
+from harness.boot import BootRequest, HarnessError, boot, build
+from harness.process import Finished, run_watched, signal_name
+from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
+                            load_markers)
+
+HOST_TEST_DIR = Path("build/host-tests")
+HOST_TEST_TIMEOUT = 120.0
+UNITTEST_ARGV = ("-m", "unittest", "discover", "-s", "tests/harness", "-t", ".")
+UNITTEST_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One finished test (or, with count > 1, a batch that passed together)."""
+
+    name: str
+    passed: bool
+    reason: str = ""
+    count: int = 1
+
+    def line(self) -> str:
+        """The result line: `ok   <name>` or `FAIL <name>: <reason>`."""
+        return f"ok   {self.name}" if self.passed else f"FAIL {self.name}: {self.reason}"
+
+
+Report = Callable[[TestOutcome], None]
+
+
+class Tally:
+    """Prints each outcome as it arrives and counts them."""
+
+    def __init__(self, out=None) -> None:
+        self.out = out or sys.stdout
+        self.passed = 0
+        self.failed = 0
+
+    def __call__(self, outcome: TestOutcome) -> None:
+        """Print one result line and count it."""
+        print(outcome.line(), file=self.out, flush=True)
+        if outcome.passed:
+            self.passed += outcome.count
+        else:
+            self.failed += outcome.count
+
+    def summary(self) -> str:
+        """The last line of a run: `N passed, N failed`."""
+        return f"{self.passed} passed, {self.failed} failed"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What `harness test` was asked to do."""
+
+    root: Path
+    configs: tuple[str, ...] = ("l4",)
+    only: tuple[str, ...] = ()
+    host: bool = True
+    target: bool = True
+    iso: bool = True
+    timeout: Optional[float] = None
+    verbose: bool = False          # stream serial output while booting
+    qemu: str = qemu.QEMU
+
+
+# --- Selection -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Selection:
+    """The part of a group of tests that --only selects."""
+
+    everything: bool
+    names: tuple[str, ...] = ()     # what follows the group's prefix, when named
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.names)
+
+
+def narrow(patterns: Iterable[str], prefix: str, bare: bool = False) -> Selection:
+    """Which tests named `prefix + rest` the --only patterns select.
+
+    A pattern inside the prefix selects the whole group; a pattern that
+    starts with the prefix names the rest; with bare, so does a pattern
+    without a '/'.  No patterns select everything.
+    """
+    patterns = tuple(patterns)
+    if not patterns:
+        return Selection(True)
+    names = []
+    for pattern in patterns:
+        if pattern in prefix:
+            return Selection(True)
+        if pattern.startswith(prefix):
+            names.append(pattern[len(prefix):])
+        elif bare and "/" not in pattern:
+            names.append(pattern)
+    return Selection(False, tuple(dict.fromkeys(names)))
+
+
+# --- Host unit tests ------------------------------------------------------------
+
+def host_binaries(directory: Path) -> list[Path]:
+    """The executable files in directory, by name."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir()
+                  if p.is_file() and os.access(p, os.X_OK) and p.suffix not in (".o", ".d"))
+
+
+_SANITIZER = re.compile(r"runtime error:|ERROR: \w+Sanitizer|SUMMARY: \w+Sanitizer")
+
+
+def parse_host_line(line: str) -> Optional[tuple[str, bool, str]]:
+    """`PASS <case>` or `FAIL <case>: <reason>` as (case, passed, reason); else None."""
+    verdict, _, rest = line.partition(" ")
+    case, _, reason = rest.partition(":")
+    if verdict not in ("PASS", "FAIL") or not case.strip():
+        return None
+    if verdict == "PASS":
+        return case.strip(), True, ""
+    return case.strip(), False, reason.strip() or "(no reason given)"
+
+
+def judge_host_binary(binary: str, finished: Finished, selection: Selection,
+                      timeout: float) -> list[TestOutcome]:
+    """Outcomes from one host test binary's PASS/FAIL lines, as selection keeps them.
+
+    A binary that hangs, crashes, exits non-zero or trips a sanitizer without
+    a FAIL line, or prints no verdict at all, is one failed test of its own.
+    """
+    verdicts = [v for v in map(parse_host_line, finished.stdout) if v is not None]
+    outcomes = [TestOutcome(f"host/{binary}/{case}", passed, reason)
+                for case, passed, reason in verdicts
+                if selection.everything or any(case.startswith(n) for n in selection.names)]
+    problem = _host_binary_problem(finished, verdicts, timeout)
+    if problem:
+        outcomes.append(TestOutcome(f"host/{binary}", False, problem))
+    return outcomes
+
+
+def _host_binary_problem(finished: Finished, verdicts: list, timeout: float) -> Optional[str]:
+    """Why a host binary failed beyond its FAIL lines, or None."""
+    if finished.timed_out:
+        return f"hung: no exit after {timeout:g} s (last line: {qemu.quote(finished.last_line())})"
+    if any(not passed for _, passed, _ in verdicts):
+        return None
+    sanitizer = next((l.strip() for l in finished.stderr if _SANITIZER.search(l)), "")
+    if finished.status != 0:
+        how = (f"killed by {signal_name(-finished.status)}" if finished.status < 0
+               else f"exited with status {finished.status}")
+        detail = sanitizer or finished.last_error()
+        return f"{how}: {detail}" if detail else how
+    if sanitizer:
+        return sanitizer
+    if not verdicts:
+        return "printed no PASS/FAIL line"
+    return None
+
+
+def run_host_tests(options: Options, report: Report) -> None:
+    """Build the host unit tests and run every binary."""
+    if not options.host or not narrow(options.only, "host/"):
+        return
+    try:
+        build(options.root, "host-tests")
+    except HarnessError as err:
+        report(TestOutcome("host/build", False, str(err)))
+        return
+    for binary in host_binaries(options.root / HOST_TEST_DIR):
+        selection = narrow(options.only, f"host/{binary.name}/")
+        if selection:
+            finished = run_watched([str(binary)], HOST_TEST_TIMEOUT, cwd=options.root)
+            for outcome in judge_host_binary(binary.name, finished, selection,
+                                             HOST_TEST_TIMEOUT):
+                report(outcome)
+
+
+# --- Harness unit tests ---------------------------------------------------------
+
+_SEPARATORS = ("=" * 70, "-" * 70)   # unittest's separator1 and separator2
+_FAILURE_HEADER = re.compile(r"^(?:FAIL|ERROR|UNEXPECTED SUCCESS): \S+ \(([^)]*)\)")
+_RAN = re.compile(r"^Ran (\d+) tests? in ")
+_COUNTS = re.compile(r"(failures|errors|unexpected successes)=(\d+)")
+
+
+@dataclass(frozen=True)
+class UnittestSummary:
+    """What `python3 -m unittest` said at the end of a run."""
+
+    ran: Optional[int]                       # None: no "Ran N tests" line
+    failures: tuple[tuple[str, str], ...]    # (test id, last line of the report)
+    failed: int                              # failures + errors + unexpected successes
+
+
+def parse_unittest(lines: Iterable[str]) -> UnittestSummary:
+    """Read unittest's stderr: the failure reports, `Ran N tests`, `FAILED (...)`."""
+    lines = list(lines)
+    ran, failed, failures = None, 0, []
+    for i, line in enumerate(lines):
+        header = _FAILURE_HEADER.match(line)
+        if header:
+            failures.append((header.group(1), _report_last_line(lines, i + 1)))
+        elif ran_line := _RAN.match(line):
+            ran = int(ran_line.group(1))
+        elif line.startswith("FAILED ("):
+            failed = sum(int(n) for _, n in _COUNTS.findall(line))
+    return UnittestSummary(ran, tuple(failures), max(failed, len(failures)))
+
+
+def _report_last_line(lines: list[str], start: int) -> str:
+    """The last non-blank line of the failure report beginning at lines[start]."""
+    body = []
+    seen_dashes = False
+    for line in lines[start:]:
+        if line in _SEPARATORS:
+            if seen_dashes or line.startswith("="):
+                break
+            seen_dashes = True   # the line under the header: the traceback follows
+            continue
+        if seen_dashes and line.strip():
+            body.append(line.strip())
+    return body[-1] if body else "(no report)"
+
+
+def judge_unittest(finished: Finished, timeout: float) -> list[TestOutcome]:
+    """Outcomes of the harness unit-test run: one per failure, one batch for the rest."""
+    if finished.timed_out:
+        return [TestOutcome("harness", False, f"unittest hung: no exit after {timeout:g} s")]
+    summary = parse_unittest(finished.stderr)
+    if summary.ran is None:
+        return [TestOutcome("harness", False, "unittest did not run: "
+                            + (finished.last_error() or f"status {finished.status}"))]
+    if summary.ran == 0:
+        return [TestOutcome("harness", False, "no harness unit test ran")]
+    outcomes = [TestOutcome(f"harness/{_short_id(test_id)}", False, reason)
+                for test_id, reason in summary.failures]
+    unnamed = summary.failed - len(summary.failures)
+    if unnamed > 0:
+        outcomes.append(TestOutcome("harness", False,
+                                    f"{unnamed} more failures without a report", unnamed))
+    elif finished.status != 0 and not summary.failed:
+        outcomes.append(TestOutcome("harness", False,
+                                    f"unittest exited with status {finished.status}"))
+    passed = summary.ran - summary.failed
+    if passed > 0:
+        outcomes.append(TestOutcome(f"harness ({passed} tests)", True, count=passed))
+    return outcomes
+
+
+def _short_id(test_id: str) -> str:
+    """tests.harness.test_serial.X.test_y -> test_serial.X.test_y"""
+    return test_id.removeprefix("tests.harness.")
+
+
+def run_harness_tests(options: Options, report: Report) -> None:
+    """Run the harness's unit tests in a subprocess and report them."""
+    selection = narrow(options.only, "harness/")
+    if not selection:
+        return
+    argv = [sys.executable, *UNITTEST_ARGV]
+    for name in selection.names:
+        argv += ["-k", name]
+    finished = run_watched(argv, UNITTEST_TIMEOUT, cwd=options.root)
+    for outcome in judge_unittest(finished, UNITTEST_TIMEOUT):
+        report(outcome)
+
+
+# --- On-target tests --------------------------------------------------------------
+
+def target_boot_problem(verdict: qemu.Verdict, serial: SerialReport) -> Optional[str]:
+    """Why an on-target test boot failed as a whole, or None if it did not.
+
+    Failing tests end the boot with EXIT_FAIL, which is fine; anything else
+    that is not EXIT_PASS after passing tests is a problem of the boot.
+    """
+    outcome = verdict.outcome
+    failed = serial.failed_tests()
+    if outcome in (qemu.Outcome.HUNG, qemu.Outcome.PANIC, qemu.Outcome.UNEXPECTED):
+        return verdict.explanation
+    if serial.banner is None:
+        return f"no banner line; {verdict.explanation}"
+    if not serial.tests:
+        return f"no TEST line; {verdict.explanation}"
+    if outcome is qemu.Outcome.FAIL and not failed:
+        return "guest reported failure (EXIT_FAIL) although every test passed"
+    if outcome is qemu.Outcome.PASS and failed:
+        return "guest powered off with EXIT_PASS although a test failed"
+    return None
+
+
+def run_target_tests(options: Options, report: Report) -> None:
+    """Boot each configuration under TCG with ktest and report its TEST lines."""
+    if not options.target:
+        return
+    for config in options.configs:
+        selection = narrow(options.only, f"target/{config}/", bare=True)
+        if not selection:
+            continue
+        try:
+            build(options.root, None, config)
+            markers = load_markers(options.root)
+        except (HarnessError, MarkerError) as err:
+            report(TestOutcome(f"target/{config}/build", False, str(err)))
+            continue
+        tests = ("",) if selection.everything else selection.names
+        for test in tests:
+            _boot_target(options, config, f"test={test}" if test else "", markers, report)
+
+
+def _boot_target(options: Options, config: str, args: str, markers: Markers,
+                 report: Report) -> None:
+    """One on-target boot; each TEST line is reported the moment it arrives."""
+    def watch(line: str) -> None:
+        item = classify_line(line, markers)
+        if isinstance(item, TestLine):
+            report(TestOutcome(f"target/{config}/{item.name}", item.ok, item.reason))
+
+    request = BootRequest(config, "tcg", run="ktest", extra_args=args,
+                          timeout=options.timeout, build=False, echo=options.verbose,
+                          qemu=options.qemu)
+    name = f"target/{config}/boot"
+    try:
+        record = boot(options.root, request, watch=watch)
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    problem = target_boot_problem(record.verdict, record.serial)
+    if problem:
+        report(TestOutcome(name, False, f"{problem}; log {record.log}"))
+
+
+# --- ISO ------------------------------------------------------------------------------
+
+def run_iso_tests(options: Options, report: Report) -> None:
+    """Build each configuration's ISO, boot it, and check banner and EXIT_PASS."""
+    if not options.iso:
+        return
+    for config in options.configs:
+        name = f"iso/{config}/banner"
+        if not narrow(options.only, name):
+            continue
+        request = BootRequest(config, "iso", timeout=options.timeout,
+                              echo=options.verbose, qemu=options.qemu)
+        try:
+            record = boot(options.root, request)
+        except HarnessError as err:
+            report(TestOutcome(name, False, str(err)))
+            continue
+        report(TestOutcome(name, record.passed, f"{record.explanation}; log {record.log}"))
+
+
+# --- The whole run ------------------------------------------------------------------
+
+def run_tests(options: Options, tally: Optional[Tally] = None) -> int:
+    """Run every selected test, print `N passed, N failed`; return the exit status."""
+    tally = tally or Tally()
+    for stage in (run_host_tests, run_harness_tests, run_target_tests, run_iso_tests):
+        stage(options, tally)
+    print(tally.summary(), file=tally.out, flush=True)
+    if tally.passed + tally.failed == 0:
+        print("harness: no test was selected", file=sys.stderr)
+        return 1
+    return 1 if tally.failed else 0

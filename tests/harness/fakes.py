@@ -1,0 +1,109 @@
+"""A fake ipclab tree and a fake QEMU, for testing boots without a kernel.
+
+The fake QEMU behaves as its kernel arguments say (`fake=hang`, `fake=fail`,
+...) and prints the real markers from include/ipclab/result.h.
+"""
+
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+from harness.serial import RESULT_HEADER, load_markers
+
+TREE = Path(__file__).resolve().parents[2]
+MARKERS = load_markers(TREE)
+
+FAKE_QEMU = r'''#!{python}
+"""A stand-in for qemu-system-x86_64, steered by `fake=` kernel arguments."""
+import json, sys, time
+
+BANNER, TEST = {banner!r}, {test!r}
+RESULT_BEGIN, RESULT_END = {result_begin!r}, {result_end!r}
+
+argv = sys.argv[1:]
+args = argv[argv.index("-append") + 1].split() if "-append" in argv else ["iso"]
+with open("qemu-argv.json", "w") as f:
+    json.dump(argv, f)
+
+def say(text):
+    print(text + "\r", flush=True)
+
+if "fake=qemu-error" in args:
+    print("qemu-system-x86_64: could not load kernel 'x'", file=sys.stderr)
+    sys.exit(1)
+if "fake=nobanner" not in args:
+    say("\x1b[2J\x1b[H" + BANNER + "fake (x86_64)")
+if "fake=hang" in args:
+    say("ktest: waiting for a message")
+    time.sleep(100)
+if "fake=panic" in args:
+    say("PANIC: page fault at 0xdead")
+    sys.exit(37)
+if "fake=reset" in args:
+    sys.exit(0)
+named = [a[len("test="):] for a in args if a.startswith("test=")]
+failed = False
+for name in named or ["ipc_basic", "fault_pf"]:
+    if name == "broken" or name not in ("ipc_basic", "fault_pf", "broken"):
+        say(TEST + name + " FAIL " + ("no such test" if name != "broken" else "got 3, want 4"))
+        failed = True
+    else:
+        say(TEST + name + " ok")
+say(RESULT_BEGIN + json.dumps({{"bench": "null", "median": 42}}) + RESULT_END)
+sys.exit(35 if failed and "fake=liar" not in args else 33)
+'''
+
+MAKEFILE = """\
+.PHONY: all iso host-tests
+all iso host-tests:
+\t@:
+"""
+
+HOST_TESTS = {
+    "test_good": "echo 'PASS alloc'; echo 'PASS free'",
+    "test_bad": "echo 'PASS one'; echo 'FAIL two: want 2, got 3'; exit 1",
+    "test_crash": "echo 'PASS first'; echo 'AddressSanitizer: SEGV' >&2; kill -SEGV $$",
+}
+
+TINY_UNITTEST = '''\
+import unittest
+
+class Tiny(unittest.TestCase):
+    def test_one(self):
+        """One."""
+
+    def test_two(self):
+        pass
+'''
+
+
+def write_script(path: Path, text: str) -> Path:
+    """Write an executable file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def make_tree(root: Path, configs=("l4",)) -> Path:
+    """Fill root with what a built tree looks like to the harness; return the fake QEMU."""
+    header = root / RESULT_HEADER
+    header.parent.mkdir(parents=True)
+    shutil.copyfile(TREE / RESULT_HEADER, header)
+    (root / "Makefile").write_text(MAKEFILE, encoding="utf-8")
+    for config in configs:
+        for name in ("kernel32.elf", "ipclab.iso", "user/root.elf", "user/ktest.elf",
+                     "user/bench.elf"):
+            path = root / "build" / config / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"")
+    for name, body in HOST_TESTS.items():
+        write_script(root / "build/host-tests" / name, f"#!/bin/sh\n{body}\n")
+    (root / "build/host-tests/helper.o").write_bytes(b"")
+    (root / "tests/harness").mkdir(parents=True)
+    (root / "tests/harness/__init__.py").write_text("", encoding="utf-8")
+    (root / "tests/harness/test_tiny.py").write_text(TINY_UNITTEST, encoding="utf-8")
+    return write_script(root / "fake-qemu", FAKE_QEMU.format(
+        python=sys.executable, banner=MARKERS.banner_prefix, test=MARKERS.test_prefix,
+        result_begin=MARKERS.result_begin, result_end=MARKERS.result_end))

@@ -1,0 +1,267 @@
+"""Tests of harness.testrun: selection, result parsing, and whole runs on fakes."""
+
+import contextlib
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+from harness.process import Finished
+from harness.qemu import Outcome, Verdict
+from harness.serial import SerialReport, TestLine
+from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
+                             judge_host_binary, judge_unittest, narrow, parse_unittest,
+                             run_tests, target_boot_problem)
+from tests.harness.fakes import make_tree
+
+
+def finished(stdout=(), stderr=(), status=0, timed_out=False) -> Finished:
+    """A made-up finished program."""
+    return Finished(None if timed_out else status, timed_out, 0.1, tuple(stdout), tuple(stderr))
+
+
+class NarrowTest(unittest.TestCase):
+    """--only patterns against groups of test names."""
+
+    def test_no_patterns_select_everything(self):
+        """Without --only every group runs whole."""
+        self.assertEqual(narrow([], "host/"), Selection(True))
+
+    def test_pattern_inside_the_prefix_selects_the_group(self):
+        """`host`, `l4` and `iso` each name a whole group."""
+        self.assertTrue(narrow(["host"], "host/").everything)
+        self.assertTrue(narrow(["l4"], "target/l4/", bare=True).everything)
+        self.assertTrue(narrow(["iso"], "iso/l4/banner").everything)
+        self.assertTrue(narrow(["banner"], "iso/l4/banner").everything)
+
+    def test_pattern_past_the_prefix_names_tests(self):
+        """What follows the prefix is passed down as a name."""
+        self.assertEqual(narrow(["host/test_cap/al"], "host/test_cap/"),
+                         Selection(False, ("al",)))
+        self.assertEqual(narrow(["target/l4/fault_pf"], "target/l4/", bare=True),
+                         Selection(False, ("fault_pf",)))
+
+    def test_bare_names_are_on_target_tests(self):
+        """`fault_pf` reaches the target (once), and neither host nor ISO."""
+        self.assertEqual(narrow(["fault_pf", "fault_pf"], "target/l4/", bare=True),
+                         Selection(False, ("fault_pf",)))
+        self.assertFalse(narrow(["fault_pf"], "host/"))
+        self.assertFalse(narrow(["fault_pf"], "iso/l4/banner"))
+
+    def test_other_groups_are_not_selected(self):
+        """Another config or binary is left alone."""
+        self.assertFalse(narrow(["target/mach/x"], "target/l4/", bare=True))
+        self.assertFalse(narrow(["host/test_a/"], "host/test_b/"))
+
+
+class HostBinaryTest(unittest.TestCase):
+    """PASS/FAIL lines of a host test binary, and how it ended."""
+
+    def judge(self, fin, selection=Selection(True)):
+        """Outcomes of binary t for fin."""
+        return judge_host_binary("t", fin, selection, 60)
+
+    def test_pass_and_fail_lines(self):
+        """Each PASS/FAIL line is a test; other output is ignored."""
+        outcomes = self.judge(finished(["PASS a", "noise", "FAIL b: want 1, got 2"], status=1))
+        self.assertEqual(outcomes, [TestOutcome("host/t/a", True),
+                                    TestOutcome("host/t/b", False, "want 1, got 2")])
+
+    def test_crash_without_fail_line_is_one_failure(self):
+        """A signal death, with the sanitizer's summary as the reason."""
+        fin = finished(["PASS a"], ["==1==ERROR: AddressSanitizer: heap-use-after-free",
+                                    "SUMMARY: AddressSanitizer: heap-use-after-free x.c:3"],
+                       status=-6)
+        outcomes = self.judge(fin)
+        self.assertEqual(len(outcomes), 2)
+        self.assertEqual(outcomes[1].name, "host/t")
+        self.assertFalse(outcomes[1].passed)
+        self.assertIn("killed by SIGABRT", outcomes[1].reason)
+        self.assertIn("AddressSanitizer", outcomes[1].reason)
+
+    def test_sanitizer_report_with_exit_zero_fails(self):
+        """A recovered UBSan report still fails the binary."""
+        fin = finished(["PASS a"], ["x.c:3:5: runtime error: signed integer overflow"])
+        self.assertIn("runtime error", self.judge(fin)[-1].reason)
+
+    def test_hang_and_silence(self):
+        """A hung binary fails; so does one that reports nothing."""
+        self.assertIn("hung", self.judge(finished(["PASS a"], timed_out=True))[-1].reason)
+        self.assertEqual(self.judge(finished(["hello"]))[0].reason, "printed no PASS/FAIL line")
+        self.assertEqual(self.judge(finished(["PASS a"]), Selection(False, ("b",))), [])
+
+    def test_case_filter(self):
+        """Named cases keep only the cases that start with a name."""
+        fin = finished(["PASS alloc_one", "PASS free_one"])
+        names = [o.name for o in self.judge(fin, Selection(False, ("alloc",)))]
+        self.assertEqual(names, ["host/t/alloc_one"])
+
+    def test_host_binaries_lists_executables_only(self):
+        """Object files and missing directories give no binaries."""
+        with tempfile.TemporaryDirectory() as tmp:
+            make_tree(Path(tmp))
+            names = [p.name for p in host_binaries(Path(tmp) / "build/host-tests")]
+            self.assertEqual(names, ["test_bad", "test_crash", "test_good"])
+            self.assertEqual(host_binaries(Path(tmp) / "nowhere"), [])
+
+
+SAMPLE_TESTS = '''\
+import unittest
+
+class Sample(unittest.TestCase):
+    def test_ok(self):
+        pass
+
+    def test_fail(self):
+        """Has a docstring."""
+        self.assertEqual(1, 2)
+
+    def test_error(self):
+        raise KeyError("boom")
+
+    @unittest.skip("not today")
+    def test_skip(self):
+        pass
+'''
+
+
+class UnittestOutputTest(unittest.TestCase):
+    """Reading what `python3 -m unittest` prints, from a real run."""
+
+    @classmethod
+    def setUpClass(cls):
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "test_sample.py").write_text(SAMPLE_TESTS)
+            done = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", tmp],
+                                  capture_output=True, text=True, cwd=tmp, check=False)
+        cls.stderr = done.stderr.splitlines()
+        cls.status = done.returncode
+
+    def test_parse(self):
+        """Ran, the failure count, and each failure with its last line."""
+        summary = parse_unittest(self.stderr)
+        self.assertEqual(summary.ran, 4)
+        self.assertEqual(summary.failed, 2)
+        self.assertEqual(dict(summary.failures),
+                         {"test_sample.Sample.test_error": "KeyError: 'boom'",
+                          "test_sample.Sample.test_fail": "AssertionError: 1 != 2"})
+
+    def test_judge(self):
+        """Two named failures, and one line for the two that passed (one skipped)."""
+        outcomes = judge_unittest(finished(stderr=self.stderr, status=self.status), 60)
+        self.assertEqual([(o.name, o.passed, o.count) for o in outcomes],
+                         [("harness/test_sample.Sample.test_error", False, 1),
+                          ("harness/test_sample.Sample.test_fail", False, 1),
+                          ("harness (2 tests)", True, 2)])
+
+    def test_no_run(self):
+        """Hung, crashed before running, or ran nothing: one failure each."""
+        for fin in (finished(timed_out=True),
+                    finished(stderr=["ImportError: x"], status=1),
+                    finished(stderr=["Ran 0 tests in 0.000s", "OK"])):
+            outcomes = judge_unittest(fin, 60)
+            self.assertEqual(len(outcomes), 1)
+            self.assertFalse(outcomes[0].passed)
+
+
+class TargetBootTest(unittest.TestCase):
+    """When an on-target test boot fails as a whole."""
+
+    def problem(self, outcome, tests, banner="ipclab: variant l4"):
+        """target_boot_problem for a made-up boot."""
+        return target_boot_problem(Verdict(outcome, f"{outcome.value} explained"),
+                                   SerialReport(banner, tuple(tests), (), ()))
+
+    def test_good_boots(self):
+        """All passed with EXIT_PASS, or some failed with EXIT_FAIL."""
+        self.assertIsNone(self.problem(Outcome.PASS, [TestLine("a", True)]))
+        self.assertIsNone(self.problem(Outcome.FAIL, [TestLine("a", False, "x")]))
+
+    def test_bad_boots(self):
+        """Hangs, panics, no tests, and an exit status that contradicts the tests."""
+        cases = [(Outcome.HUNG, [TestLine("a", True)], "hung explained"),
+                 (Outcome.PANIC, [], "panic explained"),
+                 (Outcome.PASS, [], "no TEST line"),
+                 (Outcome.FAIL, [TestLine("a", True)], "although every test passed"),
+                 (Outcome.PASS, [TestLine("a", False, "x")], "although a test failed")]
+        for outcome, tests, words in cases:
+            with self.subTest(words=words):
+                self.assertIn(words, self.problem(outcome, tests))
+        self.assertIn("no banner", self.problem(Outcome.PASS, [TestLine("a", True)], None))
+
+
+class ReportTest(unittest.TestCase):
+    """Result lines and the final count."""
+
+    def test_lines_and_summary(self):
+        """ok/FAIL lines as they come, then `N passed, N failed`."""
+        out = io.StringIO()
+        tally = Tally(out)
+        tally(TestOutcome("target/l4/fault_pf", True))
+        tally(TestOutcome("target/l4/ipc", False, "got 3"))
+        tally(TestOutcome("harness (5 tests)", True, count=5))
+        self.assertEqual(out.getvalue().splitlines(),
+                         ["ok   target/l4/fault_pf", "FAIL target/l4/ipc: got 3",
+                          "ok   harness (5 tests)"])
+        self.assertEqual(tally.summary(), "6 passed, 1 failed")
+
+
+@unittest.skipIf(shutil.which("make") is None, "make is not installed")
+class WholeRunTest(unittest.TestCase):
+    """run_tests in a fake tree: fake make targets, host binaries and QEMU."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = Path(self.tmp.name)
+        self.fake_qemu = str(make_tree(self.root))
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_tests(self, **kwargs):
+        """Run the suite; return (exit status, output lines)."""
+        out = io.StringIO()
+        options = Options(root=self.root, qemu=self.fake_qemu, **kwargs)
+        with contextlib.redirect_stderr(io.StringIO()):
+            status = run_tests(options, Tally(out))
+        return status, out.getvalue().splitlines()
+
+    def test_everything(self):
+        """All four groups: host cases, a crash, harness, target and ISO."""
+        status, lines = self.run_tests()
+        self.assertEqual(status, 1)
+        self.assertEqual(lines[-1], "9 passed, 2 failed")
+        self.assertIn("FAIL host/test_bad/two: want 2, got 3", lines)
+        self.assertIn("ok   target/l4/fault_pf", lines)
+        self.assertIn("ok   iso/l4/banner", lines)
+        self.assertIn("ok   harness (2 tests)", lines)
+        crash = [line for line in lines if line.startswith("FAIL host/test_crash:")]
+        self.assertEqual(len(crash), 1)
+        self.assertIn("killed by SIGSEGV", crash[0])
+
+    def test_only_one_target_test(self):
+        """A bare name runs that on-target test alone."""
+        status, lines = self.run_tests(only=("fault_pf",))
+        self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
+        argv = (self.root / "qemu-argv.json").read_text()
+        self.assertIn("run=ktest test=fault_pf unit=tsc", argv)
+
+    def test_failing_target_test(self):
+        """A FAIL line fails its test; EXIT_FAIL then is no boot failure."""
+        status, lines = self.run_tests(only=("target/l4/broken",))
+        self.assertEqual((status, lines),
+                         (1, ["FAIL target/l4/broken: got 3, want 4", "0 passed, 1 failed"]))
+
+    def test_skips_and_nothing_selected(self):
+        """Skipped groups do not run; selecting nothing fails."""
+        status, lines = self.run_tests(host=False, target=False, iso=False)
+        self.assertEqual((status, lines), (0, ["ok   harness (2 tests)", "2 passed, 0 failed"]))
+        status, lines = self.run_tests(only=("nothing/like/this",))
+        self.assertEqual((status, lines), (1, ["0 passed, 0 failed"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
