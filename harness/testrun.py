@@ -324,9 +324,42 @@ def run_target_tests(options: Options, report: Report) -> None:
         except (HarnessError, MarkerError) as err:
             report(TestOutcome(f"target/{config}/build", False, str(err)))
             continue
-        tests = ("",) if selection.everything else selection.names
+        # kernel_fault is a boot of its own, not a ktest test.
+        tests = ("",) if selection.everything else tuple(
+            name for name in selection.names if name != KERNEL_FAULT_TEST)
         for test in tests:
             _boot_target(options, config, f"test={test}" if test else "", markers, report)
+        if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
+            _boot_kernel_fault(options, config, report)
+
+
+KERNEL_FAULT_TEST = "kernel_fault"
+
+
+def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:
+    """Why a boot with crash=kernel did not end as a reported kernel fault."""
+    if verdict.outcome is not qemu.Outcome.PANIC:
+        return f"expected the kernel-fault exit status; {verdict.explanation}"
+    text = "\n".join(lines)
+    for needed in ("KERNEL FAULT", "rip ", "cr3 "):
+        if needed not in text:
+            return f"the register dump lacks {needed.strip()!r}"
+    return None
+
+
+def _boot_kernel_fault(options: Options, config: str, report: Report) -> None:
+    """A deliberate kernel fault prints the registers and exits with its own status."""
+    name = f"target/{config}/{KERNEL_FAULT_TEST}"
+    request = BootRequest(config, "tcg", run="none", extra_args="crash=kernel",
+                          timeout=options.timeout, build=False, echo=options.verbose,
+                          qemu=options.qemu)
+    try:
+        record = boot(options.root, request)
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    problem = kernel_fault_problem(record.verdict, record.finished.stdout)
+    report(TestOutcome(name, problem is None, f"{problem}; log {record.log}" if problem else ""))
 
 
 def _boot_target(options: Options, config: str, args: str, markers: Markers,

@@ -99,6 +99,16 @@ static void name_module(struct module *m, const char *cmdline)
 	m->name[n] = 0;
 }
 
+/* Is word one of the space-separated words of a command line? */
+static bool cmdline_has(const char *cmdline, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = cmdline; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, word, n) && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 /* Build the root task: its space, its program, its capabilities, its thread. */
 static void start_root(void)
 {
@@ -153,5 +163,10 @@ void kmain(uint32_t magic, paddr_t info)
 		(kernel_virt_to_phys(kernel_end) - (paddr_t)kernel_phys_start) >> 10);
 	sched_init();
 	start_root();
+	if (cmdline_has(boot.cmdline, "crash=kernel")) {
+		/* For the test that a kernel fault is reported and ends the run. */
+		kprintf("ipclab: crash=kernel: faulting on purpose\n");
+		asm volatile("movq $0, (%0)" : : "r"(8ul) : "memory");
+	}
 	sched_start();
 }

@@ -40,6 +40,11 @@ if "fake=hang" in args:
 if "fake=panic" in args:
     say("PANIC: page fault at 0xdead")
     sys.exit(37)
+if "crash=kernel" in args:
+    say("ipclab: KERNEL FAULT: vector 14 error 2 cr2 0x8")
+    say("  rip ffffffff80109b37 cs 8 rflags 82 rsp ffffffff80111fb0 ss 10")
+    say("  r13 0 r14 0 r15 0 cr3 000000000011f000")
+    sys.exit(37)
 if "fake=reset" in args:
     sys.exit(0)
 named = [a[len("test="):] for a in args if a.startswith("test=")]

@@ -14,7 +14,7 @@ from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
-                             run_tests, target_boot_problem)
+                             kernel_fault_problem, run_tests, target_boot_problem)
 from tests.harness.fakes import make_tree
 
 
@@ -193,6 +193,25 @@ class TargetBootTest(unittest.TestCase):
         self.assertIn("no banner", self.problem(Outcome.PASS, [TestLine("a", True)], None))
 
 
+class KernelFaultTest(unittest.TestCase):
+    """crash=kernel must end in the panic status with a register dump."""
+
+    DUMP = ("ipclab: KERNEL FAULT: vector 14 error 2 cr2 0x8",
+            "  rip ffffffff80109b37 cs 8 rflags 82 rsp ffffffff80111fb0 ss 10",
+            "  r13 0 r14 0 r15 0 cr3 000000000011f000")
+
+    def test_panic_with_dump_passes(self):
+        self.assertIsNone(kernel_fault_problem(Verdict(Outcome.PANIC, "panic"), self.DUMP))
+
+    def test_other_outcomes_fail(self):
+        for outcome in (Outcome.PASS, Outcome.FAIL, Outcome.HUNG, Outcome.UNEXPECTED):
+            self.assertIsNotNone(kernel_fault_problem(Verdict(outcome, "x"), self.DUMP))
+
+    def test_missing_registers_fail(self):
+        problem = kernel_fault_problem(Verdict(Outcome.PANIC, "panic"), self.DUMP[:1])
+        self.assertIn("rip", problem)
+
+
 class ReportTest(unittest.TestCase):
     """Result lines and the final count."""
 
@@ -233,7 +252,8 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "9 passed, 2 failed")
+        self.assertEqual(lines[-1], "10 passed, 2 failed")
+        self.assertIn("ok   target/l4/kernel_fault", lines)
         self.assertIn("FAIL host/test_bad/two: want 2, got 3", lines)
         self.assertIn("ok   target/l4/fault_pf", lines)
         self.assertIn("ok   iso/l4/banner", lines)
