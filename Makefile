@@ -158,4 +158,8 @@ host-tests: $(HOST_TESTS)
 clean:
 	rm -rf build
 
+# Fragments of their own areas: host baselines, the QEMU footprint plugin.
+-include bench/host/host.mk
+-include harness/plugin/plugin.mk
+
 -include $(shell find build -name '*.d' 2>/dev/null)
