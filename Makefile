@@ -20,6 +20,8 @@ $(call check-one-of,TIMEOUTS,flag ticks)
 $(call check-range,MSG_REGS,1,8)
 $(call check-range,ASYNC_QUEUE_LEN,1,1024)
 $(call check-range,ASYNC_MSG_MAX,8,4096)
+FASTPATH_STATS ?= n
+$(call check-one-of,FASTPATH_STATS,y n)
 
 B      := build/$(CONFIG)
 Q      := $(if $(V),,@)
@@ -76,7 +78,7 @@ deps-iso:
 	@tools/need-packages $(ISO_PACKAGES)
 
 # The variant as C: one constant per axis.
-$(B)/config.h: configs/$(CONFIG).mk Makefile
+$(B)/config.h: $(filter configs/%,$(MAKEFILE_LIST)) Makefile
 	@mkdir -p $(@D)
 	$(Q){ echo '/* generated from configs/$(CONFIG).mk: do not edit */'; \
 	  echo '#define CONFIG_NAME "$(CONFIG)"'; \
@@ -92,6 +94,7 @@ $(B)/config.h: configs/$(CONFIG).mk Makefile
 	  echo '#define CONFIG_MSG_REGS $(MSG_REGS)'; \
 	  echo '#define CONFIG_ASYNC_QUEUE_LEN $(ASYNC_QUEUE_LEN)'; \
 	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
+	  echo '#define CONFIG_FASTPATH_STATS $(if $(filter y,$(FASTPATH_STATS)),1,0)'; \
 	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX)"'; \
 	} > $@.tmp && mv $@.tmp $@
 
@@ -142,7 +145,7 @@ bench: all deps-run
 	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode icount --run bench --no-build
 
 test: deps deps-run deps-iso
-	$(Q)$(PYTHON) -m harness test
+	$(Q)$(PYTHON) -m harness test $(foreach p,$(PRESETS),--config $(p))
 
 # Host unit tests of the kernel's pure logic, under ASan and UBSan.
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \

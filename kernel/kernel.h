@@ -16,6 +16,24 @@
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
+/* What a blocked thread waits for. */
+enum wait_kind {
+	WAIT_NONE,
+	WAIT_JOIN,        /* SYS_THREAD_JOIN */
+	WAIT_SEND,        /* in an endpoint's or full port's send queue */
+	WAIT_CALL,        /* sync: in an endpoint's send queue, then WAIT_REPLY */
+	WAIT_RECV,        /* in an endpoint's or port's receive queue */
+	WAIT_REPLY,       /* sync: a server holds our call (its caller field) */
+	WAIT_NOTIFY,      /* in a notification's queue */
+};
+
+struct thread;
+
+/* A FIFO of blocked threads (linked through thread.wnext). */
+struct tqueue {
+	struct thread *head, *tail;
+};
+
 struct space {
 	struct kobj obj;
 	paddr_t root;                /* top-level page table */
@@ -35,6 +53,19 @@ struct thread {
 	uint8_t state;               /* enum thread_state */
 	bool in_queue;
 	struct thread *joiner;       /* blocked in SYS_THREAD_JOIN on this thread */
+	/* Blocking: what we wait for, in which queue, until which tick. */
+	uint8_t wait;                /* enum wait_kind */
+	struct tqueue *wq;           /* the queue we are in, or NULL */
+	struct thread *wnext;
+	struct thread *tnext, *tprev;/* the timeout list, when timeout_at != 0 */
+	uint64_t timeout_at;         /* tick at which the wait ends with E_TIMEOUT */
+	int wait_err;                /* how the wait ended, set by whoever ended it */
+	/* IPC state of the compiled model (ipc-variants/<model>/). */
+	uint64_t badge;              /* the badge we send with (sync, while queued) */
+	struct thread *caller;       /* sync: the client waiting for our reply */
+	struct thread *callee;       /* sync: the server holding our call */
+	struct port *reply_port;     /* async: where our reply goes (from the request) */
+	struct port *own_port;       /* async: our implicit reply port, made at first call */
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
 	struct thread *zombie_next;
@@ -64,12 +95,33 @@ static inline struct trap_frame *thread_frame(const struct thread *t)
 	return (struct trap_frame *)thread_stack_top(t) - 1;
 }
 
-/* sched.c */
+/* sched.c: the ready-queue policy (lazy, eager, benno) lives here. */
 extern struct thread *current;
 void sched_init(void);
 void sched_enqueue(struct thread *t);
 void sched_dequeue(struct thread *t);
 void schedule(void);                       /* run the best ready thread */
+void sched_block(struct thread *t);        /* current stops being runnable */
+void sched_wake(struct thread *t);         /* a blocked thread becomes ready */
+void sched_yield(void);                    /* current to the back of its queue */
+void sched_direct(struct thread *to);      /* current blocked: run to at once */
+
+/* wait.c: blocking with timeouts, and FIFOs of blocked threads. */
+void tq_push(struct tqueue *q, struct thread *t);
+struct thread *tq_pop(struct tqueue *q);
+void tq_remove(struct tqueue *q, struct thread *t);
+/* Is timeout acceptable to this variant?  E_INVAL otherwise. */
+int timeout_check(uint64_t timeout);
+/* Block current on q (may be NULL) until woken; returns the wait's error.
+ * to, if not NULL, runs next (direct switch). */
+int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to);
+/* End t's wait with err and make it ready (it does not run yet). */
+void wait_end(struct thread *t, int err);
+/* End t's wait with err, leaving it to the caller to run or wake it. */
+void wait_finish(struct thread *t, int err);
+void wait_tick(void);                      /* expire timeouts */
+/* End every wait in q with err. */
+void wait_end_all(struct tqueue *q, int err);
 void sched_start(void) __attribute__((noreturn));
 void sched_tick(void);
 extern uint64_t ticks;
@@ -92,7 +144,20 @@ int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pa
 int space_load_module(struct space *s, struct memory *pool, const struct module *m,
 		      const struct start_info *info, vaddr_t *entry);
 int copy_from_user(void *dst, vaddr_t src, size_t n);
+int copy_to_user(vaddr_t dst, const void *src, size_t n);
 void kobj_release(struct kobj *o);
+
+/* notify.c */
+int sys_notify_create(struct trap_frame *f);
+int sys_notify(struct trap_frame *f);
+int sys_wait(struct trap_frame *f);
+void notify_destroy(struct kobj *o);
+
+/* Objects: destroying (last RIGHT_CONTROL capability gone) and freeing
+ * (last reference gone). */
+void cap_slot_delete(struct cap_table *t, uint64_t slot, int *err);
+void *kobj_alloc(size_t size, enum obj_type type);
+void kobj_free(struct kobj *o, size_t size);
 
 /* syscall.c, trap.c */
 void kernel_fault(const struct trap_frame *f) __attribute__((noreturn));

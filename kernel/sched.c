@@ -1,6 +1,5 @@
-/* Fixed-priority round-robin scheduling with a timer tick.  The running
- * thread is not in a ready queue; whoever takes the CPU from it decides
- * whether it goes back (yield, preemption) or not (block, death). */
+/* Fixed-priority round-robin scheduling with a timer tick, and the
+ * variant's ready-queue policy. */
 #include "kernel.h"
 #include "timer.h"
 
@@ -47,13 +46,28 @@ void sched_dequeue(struct thread *t)
 	t->in_queue = false;
 }
 
+/* The ready-queue policies (docs/variants.md says what each costs):
+ * - lazy:  the running thread stays queued; a thread that blocks in IPC is
+ *          left in the queue and removed when the scheduler meets it.
+ * - eager: the running thread stays queued; every block dequeues, every
+ *          wake enqueues.
+ * - benno: the running thread is never queued; a thread woken by IPC and
+ *          run at once by a direct switch is never queued either. */
+#define RUNNING_IS_QUEUED (CONFIG_SCHED_LAZY || CONFIG_SCHED_EAGER)
+
 static struct thread *pick_next(void)
 {
-	if (!ready_bitmap)
-		return idle;
-	struct thread *t = queue_head[31 - __builtin_clz(ready_bitmap)];
-	sched_dequeue(t);
-	return t;
+	while (ready_bitmap) {
+		struct thread *t = queue_head[31 - __builtin_clz(ready_bitmap)];
+		if (CONFIG_SCHED_LAZY && (t->state == THREAD_BLOCKED || t->state == THREAD_DEAD)) {
+			sched_dequeue(t);       /* the deferred work of lazy queues */
+			continue;
+		}
+		if (!RUNNING_IS_QUEUED)
+			sched_dequeue(t);
+		return t;
+	}
+	return idle;
 }
 
 /* Give the CPU to next: its address space, its kernel stack. */
@@ -78,13 +92,42 @@ void schedule(void)
 		current->state = THREAD_RUNNING;
 }
 
-/* Preempt on every tick: the running thread goes to the back of its queue. */
+void sched_block(struct thread *t)
+{
+	t->state = THREAD_BLOCKED;
+	if (CONFIG_SCHED_EAGER)
+		sched_dequeue(t);
+}
+
+void sched_wake(struct thread *t)
+{
+	t->state = THREAD_READY;
+	sched_enqueue(t);               /* lazy: a no-op if it never left */
+}
+
+void sched_yield(void)
+{
+	if (current != idle) {
+		if (RUNNING_IS_QUEUED)
+			sched_dequeue(current);
+		sched_enqueue(current);
+	}
+	schedule();
+}
+
+void sched_direct(struct thread *to)
+{
+	if (RUNNING_IS_QUEUED)
+		sched_enqueue(to);      /* lazy: usually still queued, a no-op */
+	switch_to(to);
+}
+
+/* Every tick: expire timeouts, then round robin within the priority. */
 void sched_tick(void)
 {
 	ticks++;
-	if (current != idle)
-		sched_enqueue(current);
-	schedule();
+	wait_tick();
+	sched_yield();
 }
 
 static void idle_loop(void)

@@ -45,31 +45,12 @@ void space_release(struct space *s)
 		return;
 	for (unsigned i = 1; i < CAP_SLOTS; i++) {
 		int err;
-		struct kobj *o = cap_drop(&s->caps, i, &err);
-		if (o)
-			kobj_release(o);
+		cap_slot_delete(&s->caps, i, &err);
 	}
 	mmu_free_user(s->root, free_user_frame);
 	frame_free(s->root, 1);
 	frame_free(physmap_to_phys(s), SPACE_PAGES);
 	space_count--;
-}
-
-/* An object lost its last capability. */
-void kobj_release(struct kobj *o)
-{
-	switch (o->type) {
-	case OBJ_SPACE:
-		o->refs++;                       /* space_release takes one */
-		space_release((struct space *)o);
-		break;
-	case OBJ_THREAD:
-		o->refs++;
-		thread_release((struct thread *)o);
-		break;
-	default:                                 /* boot-time objects live forever */
-		break;
-	}
 }
 
 void space_activate(struct space *s)
@@ -183,5 +164,19 @@ int copy_from_user(void *dst, vaddr_t src, size_t n)
 		if ((mmu_lookup_user(current->space->root, p) & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
 			return E_FAULT;
 	memcpy(dst, (const void *)src, n);
+	return IPC_OK;
+}
+
+/* Copy n bytes to the current space's user memory at dst, which must be
+ * mapped writable and user-accessible throughout. */
+int copy_to_user(vaddr_t dst, const void *src, size_t n)
+{
+	if (dst >= USER_TOP || n > USER_TOP - dst)
+		return E_FAULT;
+	uint64_t need = PTE_P | PTE_U | PTE_W;
+	for (vaddr_t p = PAGE_ALIGN_DOWN(dst); p < dst + n; p += PAGE_SIZE)
+		if ((mmu_lookup_user(current->space->root, p) & need) != need)
+			return E_FAULT;
+	memcpy((void *)dst, src, n);
 	return IPC_OK;
 }

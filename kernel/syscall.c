@@ -1,6 +1,7 @@
 /* System-call dispatch: typed accessors over the saved registers, one
  * handler per call in a table. */
 #include "kernel.h"
+#include "ipc.h"
 #include "frame.h"
 #include "mmu.h"
 #include "timer.h"
@@ -58,8 +59,7 @@ static int sys_poweroff(struct trap_frame *f)
 static int sys_yield(struct trap_frame *f)
 {
 	(void)f;
-	sched_enqueue(current);
-	schedule();
+	sched_yield();
 	return IPC_OK;
 }
 
@@ -140,8 +140,7 @@ static int sys_thread_join(struct trap_frame *f)
 		if (t->joiner)
 			return E_EXISTS;
 		t->joiner = current;
-		current->state = THREAD_BLOCKED;
-		schedule();
+		wait_block(NULL, WAIT_JOIN, TIMEOUT_FOREVER, NULL);
 	}
 	f->rdi = t->end_how;
 	f->rsi = t->end_code;
@@ -153,15 +152,14 @@ static int sys_cap_copy(struct trap_frame *f)
 {
 	LOOKUP(src, arg0(f), OBJ_NONE, 0);
 	LOOKUP(sp, arg1(f), OBJ_SPACE, RIGHT_CONTROL);
-	return cap_copy(src_cap, &((struct space *)sp_cap->obj)->caps, arg2(f), (uint32_t)arg3(f), 0);
+	return cap_copy(src_cap, &((struct space *)sp_cap->obj)->caps, arg2(f), (uint32_t)arg3(f),
+			arg4(f));
 }
 
 static int sys_cap_delete(struct trap_frame *f)
 {
 	int err;
-	struct kobj *o = cap_drop(my_caps(), arg0(f), &err);
-	if (o)
-		kobj_release(o);
+	cap_slot_delete(my_caps(), arg0(f), &err);
 	return err;
 }
 
@@ -181,6 +179,7 @@ static int sys_info(struct trap_frame *f)
 	case INFO_TSC_KHZ: f->rdi = tsc_khz; break;
 	case INFO_THREAD_ID: f->rdi = current->id; break;
 	case INFO_FREE_FRAMES: f->rdi = kernel_frames.nfree; break;
+	case INFO_MSG_MAX: f->rdi = ipc_msg_max(); break;
 	default: return E_INVAL;
 	}
 	return IPC_OK;
@@ -201,6 +200,15 @@ static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
 	[SYS_CAP_DELETE] = sys_cap_delete,
 	[SYS_SPACE_SWITCH] = sys_space_switch,
 	[SYS_INFO] = sys_info,
+	[SYS_IPC_CREATE] = ipc_create,
+	[SYS_SEND] = ipc_send,
+	[SYS_RECV] = ipc_recv,
+	[SYS_CALL] = ipc_call,
+	[SYS_REPLY_RECV] = ipc_reply_recv,
+	[SYS_NOTIFY_CREATE] = sys_notify_create,
+	[SYS_NOTIFY] = sys_notify,
+	[SYS_WAIT] = sys_wait,
+	[SYS_IPC_STATS] = ipc_stats,
 };
 
 void syscall_dispatch(struct trap_frame *f)

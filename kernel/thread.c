@@ -1,5 +1,6 @@
 /* Threads: creation, death (exit or fault) and the join that reports it. */
 #include "kernel.h"
+#include "ipc.h"
 #include "frame.h"
 #include "mmu.h"
 
@@ -53,8 +54,7 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 	for (int i = 0; i < 6; i++)
 		*--sp = 0;                       /* rbp rbx r12..r15 for context_switch */
 	t->ksp = (uint64_t)sp;
-	t->state = THREAD_READY;
-	sched_enqueue(t);
+	sched_wake(t);
 	return t;
 }
 
@@ -63,14 +63,14 @@ void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr)
 {
 	if (t->state == THREAD_DEAD)
 		return;
+	ipc_thread_dies(t);
 	sched_dequeue(t);
 	t->state = THREAD_DEAD;
 	t->end_how = how;
 	t->end_code = code;
 	t->end_addr = addr;
 	if (t->joiner) {
-		t->joiner->state = THREAD_READY;
-		sched_enqueue(t->joiner);
+		wait_end(t->joiner, IPC_OK);
 		t->joiner = NULL;
 	}
 	if (t == root_thread) {

@@ -25,11 +25,35 @@
 #define SYS_MODULE_LOAD 7     /* (module slot, space slot, memory slot, args, len) -> entry, stack */
 #define SYS_THREAD_CREATE 8   /* (space slot, dest slot, entry, stack, arg, priority) */
 #define SYS_THREAD_JOIN 9     /* (thread slot) -> how, code, address */
-#define SYS_CAP_COPY 10       /* (src slot, dest space slot, dest slot, rights mask) */
+#define SYS_CAP_COPY 10       /* (src slot, dest space slot, dest slot, rights mask, badge) */
 #define SYS_CAP_DELETE 11     /* (slot) */
 #define SYS_SPACE_SWITCH 12   /* (space slot): load its page tables, then ours again */
 #define SYS_INFO 13           /* (INFO_ key) -> value */
-#define SYS_COUNT 14
+#define SYS_IPC_CREATE 14     /* (dest slot): an endpoint (sync) or a port (async) */
+#define SYS_SEND 15           /* (slot, info, timeout, message...) */
+#define SYS_RECV 16           /* (slot, info, timeout) -> badge, info, message */
+#define SYS_CALL 17           /* (slot, info, timeout, message...) -> badge, info, reply */
+#define SYS_REPLY_RECV 18     /* (slot, info, timeout, reply...) -> badge, info, message */
+#define SYS_NOTIFY_CREATE 19  /* (dest slot) */
+#define SYS_NOTIFY 20         /* (slot, bits) */
+#define SYS_WAIT 21           /* (slot, timeout) -> bits */
+#define SYS_IPC_STATS 22      /* (key) -> fast-path counters, where configured */
+#define SYS_COUNT 23
+
+/* Sync IPC (L4-style): message word i travels in register IPC_MR<i>, in
+ * both directions, and never in memory.  Async IPC (Mach-style): r8 holds a
+ * user buffer that is copied into the port's queue and out of it. */
+#define IPC_MR_REGS "r8 r9 r10 r12 r13 r14 r15 rbx"
+
+/* IPC timeouts, in timer ticks: 0 fails at once, TIMEOUT_FOREVER never
+ * expires.  Variants with TIMEOUTS=flag accept only these two. */
+#define TIMEOUT_NONE 0
+#define TIMEOUT_FOREVER _UL(0xffffffffffffffff)
+
+/* The IPC info word (rsi): the message length in bytes, bits 0..15; async
+ * receives put the buffer's capacity in bits 16..31. */
+#define IPC_LEN_MASK 0xffff
+#define IPC_CAP_SHIFT 16
 
 #ifndef __ASSEMBLY__
 /* Errors: every call returns one of these in rax. */
@@ -56,7 +80,9 @@ enum ipc_err {
 #define RIGHT_WRITE  0x2u   /* console: write; memory: map writable */
 #define RIGHT_SEND   0x4u
 #define RIGHT_RECV   0x8u
-#define RIGHT_CONTROL 0x10u /* create threads in a space, power off, join */
+#define RIGHT_CONTROL 0x10u /* create threads in a space, power off, join;
+                             * deleting it destroys an endpoint, port or
+                             * notification (waiters get E_DEAD) */
 #define RIGHTS_ALL   0x1fu
 
 /* SYS_MAP flags. */
@@ -74,6 +100,7 @@ enum ipc_err {
 #define INFO_TSC_KHZ    2u  /* TSC frequency measured against the PIT */
 #define INFO_THREAD_ID  3u  /* the caller's thread id */
 #define INFO_FREE_FRAMES 4u /* frames left in the global allocator */
+#define INFO_MSG_MAX    5u  /* the largest IPC message, in bytes */
 
 /* Exception vectors reported by SYS_THREAD_JOIN. */
 #define VEC_DE 0

@@ -33,6 +33,7 @@ extern bool ktest_failed;
 /* Start fn(arg) in a new thread of this space with a fresh stack; the
  * thread capability goes to slot. */
 long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot);
+long spawn_prio(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
 /* Wait for the thread in slot, then free the slot. */
 long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr);
 

@@ -11,7 +11,10 @@
 	X(fault_pf_write_rodata) X(fault_pf_exec_nx) X(fault_pf_stack_overflow) \
 	X(fault_gp_hlt) X(fault_gp_noncanonical) X(fault_gp_port_io)           \
 	X(fault_gp_int80) X(fault_ud) X(fault_de) X(fault_bp)                   \
-	X(threads_run) X(preemption) X(space_isolation)
+	X(threads_run) X(preemption) X(space_isolation)                          \
+	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
+	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
+	X(ipc_partner_death) X(ipc_caps)
 
 #define DECLARE(name) void test_##name(void);
 #define ENTRY(name) { #name, test_##name },
@@ -37,6 +40,11 @@ static uint64_t next_stack = 0x20000000;
 
 long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot)
 {
+	return spawn_prio(fn, arg, slot, TEST_PRIO);
+}
+
+long spawn_prio(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio)
+{
 	uint64_t base = next_stack;
 	next_stack += 0x10000;
 	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, STACK_PAGES, MAP_WRITE);
@@ -44,7 +52,7 @@ long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot)
 		return err;
 	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
 	return sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + STACK_PAGES * 4096 - 8, arg,
-				 TEST_PRIO);
+				 prio);
 }
 
 long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
@@ -73,6 +81,9 @@ static unsigned run_one(const struct ktest *t)
 	ktest_failed = false;
 	reason[0] = 0;
 	t->fn();
+	/* Whatever the test left, the next one starts with a clean table. */
+	for (uint64_t slot = SLOT_FREE; slot < CAP_SLOTS; slot++)
+		sys_cap_delete(slot);
 	if (ktest_failed)
 		printf(TEST_PREFIX "%s FAIL %s\n", t->name, reason);
 	else

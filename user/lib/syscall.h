@@ -92,9 +92,17 @@ static inline long sys_thread_join(uint64_t slot, uint64_t *how, uint64_t *code,
 	return r.err;
 }
 
+/* Copy a capability with rights narrowed by mask; badge marks a copy of a
+ * cap that has none (0: no badge). */
+static inline long sys_cap_copy_badged(uint64_t src, uint64_t space_slot, uint64_t dest,
+				       uint64_t mask, uint64_t badge)
+{
+	return syscall6(SYS_CAP_COPY, src, space_slot, dest, mask, badge, 0).err;
+}
+
 static inline long sys_cap_copy(uint64_t src, uint64_t space_slot, uint64_t dest, uint64_t mask)
 {
-	return syscall6(SYS_CAP_COPY, src, space_slot, dest, mask, 0, 0).err;
+	return sys_cap_copy_badged(src, space_slot, dest, mask, 0);
 }
 
 static inline long sys_cap_delete(uint64_t slot)

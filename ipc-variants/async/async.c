@@ -1,0 +1,277 @@
+/* Mach-style asynchronous IPC: a port holds a bounded kernel queue of
+ * ASYNC_QUEUE_LEN messages of up to ASYNC_MSG_MAX bytes.  A send copies the
+ * message from the sender's memory into the queue (copy 1) and returns; a
+ * receive copies it out into the receiver's memory (copy 2).  call = a send
+ * that carries the caller's reply port + a receive on that port;
+ * reply_recv = a send to the reply port of the last message received + a
+ * receive on our own port.  Messages accepted are delivered once, in order. */
+#include "ipc.h"
+
+const char ipc_model_name[] = "async";
+
+struct amsg {
+	uint64_t badge;
+	uint64_t len;
+	struct port *reply;           /* holds a reference while queued */
+	uint8_t data[CONFIG_ASYNC_MSG_MAX];
+};
+
+struct port {
+	struct kobj obj;
+	bool dead;
+	uint32_t head, count;         /* the ring: q[head] is the oldest */
+	struct thread *owner;         /* for a thread's implicit reply port */
+	struct tqueue senders;        /* blocked on a full queue */
+	struct tqueue receivers;      /* blocked on an empty queue */
+	struct amsg q[CONFIG_ASYNC_QUEUE_LEN];
+};
+
+uint64_t ipc_msg_max(void)
+{
+	return CONFIG_ASYNC_MSG_MAX;
+}
+
+static struct port *port_new(void)
+{
+	return kobj_alloc(sizeof(struct port), OBJ_PORT);
+}
+
+static void port_put(struct port *p)
+{
+	if (--p->obj.refs == 0)
+		ipc_object_free(&p->obj);
+}
+
+int ipc_create(struct trap_frame *f)
+{
+	uint64_t slot = f->rdi;
+	if (slot == 0 || slot >= CAP_SLOTS)
+		return E_BADCAP;
+	if (current->space->caps.slot[slot].obj)
+		return E_EXISTS;
+	struct port *p = port_new();
+	if (!p)
+		return E_NOMEM;
+	return cap_insert(&current->space->caps, slot, &p->obj, RIGHTS_ALL, 0);
+}
+
+static int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)
+{
+	struct cap *c;
+	int err = cap_lookup(&current->space->caps, slot, OBJ_PORT, right, &c);
+	if (err)
+		return err;
+	*p = (struct port *)c->obj;
+	*badge = c->badge;
+	return (*p)->dead ? E_DEAD : IPC_OK;
+}
+
+/* Copy 1: the message at buf into p's queue, blocking while it is full
+ * (per timeout).  On success *woken is a receiver whose wait we ended (it
+ * is not yet ready), or NULL. */
+static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, vaddr_t buf,
+			uint64_t len, uint64_t timeout, struct thread **woken)
+{
+	*woken = NULL;
+	while (p->count == CONFIG_ASYNC_QUEUE_LEN) {
+		if (timeout == TIMEOUT_NONE)
+			return E_FULL;
+		int err = wait_block(&p->senders, WAIT_SEND, timeout, NULL);
+		if (err)
+			return err;
+		if (p->dead)
+			return E_DEAD;
+	}
+	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
+	int err = copy_from_user(m->data, buf, len);
+	if (err)
+		return err;
+	m->badge = badge;
+	m->len = len;
+	m->reply = reply;
+	if (reply)
+		reply->obj.refs++;
+	p->count++;
+	struct thread *r = tq_pop(&p->receivers);
+	if (r) {
+		wait_finish(r, IPC_OK);
+		*woken = r;
+	}
+	return IPC_OK;
+}
+
+/* Copy 2: the oldest message of p into the buffer of frame f, or block
+ * (per timeout) until there is one.  The message's reply port becomes
+ * ours to answer.  to, if not NULL, runs while we wait. */
+static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, struct thread *to)
+{
+	while (p->count == 0) {
+		if (timeout == TIMEOUT_NONE) {
+			if (to)
+				sched_wake(to);
+			return E_TIMEOUT;
+		}
+		int err = wait_block(&p->receivers, WAIT_RECV, timeout, to);
+		to = NULL;
+		if (err)
+			return err;
+	}
+	if (to)
+		sched_wake(to);
+	struct amsg *m = &p->q[p->head];
+	uint64_t capacity = f->rsi >> IPC_CAP_SHIFT & IPC_LEN_MASK;
+	if (m->len > capacity) {
+		f->rsi = m->len;                 /* how much room it needs */
+		return E_TOOBIG;
+	}
+	int err = copy_to_user(f->r8, m->data, m->len);
+	if (err)
+		return err;
+	f->rdi = m->badge;
+	f->rsi = m->len;
+	if (current->reply_port)
+		port_put(current->reply_port);
+	current->reply_port = m->reply;          /* the message's reference moves */
+	p->head = (p->head + 1) % CONFIG_ASYNC_QUEUE_LEN;
+	p->count--;
+	struct thread *s = tq_pop(&p->senders);
+	if (s)
+		wait_end(s, IPC_OK);             /* there is room again */
+	return IPC_OK;
+}
+
+/* Check a send's arguments: port, length, timeout. */
+static int send_args(struct trap_frame *f, struct port **p, uint64_t *badge)
+{
+	int err = port_lookup(f->rdi, RIGHT_SEND, p, badge);
+	if (err)
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > CONFIG_ASYNC_MSG_MAX)
+		return E_TOOBIG;
+	return timeout_check(f->rdx);
+}
+
+int ipc_send(struct trap_frame *f)
+{
+	struct port *p;
+	struct thread *r;
+	uint64_t badge;
+	int err = send_args(f, &p, &badge);
+	if (err || (err = port_put_msg(p, badge, NULL, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r)))
+		return err;
+	if (r)
+		sched_wake(r);
+	return IPC_OK;
+}
+
+int ipc_recv(struct trap_frame *f)
+{
+	struct port *p;
+	uint64_t badge;
+	int err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	return port_get_msg(p, f, f->rdx, NULL);
+}
+
+int ipc_call(struct trap_frame *f)
+{
+	struct port *p;
+	struct thread *r;
+	uint64_t badge;
+	int err = send_args(f, &p, &badge);
+	if (err)
+		return err;
+	if (!current->own_port) {
+		if (!(current->own_port = port_new()))
+			return E_NOMEM;
+		current->own_port->obj.refs = 1;
+		current->own_port->owner = current;
+	}
+	err = port_put_msg(p, badge, current->own_port, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
+	if (err)
+		return err;
+	return port_get_msg(current->own_port, f, f->rdx ? f->rdx : TIMEOUT_FOREVER, r);
+}
+
+int ipc_reply_recv(struct trap_frame *f)
+{
+	struct port *p;
+	struct thread *c = NULL;
+	uint64_t badge;
+	int err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > CONFIG_ASYNC_MSG_MAX)
+		return E_TOOBIG;
+	struct port *rp = current->reply_port;
+	if (rp) {                                /* the reply: never blocks */
+		current->reply_port = NULL;
+		if (!rp->dead)
+			err = port_put_msg(rp, 0, NULL, f->r8, f->rsi & IPC_LEN_MASK, TIMEOUT_NONE, &c);
+		port_put(rp);
+		if (err)
+			return err;
+	}
+	return port_get_msg(p, f, f->rdx, c);
+}
+
+int ipc_stats(struct trap_frame *f)
+{
+	(void)f;
+	return E_NOSYS;
+}
+
+/* Nobody will answer on rp: its owner, if waiting, learns it. */
+static void reply_abandon(struct port *rp)
+{
+	if (rp->owner && rp->owner->wq == &rp->receivers)
+		wait_end(rp->owner, E_DEAD);
+}
+
+void ipc_wait_cancelled(struct thread *t)
+{
+	(void)t;                                 /* queues are all: wait_finish does it */
+}
+
+void ipc_thread_dies(struct thread *t)
+{
+	if (t->reply_port) {
+		reply_abandon(t->reply_port);
+		port_put(t->reply_port);
+		t->reply_port = NULL;
+	}
+	if (t->wait != WAIT_NONE)
+		wait_finish(t, E_DEAD);
+	if (t->own_port) {
+		t->own_port->owner = NULL;
+		ipc_object_destroy(&t->own_port->obj);
+		port_put(t->own_port);
+		t->own_port = NULL;
+	}
+}
+
+void ipc_object_destroy(struct kobj *o)
+{
+	struct port *p = (struct port *)o;
+	if (p->dead)
+		return;
+	p->dead = true;
+	wait_end_all(&p->senders, E_DEAD);
+	wait_end_all(&p->receivers, E_DEAD);
+	for (; p->count; p->count--, p->head = (p->head + 1) % CONFIG_ASYNC_QUEUE_LEN) {
+		struct port *rp = p->q[p->head].reply;
+		if (rp == p) {
+			p->obj.refs--;                   /* never the last: our caller holds one */
+		} else if (rp) {
+			reply_abandon(rp);
+			port_put(rp);
+		}
+	}
+}
+
+void ipc_object_free(struct kobj *o)
+{
+	ipc_object_destroy(o);
+	kobj_free(o, sizeof(struct port));
+}

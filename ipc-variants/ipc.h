@@ -1,0 +1,32 @@
+/* The interface every IPC model implements.  Exactly one model's folder
+ * (ipc-variants/sync or ipc-variants/async) is compiled into a kernel; the
+ * system-call table points at these functions whatever the model. */
+#ifndef IPC_VARIANTS_IPC_H
+#define IPC_VARIANTS_IPC_H
+
+#include "kernel.h"
+
+/* The model's name and the largest message it carries, in bytes. */
+extern const char ipc_model_name[];
+uint64_t ipc_msg_max(void);
+
+/* System calls (arguments per docs/abi.md). */
+int ipc_create(struct trap_frame *f);         /* SYS_IPC_CREATE */
+int ipc_send(struct trap_frame *f);           /* SYS_SEND */
+int ipc_recv(struct trap_frame *f);           /* SYS_RECV */
+int ipc_call(struct trap_frame *f);           /* SYS_CALL */
+int ipc_reply_recv(struct trap_frame *f);     /* SYS_REPLY_RECV */
+int ipc_stats(struct trap_frame *f);          /* SYS_IPC_STATS */
+
+/* The object's last RIGHT_CONTROL capability is gone: wake every waiter
+ * with E_DEAD and refuse all later use. */
+void ipc_object_destroy(struct kobj *o);
+/* The object's last reference is gone: free it (destroying it first). */
+void ipc_object_free(struct kobj *o);
+/* t is dying: end the calls it serves or waits for with E_DEAD. */
+void ipc_thread_dies(struct thread *t);
+/* t's wait was ended from outside (timeout, death, destruction): undo
+ * whatever the model linked it to. */
+void ipc_wait_cancelled(struct thread *t);
+
+#endif

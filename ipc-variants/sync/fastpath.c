@@ -1,0 +1,93 @@
+/* The fast paths of call and reply_recv: the common case of a client-server
+ * round trip, straight-line.  Every check comes first and any surprise goes
+ * to the general path in sync.c; nothing changes before the point of no
+ * return.  Hits and misses are counted when FASTPATH_STATS=y. */
+#include "sync.h"
+
+enum { FP_CALL, FP_REPLY_RECV };
+static uint64_t fp_hits[2], fp_misses[2];
+
+static inline void fp_count(unsigned which, bool hit)
+{
+	if (CONFIG_FASTPATH_STATS)
+		(hit ? fp_hits : fp_misses)[which]++;
+}
+
+/* The endpoint behind slot if it is live and the cap has the right, else NULL. */
+static inline struct endpoint *ep_fp(uint64_t slot, uint32_t right, uint64_t *badge)
+{
+	if (unlikely(slot >= CAP_SLOTS))
+		return NULL;
+	const struct cap *c = &current->space->caps.slot[slot];
+	struct endpoint *ep = (struct endpoint *)c->obj;
+	if (unlikely(!ep || ep->obj.type != OBJ_ENDPOINT || !(c->rights & right) || ep->dead))
+		return NULL;
+	*badge = c->badge;
+	return ep;
+}
+
+int ipc_call(struct trap_frame *f)
+{
+	uint64_t badge;
+	struct endpoint *ep = ep_fp(f->rdi, RIGHT_SEND, &badge);
+	struct thread *r = ep ? ep->receivers.head : NULL;
+	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || r->timeout_at ||
+		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
+		fp_count(FP_CALL, false);
+		return call_slow(f);
+	}
+	/* Point of no return: the receiver takes the message and our call. */
+	fp_count(FP_CALL, true);
+	ep->receivers.head = r->wnext;
+	if (!r->wnext)
+		ep->receivers.tail = NULL;
+	r->wnext = NULL;
+	r->wq = NULL;
+	r->wait = WAIT_NONE;
+	r->wait_err = IPC_OK;
+	msg_transfer(thread_frame(r), f, badge);
+	r->caller = current;
+	current->callee = r;
+	current->wait = WAIT_REPLY;
+	current->wait_err = IPC_OK;
+	sched_block(current);
+	sched_direct(r);
+	return current->wait_err;
+}
+
+int ipc_reply_recv(struct trap_frame *f)
+{
+	uint64_t badge;
+	struct endpoint *ep = ep_fp(f->rdi, RIGHT_RECV, &badge);
+	struct thread *c = current->caller;
+	if (unlikely(!CONFIG_DIRECT_SWITCH || !ep || !c || ep->senders.head || c->timeout_at ||
+		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
+		fp_count(FP_REPLY_RECV, false);
+		return reply_recv_slow(f);
+	}
+	/* Point of no return: reply to the caller, wait on the endpoint, and
+	 * run the caller on our time slice. */
+	fp_count(FP_REPLY_RECV, true);
+	current->caller = NULL;
+	c->callee = NULL;
+	msg_transfer(thread_frame(c), f, 0);
+	c->wait = WAIT_NONE;
+	c->wait_err = IPC_OK;
+	current->wait = WAIT_RECV;
+	current->wait_err = IPC_OK;
+	tq_push(&ep->receivers, current);
+	sched_block(current);
+	sched_direct(c);
+	return current->wait_err;
+}
+
+int ipc_stats(struct trap_frame *f)
+{
+	if (!CONFIG_FASTPATH_STATS)
+		return E_NOSYS;
+	f->rdi = fp_hits[FP_CALL];
+	f->rsi = fp_misses[FP_CALL];
+	f->rdx = fp_hits[FP_REPLY_RECV];
+	f->r10 = fp_misses[FP_REPLY_RECV];
+	return IPC_OK;
+}

@@ -1,0 +1,198 @@
+/* L4-style synchronous IPC: a rendezvous on an endpoint.  The first party
+ * blocks until the other arrives; the message (up to MSG_REGS words) goes
+ * from the sender's saved registers to the receiver's, never through a
+ * buffer.  call = send + wait for the reply; reply_recv = reply to our
+ * caller + wait for the next message.  fastpath.c has the common cases of
+ * call and reply_recv; everything here is the general path behind them. */
+#include "sync.h"
+
+const char ipc_model_name[] = "sync";
+
+uint64_t ipc_msg_max(void)
+{
+	return MSG_MAX_BYTES;
+}
+
+int ipc_create(struct trap_frame *f)
+{
+	uint64_t slot = f->rdi;
+	if (slot == 0 || slot >= CAP_SLOTS)
+		return E_BADCAP;
+	if (current->space->caps.slot[slot].obj)
+		return E_EXISTS;
+	struct endpoint *ep = kobj_alloc(sizeof(*ep), OBJ_ENDPOINT);
+	if (!ep)
+		return E_NOMEM;
+	return cap_insert(&current->space->caps, slot, &ep->obj, RIGHTS_ALL, 0);
+}
+
+/* The endpoint in slot with the right, and its badge; or an error. */
+static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
+{
+	struct cap *c;
+	int err = cap_lookup(&current->space->caps, slot, OBJ_ENDPOINT, right, &c);
+	if (err)
+		return err;
+	*ep = (struct endpoint *)c->obj;
+	*badge = c->badge;
+	return (*ep)->dead ? E_DEAD : IPC_OK;
+}
+
+/* Check a send's arguments: endpoint, length, timeout. */
+static int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t *badge)
+{
+	int err = ep_lookup(f->rdi, RIGHT_SEND, ep, badge);
+	if (err)
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES)
+		return E_TOOBIG;
+	return timeout_check(f->rdx);
+}
+
+/* Take the first waiting sender's message into our frame f.  A caller then
+ * waits for our reply; a plain sender is done. */
+static void take_sender(struct endpoint *ep, struct trap_frame *f)
+{
+	struct thread *s = tq_pop(&ep->senders);
+	msg_transfer(f, thread_frame(s), s->badge);
+	if (s->wait == WAIT_CALL) {
+		if (current->caller)            /* a call we never answered */
+			reply_abandon(current);
+		s->wait = WAIT_REPLY;           /* still blocked; its timeout runs on */
+		s->callee = current;
+		current->caller = s;
+	} else {
+		wait_end(s, IPC_OK);
+	}
+}
+
+int ipc_send(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = send_args(f, &ep, &badge);
+	if (err)
+		return err;
+	struct thread *r = tq_pop(&ep->receivers);
+	if (r) {
+		msg_transfer(thread_frame(r), f, badge);
+		wait_end(r, IPC_OK);            /* it runs when the scheduler says */
+		return IPC_OK;
+	}
+	if (f->rdx == TIMEOUT_NONE)
+		return E_TIMEOUT;
+	current->badge = badge;                 /* the message waits in our frame */
+	return wait_block(&ep->senders, WAIT_SEND, f->rdx, NULL);
+}
+
+int ipc_recv(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	if (ep->senders.head) {
+		take_sender(ep, f);
+		return IPC_OK;
+	}
+	if (f->rdx == TIMEOUT_NONE)
+		return E_TIMEOUT;
+	return wait_block(&ep->receivers, WAIT_RECV, f->rdx, NULL);
+}
+
+int call_slow(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = send_args(f, &ep, &badge);
+	if (err)
+		return err;
+	struct thread *r = tq_pop(&ep->receivers);
+	if (r) {
+		msg_transfer(thread_frame(r), f, badge);
+		wait_finish(r, IPC_OK);
+		r->caller = current;
+		current->callee = r;
+		return wait_block(NULL, WAIT_REPLY, reply_timeout(f->rdx), r);
+	}
+	if (f->rdx == TIMEOUT_NONE)
+		return E_TIMEOUT;
+	current->badge = badge;
+	return wait_block(&ep->senders, WAIT_CALL, f->rdx, NULL);
+}
+
+int reply_recv_slow(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES)
+		return E_TOOBIG;
+	/* The reply: never blocks, since our caller is waiting for it. */
+	struct thread *c = current->caller;
+	if (c) {
+		current->caller = NULL;
+		c->callee = NULL;
+		msg_transfer(thread_frame(c), f, 0);
+		wait_finish(c, IPC_OK);
+	}
+	/* The receive. */
+	if (ep->senders.head) {
+		take_sender(ep, f);
+		if (c)
+			sched_wake(c);
+		return IPC_OK;
+	}
+	if (f->rdx == TIMEOUT_NONE) {
+		if (c)
+			sched_wake(c);
+		return E_TIMEOUT;
+	}
+	return wait_block(&ep->receivers, WAIT_RECV, f->rdx, c);
+}
+
+/* A server will never reply to t's call. */
+void reply_abandon(struct thread *server)
+{
+	struct thread *c = server->caller;
+	server->caller = NULL;
+	c->callee = NULL;
+	wait_end(c, E_DEAD);
+}
+
+void ipc_wait_cancelled(struct thread *t)
+{
+	if (t->wait == WAIT_REPLY && t->callee) {
+		t->callee->caller = NULL;
+		t->callee = NULL;
+	}
+}
+
+void ipc_thread_dies(struct thread *t)
+{
+	if (t->caller)
+		reply_abandon(t);
+	if (t->wait != WAIT_NONE) {
+		ipc_wait_cancelled(t);
+		wait_finish(t, E_DEAD);
+	}
+}
+
+void ipc_object_destroy(struct kobj *o)
+{
+	struct endpoint *ep = (struct endpoint *)o;
+	if (ep->dead)
+		return;
+	ep->dead = true;
+	wait_end_all(&ep->senders, E_DEAD);
+	wait_end_all(&ep->receivers, E_DEAD);
+}
+
+void ipc_object_free(struct kobj *o)
+{
+	ipc_object_destroy(o);
+	kobj_free(o, sizeof(struct endpoint));
+}

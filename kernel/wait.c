@@ -1,0 +1,134 @@
+/* Blocking: FIFOs of waiting threads, timeouts in ticks, and the one way a
+ * wait ends (wait_end), whoever ends it. */
+#include "kernel.h"
+#include "ipc.h"
+
+static struct thread *timeouts;            /* threads with timeout_at != 0 */
+
+void tq_push(struct tqueue *q, struct thread *t)
+{
+	t->wnext = NULL;
+	if (q->tail)
+		q->tail->wnext = t;
+	else
+		q->head = t;
+	q->tail = t;
+	t->wq = q;
+}
+
+struct thread *tq_pop(struct tqueue *q)
+{
+	struct thread *t = q->head;
+	if (t) {
+		q->head = t->wnext;
+		if (!q->head)
+			q->tail = NULL;
+		t->wnext = NULL;
+		t->wq = NULL;
+	}
+	return t;
+}
+
+void tq_remove(struct tqueue *q, struct thread *t)
+{
+	struct thread **pp = &q->head, *prev = NULL;
+	while (*pp && *pp != t) {
+		prev = *pp;
+		pp = &(*pp)->wnext;
+	}
+	if (!*pp)
+		return;
+	*pp = t->wnext;
+	if (q->tail == t)
+		q->tail = prev;
+	t->wnext = NULL;
+	t->wq = NULL;
+}
+
+int timeout_check(uint64_t timeout)
+{
+	if (CONFIG_TIMEOUT_TICKS || timeout == TIMEOUT_NONE || timeout == TIMEOUT_FOREVER)
+		return IPC_OK;
+	return E_INVAL;
+}
+
+static void timeout_arm(struct thread *t, uint64_t timeout)
+{
+	t->timeout_at = ticks + timeout + 1;    /* at least `timeout` whole ticks */
+	t->tprev = NULL;
+	t->tnext = timeouts;
+	if (timeouts)
+		timeouts->tprev = t;
+	timeouts = t;
+}
+
+static void timeout_disarm(struct thread *t)
+{
+	if (!t->timeout_at)
+		return;
+	if (t->tprev)
+		t->tprev->tnext = t->tnext;
+	else
+		timeouts = t->tnext;
+	if (t->tnext)
+		t->tnext->tprev = t->tprev;
+	t->timeout_at = 0;
+}
+
+int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+{
+	current->wait = kind;
+	current->wait_err = IPC_OK;
+	if (q)
+		tq_push(q, current);
+	if (CONFIG_TIMEOUT_TICKS && timeout != TIMEOUT_FOREVER)
+		timeout_arm(current, timeout);
+	sched_block(current);
+	if (to && CONFIG_DIRECT_SWITCH) {
+		sched_direct(to);
+	} else {
+		if (to)
+			sched_wake(to);
+		schedule();
+	}
+	return current->wait_err;
+}
+
+/* End t's wait without making it ready: its waker may run it directly. */
+void wait_finish(struct thread *t, int err)
+{
+	if (t->wq)
+		tq_remove(t->wq, t);
+	if (CONFIG_TIMEOUT_TICKS)
+		timeout_disarm(t);
+	t->wait = WAIT_NONE;
+	t->wait_err = err;
+}
+
+void wait_end(struct thread *t, int err)
+{
+	wait_finish(t, err);
+	sched_wake(t);
+}
+
+void wait_end_all(struct tqueue *q, int err)
+{
+	struct thread *t;
+	while ((t = q->head)) {
+		ipc_wait_cancelled(t);
+		wait_end(t, err);
+	}
+}
+
+void wait_tick(void)
+{
+	if (!CONFIG_TIMEOUT_TICKS)
+		return;
+	for (struct thread *t = timeouts, *next; t; t = next) {
+		next = t->tnext;
+		if (t->timeout_at <= ticks) {
+			ipc_wait_cancelled(t);
+			wait_end(t, E_TIMEOUT);
+		}
+	}
+}
