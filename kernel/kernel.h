@@ -105,6 +105,9 @@ void sched_block(struct thread *t);        /* current stops being runnable */
 void sched_wake(struct thread *t);         /* a blocked thread becomes ready */
 void sched_yield(void);                    /* current to the back of its queue */
 void sched_direct(struct thread *to);      /* current blocked: run to at once */
+/* A thread of higher priority than current became ready: current yields
+ * to it when its system call ends. */
+extern bool sched_preempt_pending;
 
 /* wait.c: blocking with timeouts, and FIFOs of blocked threads. */
 void tq_push(struct tqueue *q, struct thread *t);

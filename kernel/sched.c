@@ -84,6 +84,7 @@ static void switch_to(struct thread *next)
 
 void schedule(void)
 {
+	sched_preempt_pending = false;
 	thread_reap();
 	struct thread *next = pick_next();
 	if (next != current)
@@ -99,10 +100,14 @@ void sched_block(struct thread *t)
 		sched_dequeue(t);
 }
 
+bool sched_preempt_pending;
+
 void sched_wake(struct thread *t)
 {
 	t->state = THREAD_READY;
 	sched_enqueue(t);               /* lazy: a no-op if it never left */
+	if (current && t->prio > current->prio)
+		sched_preempt_pending = true;   /* acted on when the system call ends */
 }
 
 void sched_yield(void)

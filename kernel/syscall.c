@@ -215,4 +215,6 @@ void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t nr = f->rax;
 	f->rax = nr < SYS_COUNT && syscalls[nr] ? (uint64_t)syscalls[nr](f) : E_NOSYS;
+	if (unlikely(sched_preempt_pending))
+		sched_yield();
 }

@@ -1,15 +1,58 @@
-/* The on-target benchmarks.  For now: the floor's null system call. */
-#include "ulib.h"
+/* The benchmark program: builds the table of cases for this variant, runs
+ * the ones named by bench=<name>[,<name>...] (default: all), and prints one
+ * JSON result line per case (docs/results.md).  With footprint=1 it runs
+ * each case once more, a hundred times between the footprint plugin's
+ * markers. */
+#include "bench.h"
 #include <ipclab/result.h>
 
-#define WARMUP 1000
-#define SAMPLES 10000
+uint64_t samples[SAMPLES];
+unsigned footprint_region;
+extern uint64_t rpc_elapsed, rpc_calls;
 
-static uint64_t samples[SAMPLES];
+#define MAX_CASES 64
+static struct bench_case cases[MAX_CASES];
+static unsigned ncases;
+static char case_names[MAX_CASES][40];
+static char unit[32];
+static uint64_t overhead;
+
+static void add(const char *bench, long (*run)(const struct bench_case *, uint64_t *, unsigned),
+		enum where w, enum shape sh, unsigned bytes, unsigned clients, const char *fmt, ...)
+{
+	if (ncases == MAX_CASES)
+		return;
+	char *name = case_names[ncases];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(case_names[0]), fmt, ap);
+	va_end(ap);
+	cases[ncases] = (struct bench_case){ bench, name, run, w, sh, bytes, clients,
+					     ncases + 1 <= REGIONS ? ncases + 1 : 0 };
+	ncases++;
+}
+
+/* Every case of this variant: message sizes follow its model. */
+static void build_table(void)
+{
+	static const char *const where[] = { "same-space", "other-space" };
+	add("null_syscall", bench_null, SAME_SPACE, ROUNDTRIP, 0, 0, "null");
+	add("space_switch", bench_space_switch, SAME_SPACE, ROUNDTRIP, 0, 0, "syscall+2switches");
+	for (int w = SAME_SPACE; w <= OTHER_SPACE; w++) {
+		for (unsigned b = 0; b <= IPC_MSG_MAX; b = IPC_MSG_MAX == IPC_SYNC_MAX ? b + 8 : (b ? b * 2 : 8))
+			add("pingpong", bench_pingpong, w, ROUNDTRIP, b, 0, "roundtrip/%s/%uB", where[w], b);
+		add("pingpong", bench_pingpong, w, ONEWAY, 0, 0, "oneway/%s/0B", where[w]);
+		add("pingpong", bench_pingpong, w, ONEWAY, IPC_MSG_MAX, 0, "oneway/%s/%uB", where[w],
+		    IPC_MSG_MAX);
+	}
+	for (unsigned n = 1; n <= 8; n *= 2)
+		add("rpc", bench_rpc, OTHER_SPACE, ROUNDTRIP, 8, n, "%u-client%s", n, n > 1 ? "s" : "");
+	add("notify", bench_notify, SAME_SPACE, ONEWAY, 0, 0, "notify-to-wakeup");
+}
 
 static void sort(uint64_t *a, unsigned n)
 {
-	for (unsigned gap = n / 2; gap; gap /= 2)          /* Shell sort: no recursion */
+	for (unsigned gap = n / 2; gap; gap /= 2)        /* Shell sort: small and iterative */
 		for (unsigned i = gap; i < n; i++)
 			for (unsigned j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
 				uint64_t t = a[j];
@@ -18,28 +61,163 @@ static void sort(uint64_t *a, unsigned n)
 			}
 }
 
+static uint64_t isqrt(uint64_t x)
+{
+	uint64_t r = 0;
+	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+struct stats {
+	uint64_t min, median, mean, stddev, p99, max;
+};
+
+/* Sorts s; the mean and deviation are rounded to whole units. */
+static struct stats summarise(uint64_t *s, unsigned n)
+{
+	sort(s, n);
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < n; i++)
+		sum += s[i];
+	uint64_t mean = (sum + n / 2) / n, var = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t d = s[i] > mean ? s[i] - mean : mean - s[i];
+		var += d * d / n;
+	}
+	return (struct stats){ s[0], s[n / 2], mean, isqrt(var), s[n * 99 / 100], s[n - 1] };
+}
+
+/* The cost of measuring nothing: refuse to go on if it is unstable. */
+static bool measure_overhead(void)
+{
+	for (unsigned i = 0; i < 2000; i++) {
+		uint64_t t0 = tsc_begin();
+		uint64_t t1 = tsc_end();
+		samples[i] = t1 - t0;
+	}
+	struct stats st = summarise(samples, 2000);
+	overhead = st.min;
+	if (samples[2000 * 9 / 10] > st.median + st.median / 2 + 4) {
+		printf("bench: the measuring overhead is unstable (min %lu, median %lu, p90 %lu %s): "
+		       "refusing to measure\n", st.min, st.median, samples[2000 * 9 / 10], unit);
+		return false;
+	}
+	return true;
+}
+
+static void print_axes(char *buf, size_t n)
+{
+	snprintf(buf, n, "{\"IPC\":\"%s\",\"DIRECT_SWITCH\":\"%s\",\"SCHED_QUEUES\":\"%s\","
+		 "\"TIMEOUTS\":\"%s\",\"MSG_REGS\":%d,\"ASYNC_QUEUE_LEN\":%d,\"ASYNC_MSG_MAX\":%d}",
+		 CONFIG_IPC_NAME, CONFIG_DIRECT_SWITCH ? "y" : "n", CONFIG_SCHED_QUEUES_NAME,
+		 CONFIG_TIMEOUTS_NAME, CONFIG_MSG_REGS, CONFIG_ASYNC_QUEUE_LEN, CONFIG_ASYNC_MSG_MAX);
+}
+
+static void print_result(const struct bench_case *c, unsigned n, const struct stats *st,
+			 const char *extra)
+{
+	char axes[256];
+	print_axes(axes, sizeof(axes));
+	printf(RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s\",\"variant\":\"%s\",\"axes\":%s,"
+	       "\"unit\":\"%s\",\"samples\":%u,\"iterations\":1,\"min\":%lu,\"median\":%lu,"
+	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":%lu%s}" RESULT_END "\n",
+	       c->bench, c->name, CONFIG_NAME, axes, unit, n, st->min, st->median, st->mean,
+	       st->stddev, st->p99, st->max, overhead, extra);
+}
+
+/* Run one case: warm up, measure, subtract the overhead, print. */
+static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
+{
+	unsigned n = SAMPLES;
+	long err = c->run(c, samples, WARMUP);
+	if (!err)
+		err = c->run(c, samples, n);
+	if (err) {
+		printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
+		return false;
+	}
+	if (c->clients)
+		n = rpc_calls;
+	for (unsigned i = 0; i < n; i++)
+		samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
+	struct stats st = summarise(samples, n);
+	char extra[160] = "";
+	if (c->clients) {
+		uint64_t khz = sys_info(INFO_TSC_KHZ);
+		snprintf(extra, sizeof(extra), ",\"clients\":%u,\"calls\":%lu,\"elapsed\":%lu,"
+			 "\"calls_per_s\":%lu", c->clients, rpc_calls, rpc_elapsed,
+			 rpc_elapsed ? rpc_calls * khz * 1000 / rpc_elapsed : 0);
+	} else if (!strcmp(c->bench, "pingpong")) {
+		snprintf(extra, sizeof(extra), ",\"bytes\":%u", c->bytes);
+	}
+	print_result(c, n, &st, extra);
+	if (!strcmp(c->bench, "null_syscall"))
+		floor_parts[0] = st.median;
+	if (!strcmp(c->bench, "space_switch"))
+		floor_parts[1] = st.median;
+	return true;
+}
+
+/* The floor of a round trip between spaces, from this boot's own figures:
+ * two null system calls and two address-space switches, i.e. one null call
+ * plus one call that switches there and back. */
+static void print_floor(const uint64_t *parts)
+{
+	struct bench_case c = { .bench = "floor", .name = "roundtrip" };
+	uint64_t f = parts[0] + parts[1];
+	struct stats st = { f, f, f, 0, f, f };
+	char extra[96];
+	snprintf(extra, sizeof(extra), ",\"null_syscall\":%lu,\"space_switch\":%lu", parts[0],
+		 parts[1]);
+	print_result(&c, 0, &st, extra);
+}
+
+/* Each case again, 100 times, between footprint markers. */
+static void run_footprint(const char *which)
+{
+	for (unsigned i = 0; i < ncases; i++) {
+		const struct bench_case *c = &cases[i];
+		if (!list_has(which, c->bench) || !c->region || c->clients)
+			continue;
+		printf("bench: footprint region %u = %s %s\n", c->region, c->bench, c->name);
+		footprint_region = c->region;
+		c->run(c, samples, 100);
+		footprint_region = 0;
+	}
+}
+
 int main(struct start_info *info)
 {
-	char unit[32];
+	char which[128], fp[8];
 	if (!arg_get(info->args, "unit", unit, sizeof(unit)))
 		memcpy(unit, "tsc", 4);
-	for (unsigned i = 0; i < WARMUP; i++)
-		sys_null();
-	uint64_t overhead = ~0ull;
-	for (unsigned i = 0; i < WARMUP; i++) {
-		uint64_t t0 = tsc_begin(), t1 = tsc_end();
-		if (t1 - t0 < overhead)
-			overhead = t1 - t0;
+	if (!arg_get(info->args, "bench", which, sizeof(which)))
+		memcpy(which, "all", 4);
+	build_table();
+	uint64_t entry, stack;
+	if (sys_space_create(OTHER) ||
+	    sys_module_load(SLOT_SELF_IMAGE, OTHER, SLOT_MEMORY, "server", 6, &entry, &stack)) {
+		printf("bench: cannot make the second address space\n");
+		return 1;
 	}
-	for (unsigned i = 0; i < SAMPLES; i++) {
-		uint64_t t0 = tsc_begin();
-		sys_null();
-		uint64_t t1 = tsc_end();
-		samples[i] = t1 - t0 - overhead;
-	}
-	sort(samples, SAMPLES);
-	printf(RESULT_BEGIN "{\"bench\":\"null_syscall\",\"samples\":%u,\"unit\":\"%s\","
-	       "\"min\":%lu,\"median\":%lu,\"overhead\":%lu}" RESULT_END "\n",
-	       SAMPLES, unit, samples[0], samples[SAMPLES / 2], overhead);
-	return 0;
+	if (!measure_overhead())
+		return 1;
+	bool ok = true;
+	uint64_t floor_parts[2] = { 0, 0 };
+	for (unsigned i = 0; i < ncases; i++)
+		if (list_has(which, cases[i].bench) || (list_has(which, "floor") &&
+		    (!strcmp(cases[i].bench, "null_syscall") || !strcmp(cases[i].bench, "space_switch"))))
+			ok &= run_case(&cases[i], floor_parts);
+	if (floor_parts[0] && floor_parts[1])
+		print_floor(floor_parts);
+	if (arg_get(info->args, "footprint", fp, sizeof(fp)) && fp[0] == '1')
+		run_footprint(which);
+	return ok ? 0 : 1;
 }

@@ -188,6 +188,17 @@ static void notifier(uint64_t bits)
 	sys_exit(ipc_notify(NOTE, bits));
 }
 
+static volatile uint64_t woken_bits;
+
+static void high_waiter(uint64_t unused)
+{
+	(void)unused;
+	uint64_t bits;
+	long err = ipc_wait(NOTE, &bits, TIMEOUT_FOREVER);
+	woken_bits = bits;
+	sys_exit(err);
+}
+
 void test_notify_coalesce(void)
 {
 	uint64_t bits, how, code, addr;
@@ -205,6 +216,13 @@ void test_notify_coalesce(void)
 	EXPECT(bits == 0x50, "woken with %lx", bits);
 	EXPECT_OK(join(CLIENT, &how, &code, &addr));
 	EXPECT(how == JOIN_EXITED && code == IPC_OK, "notifier: how %lu err %lu", how, code);
+	/* A higher-priority waiter runs as soon as the notify makes it ready. */
+	woken_bits = 0;
+	EXPECT_OK(spawn_prio(high_waiter, 0, CLIENT, TEST_PRIO + 1));
+	sys_yield();                                /* it blocks in wait */
+	EXPECT_OK(ipc_notify(NOTE, 0x8));
+	EXPECT(woken_bits == 0x8, "the higher-priority waiter had not run: %lx", woken_bits);
+	EXPECT_OK(join(CLIENT, &how, &code, &addr));
 	EXPECT_OK(sys_cap_copy(NOTE, SLOT_SELF, NOTE + 1, RIGHT_RECV));
 	EXPECT(ipc_notify(NOTE + 1, 1) == E_RIGHTS, "notify without the send right");
 	EXPECT_OK(sys_cap_delete(NOTE + 1));

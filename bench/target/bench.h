@@ -1,0 +1,66 @@
+/* The on-target benchmark suite: a table of cases, each a kernel of the
+ * shape (iterations, case) that fills samples[]; warm-up, overhead
+ * subtraction, statistics and the JSON line are done once, in main.c. */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include "ulib.h"
+#include "ipc.h"
+
+#define SAMPLES 10000          /* kept per case (the minimum the method asks) */
+#define WARMUP 500             /* rounds run and thrown away first */
+
+enum where { SAME_SPACE, OTHER_SPACE };
+enum shape { ROUNDTRIP, ONEWAY };
+
+struct bench_case {
+	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify */
+	const char *name;          /* the case: unique within bench */
+	/* Fill samples[0..n) with one measurement each (overhead not yet
+	 * subtracted); returns 0 or an error to report. */
+	long (*run)(const struct bench_case *c, uint64_t *samples, unsigned n);
+	enum where where;
+	enum shape shape;
+	unsigned bytes;            /* message size */
+	unsigned clients;          /* rpc */
+	unsigned region;           /* footprint marker id (0: none) */
+};
+
+/* The buffer every kernel writes into. */
+extern uint64_t samples[SAMPLES];
+
+/* Capability slots the suite uses. */
+#define EP (SLOT_FREE + 1)
+#define OTHER (SLOT_FREE + 2)      /* a second space: this program loaded again */
+#define SERVER (SLOT_FREE + 3)
+#define NOTE (SLOT_FREE + 4)
+#define CLIENT0 (SLOT_FREE + 8)    /* .. + 8 */
+#define BENCH_PRIO 10
+
+/* Start fn(arg) as the server, in this space or in OTHER (where the
+ * endpoint is copied to the same slot). */
+long server_start(enum where w, void (*fn)(uint64_t), uint64_t arg);
+/* Destroy the endpoint (the server's receive fails with E_DEAD and it
+ * exits) and wait for the server. */
+long server_stop(void);
+/* Start a thread in this space with a fresh stack. */
+long thread_start(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
+
+/* Footprint markers: `nopl 0x49500000+id(%rax)` begins region id and
+ * `nopl 0x49510000+id(%rax)` ends it; NOPs everywhere, recognised by the
+ * QEMU footprint plugin.  The id must be encoded in the instruction, so it
+ * is chosen from a fixed set (1..REGIONS). */
+#define REGIONS 48
+void region_mark(bool begin, unsigned id);
+/* The region the current case is measured in, or 0 outside footprint runs. */
+extern unsigned footprint_region;
+static inline void fp_begin(void) { if (footprint_region) region_mark(true, footprint_region); }
+static inline void fp_end(void) { if (footprint_region) region_mark(false, footprint_region); }
+
+long bench_null(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n);
+
+#endif
