@@ -1,0 +1,223 @@
+"""Tests of the footprint plugin: the log parser, the QEMU options, and an
+end-to-end run of the built plugin on a tiny guest (tests/plugin/tiny.S).
+
+Run from the top of the tree:
+    python3 -m unittest discover -s tests/plugin -t .
+"""
+
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+from harness.plugin import footprint
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+QEMU = "qemu-system-x86_64"
+TOOLS = ("make", "gcc", "ld", "objcopy", "nm", QEMU)
+
+# isa-debug-exit status for the guest's `outb 0x10, 0xf4`: (0x10 << 1) | 1.
+GUEST_EXIT = 33
+
+
+def side(instructions=0, loads=0, stores=0, lines=0, fetch_lines=0, data_lines=0,
+         pages=0, per=None) -> dict:
+    """One kernel/user object of a footprint line."""
+    return {"instructions": instructions, "loads": loads, "stores": stores, "lines": lines,
+            "fetch_lines": fetch_lines, "data_lines": data_lines, "pages": pages,
+            "per_occurrence": per or {"instructions": 0, "loads": 0, "stores": 0}}
+
+
+SAMPLE = (
+    'footprint: something before\n'
+    '@@ipclab-footprint {"region":1,"occurrences":2,"unmatched":1,"unclosed":0,'
+    '"kernel":{"instructions":10,"loads":4,"stores":2,"lines":3,"fetch_lines":2,'
+    '"data_lines":1,"pages":1,"per_occurrence":{"instructions":5,"loads":2,"stores":1}},'
+    '"user":{"instructions":0,"loads":0,"stores":0,"lines":0,"fetch_lines":0,'
+    '"data_lines":0,"pages":0,"per_occurrence":{"instructions":0,"loads":0,"stores":0}},'
+    '"last":{"kernel_lines":3,"user_lines":0,"kernel_pages":1,"user_pages":0,'
+    '"kernel_instructions":5,"user_instructions":0}} @@end\r\n'
+    'qemu-system-x86_64: terminating on signal 15\n'
+    '@@ipclab-footprint {"region":65535,"occurrences":3,"unmatched":0,"unclosed":1,'
+    '"kernel":{},"user":{},"last":{}} @@end\n'
+    'footprint: 2 region id(s); whole run: 10 kernel, 20 user instructions\n')
+
+
+class ParseTest(unittest.TestCase):
+    def test_reads_every_region(self):
+        regions = footprint.parse(SAMPLE)
+        self.assertEqual(sorted(regions), [1, 65535])
+        self.assertEqual(regions[1]["occurrences"], 2)
+        self.assertEqual(regions[1]["unmatched"], 1)
+        self.assertEqual(regions[1]["kernel"]["per_occurrence"]["instructions"], 5)
+        self.assertEqual(regions[1]["last"]["kernel_lines"], 3)
+        self.assertEqual(regions[65535]["unclosed"], 1)
+
+    def test_no_lines(self):
+        self.assertEqual(footprint.parse(""), {})
+        self.assertEqual(footprint.parse("just QEMU talking\n"), {})
+
+    def test_marker_after_other_text(self):
+        line = 'junk @@ipclab-footprint {"region":7} @@end'
+        self.assertEqual(footprint.parse(line), {7: {"region": 7}})
+
+    def test_fractional_mean(self):
+        line = ('@@ipclab-footprint {"region":2,"user":{"per_occurrence":'
+                '{"instructions":2.333}}} @@end')
+        self.assertAlmostEqual(footprint.parse(line)[2]["user"]["per_occurrence"]["instructions"],
+                               2.333)
+
+    def test_malformed_lines(self):
+        for bad in ('@@ipclab-footprint {"region":1}',             # no end marker
+                    '@@ipclab-footprint {"region":1 @@end',         # bad JSON
+                    '@@ipclab-footprint [1] @@end',                 # not an object
+                    '@@ipclab-footprint {"occurrences":1} @@end',   # no region
+                    '@@ipclab-footprint {"region":"1"} @@end',
+                    '@@ipclab-footprint {"region":true} @@end',
+                    '@@ipclab-footprint {"region":65536} @@end'):
+            with self.subTest(line=bad), self.assertRaises(ValueError):
+                footprint.parse(bad)
+
+    def test_duplicate_region(self):
+        line = '@@ipclab-footprint {"region":4} @@end\n'
+        with self.assertRaisesRegex(ValueError, "second footprint line for region 4"):
+            footprint.parse(line * 2)
+
+
+class QemuArgsTest(unittest.TestCase):
+    def test_options(self):
+        self.assertEqual(footprint.qemu_args("build/plugin/footprint.so", "build/fp.log"),
+                         ["-plugin", "file=build/plugin/footprint.so",
+                          "-d", "plugin", "-D", "build/fp.log"])
+
+    def test_path_objects(self):
+        args = footprint.qemu_args(Path("/a/b.so"), Path("/tmp/x.log"))
+        self.assertEqual(args[1], "file=/a/b.so")
+        self.assertEqual(args[-1], "/tmp/x.log")
+
+    def test_bare_file_name_is_made_a_path(self):
+        self.assertEqual(footprint.qemu_args("footprint.so", "log")[1], "file=./footprint.so")
+
+    def test_comma_is_escaped(self):
+        self.assertEqual(footprint.qemu_args("/a,b/f.so", "log")[1], "file=/a,,b/f.so")
+
+    def test_percent_in_log_path(self):
+        with self.assertRaises(ValueError):
+            footprint.qemu_args("/f.so", "/tmp/log%d")
+
+
+def run(argv, cwd, timeout=60.0) -> subprocess.CompletedProcess:
+    """Run a command; fail the test with its output if it fails."""
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, argv))} failed ({done.returncode}):\n"
+                             f"{done.stdout}{done.stderr}")
+    return done
+
+
+@unittest.skipUnless(all(shutil.which(tool) for tool in TOOLS),
+                     f"needs {', '.join(TOOLS)}")
+class EndToEndTest(unittest.TestCase):
+    """Build the plugin and the tiny guest, boot it, check the counts exactly.
+
+    The guest (tests/plugin/tiny.S) says what each region executes.  Regions
+    1, 3 and 0xffff run in 32-bit mode, where every address is below
+    0xffff800000000000, so all their counts are "user" by the address rule;
+    region 5 runs in long mode, partly at kernel addresses.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        started = time.monotonic()
+        cls.tmp = tempfile.TemporaryDirectory(prefix="footprint-test-")
+        tmp = Path(cls.tmp.name)
+        run(["make", "-s", "plugin"], cwd=ROOT)
+        plugin = ROOT / footprint.PLUGIN
+        run(["gcc", "-c", "-o", tmp / "tiny.o", HERE / "tiny.S"], cwd=tmp)
+        run(["ld", "-m", "elf_x86_64", "-n", "--no-warn-rwx-segments", "-T", HERE / "tiny.ld",
+             "-o", tmp / "tiny64.elf", tmp / "tiny.o"], cwd=tmp)
+        run(["objcopy", "-O", "elf32-i386", tmp / "tiny64.elf", tmp / "tiny.elf"], cwd=tmp)
+        cls.symbols = {}
+        for line in run(["nm", tmp / "tiny64.elf"], cwd=tmp).stdout.splitlines():
+            address, _, name = line.split()
+            cls.symbols[name] = int(address, 16)
+        log = tmp / "footprint.log"
+        argv = [QEMU, "-M", "pc", "-display", "none", "-no-reboot", "-monitor", "none",
+                "-serial", "none", "-kernel", str(tmp / "tiny.elf"),
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                *footprint.qemu_args(plugin, log)]
+        cls.qemu = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=25,
+                                  check=False)
+        cls.log = log.read_text() if log.exists() else ""
+        cls.elapsed = time.monotonic() - started
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.assertEqual(self.qemu.returncode, GUEST_EXIT,
+                         f"QEMU status {self.qemu.returncode}; stderr:\n{self.qemu.stderr}")
+        self.regions = footprint.parse(self.log)
+
+    def test_guest_layout(self):
+        """What the expected counts assume about where the code is."""
+        s = self.symbols
+        self.assertEqual(s["outer"] % 64, 0)
+        self.assertLess(s["r1_part1_end"] - s["outer"], 64)
+        self.assertEqual(s["far"] % 64, 60)            # its 5-byte mov crosses a line
+        self.assertEqual(s["r3_start"] % 64, 0)
+        self.assertEqual(s["kcode"] % 64, 0)
+        self.assertEqual(s["upart"] % 64, 0)
+        pages = {s[n] // 4096 for n in ("outer", "far", "buf", "result")}
+        self.assertEqual(len(pages), 4)
+
+    def test_regions_found(self):
+        self.assertEqual(sorted(self.regions), [1, 3, 5, 9, 0xffff], self.log)
+
+    def test_repeated_region(self):
+        r = self.regions[1]
+        self.assertEqual(r["occurrences"], 2)
+        self.assertEqual(r["unmatched"], 1)       # the end marker before any begin
+        self.assertEqual(r["unclosed"], 0)
+        self.assertEqual(r["user"], side(instructions=330, loads=64, stores=2, lines=20,
+                                         fetch_lines=3, data_lines=17, pages=4,
+                                         per={"instructions": 165, "loads": 32, "stores": 1}))
+        self.assertEqual(r["kernel"], side())
+        self.assertEqual(r["last"], {"kernel_lines": 0, "user_lines": 20, "kernel_pages": 0,
+                                     "user_pages": 4, "kernel_instructions": 0,
+                                     "user_instructions": 165})
+
+    def test_nested_regions(self):
+        inner, outer = self.regions[0xffff], self.regions[3]
+        per = {"instructions": 2, "loads": 1, "stores": 1}
+        self.assertEqual(inner["occurrences"], 1)
+        self.assertEqual(inner["user"], side(2, 1, 1, 2, 1, 1, 2, per))
+        # The inner markers are not counted; the nop after the inner end is.
+        self.assertEqual(outer["user"], side(3, 1, 1, 2, 1, 1, 2, dict(per, instructions=3)))
+
+    def test_kernel_and_user(self):
+        r = self.regions[5]
+        self.assertEqual(r["occurrences"], 1)
+        self.assertEqual(r["kernel"], side(6, 2, 1, 2, 1, 1, 2,
+                                           {"instructions": 6, "loads": 2, "stores": 1}))
+        self.assertEqual(r["user"], side(4, 0, 1, 2, 1, 1, 2,
+                                         {"instructions": 4, "loads": 0, "stores": 1}))
+        self.assertEqual(r["last"], {"kernel_lines": 2, "user_lines": 2, "kernel_pages": 2,
+                                     "user_pages": 2, "kernel_instructions": 6,
+                                     "user_instructions": 4})
+
+    def test_unclosed_region(self):
+        r = self.regions[9]
+        self.assertEqual((r["occurrences"], r["unclosed"], r["unmatched"]), (0, 1, 0))
+
+    def test_fast_enough(self):
+        self.assertLess(self.elapsed, 30.0)
+
+
+if __name__ == "__main__":
+    unittest.main()
