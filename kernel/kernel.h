@@ -105,6 +105,9 @@ void sched_block(struct thread *t);        /* current stops being runnable */
 void sched_wake(struct thread *t);         /* a blocked thread becomes ready */
 void sched_yield(void);                    /* current to the back of its queue */
 void sched_direct(struct thread *to);      /* current blocked: run to at once */
+/* The same, for a current thread that blocked with wait_block_final. */
+void sched_direct_final(struct thread *to) __attribute__((noreturn));
+void schedule_final(void) __attribute__((noreturn));
 /* A thread of higher priority than current became ready: current yields
  * to it when its system call ends. */
 extern bool sched_preempt_pending;
@@ -118,6 +121,15 @@ int timeout_check(uint64_t timeout);
 /* Block current on q (may be NULL) until woken; returns the wait's error.
  * to, if not NULL, runs next (direct switch). */
 int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to);
+/* The same for a system call that has nothing left to do when the wait
+ * ends: current will return to user mode straight from its trap frame, with
+ * the wait's error in rax (the waker may also have written other registers
+ * of the frame).  Its kernel stack is not kept, which makes both the block
+ * and the wake-up cheaper. */
+void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout,
+		      struct thread *to) __attribute__((noreturn));
+/* Prepare current to resume through resume_user; used by the fast paths. */
+void wait_resume_at_user(void);
 /* End t's wait with err and make it ready (it does not run yet). */
 void wait_end(struct thread *t, int err);
 /* End t's wait with err, leaving it to the caller to run or wake it. */

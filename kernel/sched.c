@@ -70,8 +70,8 @@ static struct thread *pick_next(void)
 	return idle;
 }
 
-/* Give the CPU to next: its address space, its kernel stack. */
-static void switch_to(struct thread *next)
+/* Make next the running thread: its address space, its kernel stack. */
+static inline void become(struct thread *next)
 {
 	struct thread *prev = current;
 	current = next;
@@ -79,18 +79,39 @@ static void switch_to(struct thread *next)
 	cpu_set_kernel_stack(thread_stack_top(next));
 	if (next->space && next->space != prev->space)
 		space_activate(next->space);
+}
+
+/* Switch to next, to come back here when prev runs again; or, if prev
+ * blocked with wait_block_final, leave prev's kernel stack behind. */
+static void switch_to(struct thread *next, bool final)
+{
+	struct thread *prev = current;
+	become(next);
+	if (final)
+		context_restore(next->ksp);
 	context_switch(&prev->ksp, next->ksp);
 }
 
-void schedule(void)
+static void schedule_to(bool final)
 {
 	sched_preempt_pending = false;
 	thread_reap();
 	struct thread *next = pick_next();
 	if (next != current)
-		switch_to(next);
+		switch_to(next, final);
 	else
 		current->state = THREAD_RUNNING;
+}
+
+void schedule(void)
+{
+	schedule_to(false);
+}
+
+void schedule_final(void)
+{
+	schedule_to(true);
+	panic("a thread blocked for good was picked to run");
 }
 
 void sched_block(struct thread *t)
@@ -124,7 +145,15 @@ void sched_direct(struct thread *to)
 {
 	if (RUNNING_IS_QUEUED)
 		sched_enqueue(to);      /* lazy: usually still queued, a no-op */
-	switch_to(to);
+	switch_to(to, false);
+}
+
+void sched_direct_final(struct thread *to)
+{
+	if (RUNNING_IS_QUEUED)
+		sched_enqueue(to);
+	switch_to(to, true);
+	__builtin_unreachable();
 }
 
 /* Every tick: expire timeouts, then round robin within the priority. */

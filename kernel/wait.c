@@ -75,7 +75,7 @@ static void timeout_disarm(struct thread *t)
 	t->timeout_at = 0;
 }
 
-int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+static void block_current(struct tqueue *q, enum wait_kind kind, uint64_t timeout)
 {
 	current->wait = kind;
 	current->wait_err = IPC_OK;
@@ -84,6 +84,39 @@ int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct t
 	if (CONFIG_TIMEOUT_TICKS && timeout != TIMEOUT_FOREVER)
 		timeout_arm(current, timeout);
 	sched_block(current);
+}
+
+/* The resume frame: context_restore pops six callee-saved registers, then
+ * returns into resume_user with rsp at the trap frame. */
+void wait_resume_at_user(void)
+{
+	uint64_t *sp = (uint64_t *)thread_frame(current);
+	*--sp = (uint64_t)resume_user;
+	current->ksp = (uint64_t)(sp - 6);
+}
+
+void resume_user_c(struct trap_frame *f);
+void resume_user_c(struct trap_frame *f)
+{
+	f->rax = (uint64_t)current->wait_err;
+	if (unlikely(sched_preempt_pending))
+		sched_yield();
+}
+
+void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+{
+	block_current(q, kind, timeout);
+	wait_resume_at_user();
+	if (to && CONFIG_DIRECT_SWITCH)
+		sched_direct_final(to);
+	if (to)
+		sched_wake(to);
+	schedule_final();
+}
+
+int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+{
+	block_current(q, kind, timeout);
 	if (to && CONFIG_DIRECT_SWITCH) {
 		sched_direct(to);
 	} else {

@@ -93,6 +93,7 @@ syscall_entry:
 	SAVE_GPRS
 	mov %rsp, %rdi
 	call syscall_dispatch
+syscall_return:
 	RESTORE_GPRS
 	add $16, %rsp
 	pop %rcx                          /* rip */
@@ -101,6 +102,28 @@ syscall_entry:
 	pop %rsp                          /* the user stack: no kernel stack from here */
 	swapgs
 	sysretq
+
+/* A thread that blocked with wait_block_final() resumes here, with rsp at
+ * its trap frame: the outcome of its wait goes into rax, and it returns to
+ * user mode.  Nothing of its earlier kernel stack is used. */
+	.globl resume_user
+resume_user:
+	mov %rsp, %rdi
+	call resume_user_c
+	jmp syscall_return
+
+/* context_restore(new_ksp): the second half of context_switch, for a thread
+ * that leaves nothing behind to come back to. */
+	.globl context_restore
+context_restore:
+	mov %rdi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
 
 /* context_switch(&old->ksp, new_ksp): save the callee-saved registers on the
  * old kernel stack, switch stacks, restore the new thread's and return into

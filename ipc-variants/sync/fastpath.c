@@ -51,8 +51,8 @@ int ipc_call(struct trap_frame *f)
 	current->wait = WAIT_REPLY;
 	current->wait_err = IPC_OK;
 	sched_block(current);
-	sched_direct(r);
-	return current->wait_err;
+	wait_resume_at_user();
+	sched_direct_final(r);
 }
 
 int ipc_reply_recv(struct trap_frame *f)
@@ -77,8 +77,8 @@ int ipc_reply_recv(struct trap_frame *f)
 	current->wait_err = IPC_OK;
 	tq_push(&ep->receivers, current);
 	sched_block(current);
-	sched_direct(c);
-	return current->wait_err;
+	wait_resume_at_user();
+	sched_direct_final(c);
 }
 
 int ipc_stats(struct trap_frame *f)

@@ -82,7 +82,7 @@ int ipc_send(struct trap_frame *f)
 	if (f->rdx == TIMEOUT_NONE)
 		return E_TIMEOUT;
 	current->badge = badge;                 /* the message waits in our frame */
-	return wait_block(&ep->senders, WAIT_SEND, f->rdx, NULL);
+	wait_block_final(&ep->senders, WAIT_SEND, f->rdx, NULL);
 }
 
 int ipc_recv(struct trap_frame *f)
@@ -98,7 +98,7 @@ int ipc_recv(struct trap_frame *f)
 	}
 	if (f->rdx == TIMEOUT_NONE)
 		return E_TIMEOUT;
-	return wait_block(&ep->receivers, WAIT_RECV, f->rdx, NULL);
+	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, NULL);
 }
 
 int call_slow(struct trap_frame *f)
@@ -114,12 +114,12 @@ int call_slow(struct trap_frame *f)
 		wait_finish(r, IPC_OK);
 		r->caller = current;
 		current->callee = r;
-		return wait_block(NULL, WAIT_REPLY, reply_timeout(f->rdx), r);
+		wait_block_final(NULL, WAIT_REPLY, reply_timeout(f->rdx), r);
 	}
 	if (f->rdx == TIMEOUT_NONE)
 		return E_TIMEOUT;
 	current->badge = badge;
-	return wait_block(&ep->senders, WAIT_CALL, f->rdx, NULL);
+	wait_block_final(&ep->senders, WAIT_CALL, f->rdx, NULL);
 }
 
 int reply_recv_slow(struct trap_frame *f)
@@ -151,7 +151,7 @@ int reply_recv_slow(struct trap_frame *f)
 			sched_wake(c);
 		return E_TIMEOUT;
 	}
-	return wait_block(&ep->receivers, WAIT_RECV, f->rdx, c);
+	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, c);
 }
 
 /* A server will never reply to t's call. */
