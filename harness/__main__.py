@@ -1,7 +1,8 @@
-"""Command line: python3 -m harness {boot,test,cpu} ...
+"""Command line: python3 -m harness {boot,test,cpu,run,matrix,show,regress,ingest} ...
 
-Exit status: 0 success; 1 a guest or a test failed; 2 the harness could not
-run a guest at all (build failed, QEMU missing, bad arguments).
+Exit status: 0 success; 1 a guest or a test failed, a benchmark result is
+missing, or a metric regressed; 2 the harness could not run a guest at all
+(build failed, QEMU missing, bad arguments) or could not read a run.
 """
 
 import argparse
@@ -9,14 +10,20 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import qemu
-from harness.boot import BootRequest, HarnessError, boot, say
+from harness import bench, qemu, regress, runs, tables
+from harness.boot import BootRequest, HarnessError, boot, find_qemu, footprint_module, say
+from harness.serial import MarkerError, load_markers
 from harness.testrun import Options, run_tests
 
 
 def tree_root() -> Path:
     """The top of the ipclab tree: the directory that holds this package."""
     return Path(__file__).resolve().parent.parent
+
+
+def root_of(args: argparse.Namespace) -> Path:
+    """The tree to work in: --root (the unit tests' temporary trees) or this one."""
+    return args.root or tree_root()
 
 
 def positive_seconds(text: str) -> float:
@@ -35,7 +42,7 @@ def cmd_boot(args: argparse.Namespace) -> int:
                           extra_args=args.args, timeout=args.timeout,
                           build=not args.no_build, echo=not args.quiet, qemu=args.qemu)
     try:
-        record = boot(tree_root(), request)
+        record = boot(root_of(args), request)
     except HarnessError as err:
         say(str(err))
         return 2
@@ -45,7 +52,7 @@ def cmd_boot(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Run the test suite; 1 if any test failed."""
-    options = Options(root=tree_root(), configs=tuple(args.config or ["l4"]),
+    options = Options(root=root_of(args), configs=tuple(args.config or ["l4"]),
                       only=tuple(args.only), host=not args.skip_host,
                       target=not args.skip_target, iso=not args.skip_iso,
                       timeout=args.timeout, verbose=args.verbose, qemu=args.qemu)
@@ -59,12 +66,164 @@ def cmd_cpu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Boot one preset with the benchmarks, store the run, print its tables."""
+    return measure(args, [args.config], [args.mode] if args.mode else [])
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Boot every preset in every mode, store one run per mode, print the tables."""
+    configs = bench.split_list(args.configs) or runs.all_configs(root_of(args))
+    return measure(args, configs, bench.split_list(args.modes))
+
+
+def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[str]) -> int:
+    """What run and matrix share: check, boot, store, print."""
+    root = root_of(args)
+    problem = bad_names("config", configs, runs.all_configs(root)) or \
+        bad_names("mode", modes, qemu.MODES)
+    if problem:
+        say(problem)
+        return 2
+    facts = qemu.host_facts()
+    modes, notes = bench.resolve_modes(modes, facts)
+    settings = bench.Settings(bench.split_list(args.bench), args.timeout, not args.no_build,
+                              args.verbose, args.qemu)
+    for note in (*notes, bench.iso_note(modes, settings)):
+        if note:
+            say(note)
+    try:
+        find_qemu(args.qemu)
+        if "footprint" in modes:
+            footprint_module()
+        made, ok = bench.run_matrix(root, configs, modes, settings,
+                                    runs.host_info(root, args.qemu), notes=notes,
+                                    on_run=lambda run: keep(root, run, args.no_store),
+                                    facts=facts)
+    except (HarnessError, MarkerError) as err:
+        say(str(err))
+        return 2
+    print("\n".join(tables.show([run for run in made if run.results], args.stat)), flush=True)
+    return 0 if ok else 1
+
+
+def bad_names(what: str, names: Sequence[str], known: Sequence[str]) -> Optional[str]:
+    """A one-line complaint about the first name that is not known, or None."""
+    unknown = [name for name in names if name not in known]
+    if not unknown:
+        return None
+    return f"unknown {what} {unknown[0]!r}; the {what}s are: {', '.join(known)}"
+
+
+def keep(root: Path, run: runs.Run, no_store: bool) -> None:
+    """Store a run unless told not to or it has no results; say where."""
+    if no_store:
+        return
+    if not run.results:
+        say(f"{run.meta['mode']}: no results, nothing stored")
+        return
+    say(f"stored {runs.store_run(root, run)}")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the tables of stored runs (default: the newest)."""
+    root = root_of(args)
+    paths = [Path(f) for f in args.files] or [p for p in [runs.newest_run(root)] if p]
+    if not paths:
+        say(f"no stored run in {runs.RUNS_DIR} (python3 -m harness run --config l4 makes one)")
+        return 2
+    try:
+        loaded = [runs.load_run(path) for path in paths]
+    except runs.RunError as err:
+        say(str(err))
+        return 2
+    print("\n".join(tables.show(loaded, args.stat)), flush=True)
+    return 0
+
+
+def cmd_regress(args: argparse.Namespace) -> int:
+    """Compare a run with the baseline; 1 if a metric rose or vanished."""
+    root = root_of(args)
+    baseline_path = Path(args.baseline) if args.baseline else root / runs.BASELINE
+    try:
+        baseline = runs.load_run(baseline_path) if baseline_path.exists() else None
+        if baseline is None and not args.update:
+            say(f"no baseline at {baseline_path}; make one from a run with: "
+                f"python3 -m harness regress --update")
+            return 2
+        mode = baseline.meta.get("mode", "icount") if baseline else "icount"
+        run_path = Path(args.run) if args.run else runs.newest_run(root, mode)
+        if run_path is None:
+            say(f"no stored {mode} run in {runs.RUNS_DIR} "
+                f"(python3 -m harness matrix --modes {mode} makes one)")
+            return 2
+        run = runs.load_run(run_path)
+    except runs.RunError as err:
+        say(str(err))
+        return 2
+    failed = baseline is not None and report_regressions(baseline, run, run_path,
+                                                         baseline_path, args.threshold)
+    if args.update:
+        runs.write_run(baseline_path, runs.Run({**run.meta, "source": run_path.name},
+                                               run.results, run.footprint))
+        print(f"regress: {baseline_path} is now the baseline, from {run_path}")
+        return 0
+    return 1 if failed else 0
+
+
+def report_regressions(baseline: runs.Run, run: runs.Run, run_path: Path,
+                       baseline_path: Path, threshold: float) -> bool:
+    """Print what moved between baseline and run; True if anything failed."""
+    if baseline.meta.get("mode") != run.meta.get("mode"):
+        print(f"regress: note: {run_path} is a {run.meta.get('mode')} run, the baseline "
+              f"{baseline.meta.get('mode')}")
+    comparison = regress.compare(baseline.results, run.results, threshold)
+    for line in comparison.failures:
+        print(f"regress: {line}")
+    for line in comparison.notes:
+        print(f"regress: note: {line}")
+    print(f"regress: {run_path}: "
+          f"{regress.summary(comparison, threshold, str(baseline_path))}", flush=True)
+    return comparison.failed
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Store the results of a serial log captured on a real PC as an iso-real run."""
+    root = root_of(args)
+    try:
+        markers = load_markers(root)
+        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    except MarkerError as err:
+        say(str(err))
+        return 2
+    except OSError as err:
+        say(f"cannot read {args.file}: {err.strerror}")
+        return 2
+    capture = runs.read_capture(text.replace("\r", "").split("\n"), markers, args.config,
+                                lambda name: runs.config_axes(root, name))
+    for problem in capture.problems:
+        say(f"{args.file}: {problem}")
+    if not capture.results:
+        say(f"{args.file}: no result lines, nothing stored")
+        return 1
+    commit, dirty = runs.git_state(root)
+    info = runs.HostInfo(args.host, capture.cpu, None, commit, dirty)
+    presets = {r["variant"]: r["axes"] for r in capture.results}
+    meta = runs.make_meta(info, runs.REAL_MODE, capture.results, runs.now(), accel="none",
+                          presets=presets, source=Path(args.file).name)
+    run = runs.Run(meta, list(capture.results))
+    say(f"stored {runs.store_run(root, run)}")
+    print("\n".join(tables.show([run])), flush=True)
+    return 1 if capture.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser with its three subcommands."""
+    """The argparse parser with its subcommands."""
     parser = argparse.ArgumentParser(
         prog="python3 -m harness",
         description="Build ipclab variants, boot them under QEMU with a watchdog, "
-                    "and run the test suite.")
+                    "run the test suite, measure, store and compare runs.")
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)   # for the unit tests
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     p = commands.add_parser("boot", help="build and boot one variant",
@@ -74,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the variant: configs/NAME.mk")
     p.add_argument("--mode", required=True, choices=qemu.MODES,
                    help="tcg (function), icount (instruction counts), kvm (cycles; falls "
-                        "back to icount without hardware virtualization), iso (GRUB image)")
+                        "back to icount without hardware virtualization), iso (GRUB image), "
+                        "footprint (icount with the QEMU footprint plugin)")
     p.add_argument("--run", metavar="MODULES",
                    help="modules the root task starts: name[,name...] or all (default: all)")
     p.add_argument("--args", default="", metavar='"ARGS"',
@@ -104,7 +264,88 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("cpu", help="show what the harness detects on this host")
     p.add_argument("--qemu", default=qemu.QEMU, metavar="PROGRAM", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_cpu)
+
+    _add_measuring(commands)
+    _add_results(commands)
     return parser
+
+
+def _add_measuring(commands) -> None:
+    """The run and matrix subcommands."""
+    p = commands.add_parser("run", help="benchmark one preset and store the run",
+                            description="Boot one preset with the benchmark module, store "
+                                        "the run in results/runs/ and print its tables.")
+    p.add_argument("--config", required=True, metavar="NAME", help="the preset: configs/NAME.mk")
+    p.add_argument("--mode", choices=qemu.MODES,
+                   help="default: kvm if this host can use it, else icount")
+    _add_bench_options(p)
+    p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("matrix", help="benchmark every preset in every mode",
+                            description="Boot every preset in every mode with one progress "
+                                        "line per boot, store one run per mode and print the "
+                                        "tables.")
+    p.add_argument("--configs", default="all", metavar="all|A,B",
+                   help="the presets (default: all of configs/*.mk)")
+    p.add_argument("--modes", metavar="M,N",
+                   help=f"modes from {', '.join(qemu.MODES)} (default: kvm if this host "
+                        f"can use it, else icount)")
+    _add_bench_options(p)
+    p.set_defaults(func=cmd_matrix)
+
+
+def _add_bench_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by run and matrix."""
+    parser.add_argument("--bench", default="all", metavar="LIST",
+                        help="benchmarks, name[,name...] or all (default); null_syscall and "
+                             "space_switch, the floor, are always included")
+    parser.add_argument("--no-store", action="store_true", help="do not store the run")
+    parser.add_argument("--no-build", action="store_true", help="do not run make first")
+    parser.add_argument("--verbose", action="store_true", help="stream the serial output")
+    _add_stat(parser)
+    _add_common(parser)
+
+
+def _add_stat(parser: argparse.ArgumentParser) -> None:
+    """The statistic the tables show."""
+    parser.add_argument("--stat", default="median",
+                        choices=("median", "min", "mean", "p99", "max", "stddev"),
+                        help="the statistic in the tables (default: median)")
+
+
+def _add_results(commands) -> None:
+    """The show, regress and ingest subcommands."""
+    p = commands.add_parser("show", help="print the tables of stored runs",
+                            description="One table per benchmark and unit, presets side by "
+                                        "side, IPC figures also as multiples of the floor.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="stored runs (default: the newest in results/runs)")
+    _add_stat(p)
+    p.set_defaults(func=cmd_show)
+
+    p = commands.add_parser("regress", help="compare a run with the baseline",
+                            description="Compare medians and minima with the baseline; exit "
+                                        "1 naming each that rose by more than the threshold "
+                                        "or vanished.")
+    p.add_argument("run", nargs="?", metavar="RUN",
+                   help="a stored run (default: the newest of the baseline's mode)")
+    p.add_argument("--baseline", metavar="FILE",
+                   help=f"the baseline (default: {runs.BASELINE})")
+    p.add_argument("--threshold", type=float, default=1.0, metavar="PERCENT",
+                   help="how much a metric may rise (default: 1.0)")
+    p.add_argument("--update", action="store_true",
+                   help="make the run the new baseline (exit 0)")
+    p.set_defaults(func=cmd_regress)
+
+    p = commands.add_parser("ingest", help="store a serial log captured on a real PC",
+                            description="Read the result lines of a serial log and store "
+                                        f"them as a {runs.REAL_MODE} run.")
+    p.add_argument("file", metavar="FILE", help="the captured serial log")
+    p.add_argument("--config", metavar="NAME",
+                   help="the preset booted (default: from the log's banner)")
+    p.add_argument("--host", default="real-pc", metavar="NAME",
+                   help="the machine's name in the run file (default: real-pc)")
+    p.set_defaults(func=cmd_ingest)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,6 @@
 """One boot of one variant: build it, run QEMU under the watchdog, keep the log."""
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,11 @@ from harness.process import Finished, LineSink, run_watched
 from harness.serial import Markers, MarkerError, SerialReport, load_markers, parse_serial
 
 Notify = Callable[[str], None]
+
+# Footprint mode: the TCG plugin's host side (imported on first use, since it
+# is optional) and the plugin itself, built by `make plugin`.
+FOOTPRINT_MODULE = "harness.plugin.footprint"
+FOOTPRINT_PLUGIN = Path("build/plugin/footprint.so")
 
 
 class HarnessError(Exception):
@@ -50,6 +56,7 @@ class BootRecord:
     passed: bool                      # EXIT_PASS and the banner was seen
     explanation: str                  # one line, without the config/mode prefix
     log: Path                         # the saved serial log, relative to the tree
+    footprint: Optional[dict] = None  # footprint mode: what the plugin counted
 
     def summary(self) -> str:
         """The final one-line summary of the boot."""
@@ -62,6 +69,8 @@ class BootRecord:
             parts.append(f"results: {len(self.serial.results)}")
         if self.serial.malformed:
             parts.append(f"malformed result lines: {len(self.serial.malformed)}")
+        if self.footprint is not None:
+            parts.append(f"footprint regions: {len(self.footprint)}")
         if not self.finished.timed_out:
             parts.append(f"{self.finished.elapsed:.1f} s")
         parts.append(f"log {self.log}")
@@ -102,6 +111,37 @@ def check_files(root: Path, config: str, mode: str) -> None:
             raise HarnessError(f"{path} is missing (make {target}CONFIG={config} builds it)")
 
 
+def footprint_module():
+    """harness/plugin/footprint.py, imported now; HarnessError if it is missing."""
+    try:
+        return importlib.import_module(FOOTPRINT_MODULE)
+    except ModuleNotFoundError as err:
+        if err.name not in ("harness.plugin", FOOTPRINT_MODULE):
+            raise HarnessError(f"cannot import {FOOTPRINT_MODULE}: {err}") from err
+        raise HarnessError("footprint mode needs harness/plugin/footprint.py, which is "
+                           "not in this tree") from err
+
+
+def footprint_log(config: str) -> Path:
+    """Where the footprint plugin writes its counts, relative to the tree."""
+    return qemu.build_dir(config) / "footprint-plugin.log"
+
+
+def read_footprint(root: Path, config: str, module, notify: Notify) -> Optional[dict]:
+    """The plugin's counts, parsed by its module; None (with a note) if it wrote none."""
+    path = root / footprint_log(config)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        notify(f"footprint: the plugin wrote no {footprint_log(config)}")
+        return None
+    try:
+        return module.parse(text)
+    except ValueError as err:
+        notify(f"footprint: cannot read {footprint_log(config)}: {err}")
+        return None
+
+
 def judge_boot(verdict: qemu.Verdict, serial: SerialReport,
                markers: Markers) -> tuple[bool, str]:
     """A boot passes when the guest powered off with EXIT_PASS after its banner."""
@@ -131,12 +171,21 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
     mode, note = qemu.resolve_mode(request.mode, facts)
     if note:
         notify(note)
+    plugin = footprint_module() if mode == "footprint" else None
     if request.build:
         build(root, "iso" if mode == "iso" else None, request.config)
+        if plugin:
+            build(root, "plugin")
     check_files(root, request.config, mode)
 
+    plugin_args: list[str] = []
+    if plugin:
+        if not (root / FOOTPRINT_PLUGIN).is_file():
+            raise HarnessError(f"{FOOTPRINT_PLUGIN} is missing (make plugin builds it)")
+        (root / footprint_log(request.config)).unlink(missing_ok=True)
+        plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)))
     args = qemu.kernel_args(mode, request.run, request.extra_args)
-    argv = qemu.qemu_argv(request.config, mode, args, program)
+    argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args)
     timeout = request.timeout or qemu.default_timeout(mode)
     finished = run_watched(argv, timeout, cwd=root,
                            on_stdout=_serial_sink(request.echo, watch),
@@ -149,8 +198,9 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
                               timeout=timeout, last_line=finished.last_line(),
                               qemu_error=finished.last_error())
     passed, explanation = judge_boot(verdict, serial, markers)
+    footprint = read_footprint(root, request.config, plugin, notify) if plugin else None
     return BootRecord(request.config, mode, tuple(argv), finished, serial, verdict,
-                      passed, explanation, log)
+                      passed, explanation, log, footprint)
 
 
 def save_log(path: Path, lines: tuple[str, ...]) -> None:

@@ -9,14 +9,17 @@ import subprocess
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from harness.process import signal_name
 
 QEMU = "qemu-system-x86_64"
 QEMU_PACKAGE = "qemu-system-x86"   # the Debian/Ubuntu package that provides it
 
-MODES = ("tcg", "icount", "kvm", "iso")
+MODES = ("tcg", "icount", "kvm", "iso", "footprint")
+
+# Modes whose guest TSC is plain TCG time: good for function, not for measuring.
+UNTIMED_MODES = ("tcg", "iso")
 
 BASE_ARGS = ("-M", "pc", "-m", "256M", "-display", "none", "-serial", "stdio",
              "-monitor", "none", "-no-reboot",
@@ -139,19 +142,26 @@ def describe_host(facts: HostFacts, version: Optional[str]) -> list[str]:
 
 def default_timeout(mode: str) -> float:
     """Seconds a boot may take before the watchdog calls it hung."""
+    if mode == "footprint":
+        return 600.0          # the plugin looks at every memory access
     return 60.0 if mode == "kvm" else 120.0
 
 
 def time_unit(mode: str) -> str:
     """What the guest's TSC counts in this mode (the kernel's `unit=` argument)."""
-    return "instructions" if mode == "icount" else "tsc"
+    return "instructions" if mode in ("icount", "footprint") else "tsc"
+
+
+def accelerator(mode: str) -> str:
+    """The QEMU accelerator a mode uses: kvm or tcg."""
+    return "kvm" if mode == "kvm" else "tcg"
 
 
 def accel_args(mode: str) -> tuple[str, ...]:
     """The accelerator and CPU options of a mode."""
     if mode == "kvm":
         return ("-accel", "kvm", "-cpu", "host,-arch-capabilities")
-    if mode == "icount":
+    if mode in ("icount", "footprint"):
         return ("-accel", "tcg", "-cpu", "max", "-icount", "shift=0,sleep=off")
     if mode in ("tcg", "iso"):
         return ("-accel", "tcg", "-cpu", "max")
@@ -182,13 +192,14 @@ def boot_files(config: str, mode: str) -> tuple[Path, ...]:
     return (out / "kernel32.elf", *(out / "user" / f"{m}.elf" for m in MODULES))
 
 
-def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU) -> list[str]:
+def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
+              plugin: Sequence[str] = ()) -> list[str]:
     """The full QEMU command line; paths are relative to the top of the tree.
 
     In iso mode the kernel arguments are baked into the image and args is
-    ignored.
+    ignored.  plugin holds the TCG plugin's options (footprint mode).
     """
-    argv = [qemu, *BASE_ARGS, *accel_args(mode)]
+    argv = [qemu, *BASE_ARGS, *accel_args(mode), *plugin]
     files = boot_files(config, mode)
     if mode == "iso":
         return argv + ["-cdrom", str(files[0])]

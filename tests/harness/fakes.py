@@ -1,7 +1,9 @@
 """A fake ipclab tree and a fake QEMU, for testing boots without a kernel.
 
 The fake QEMU behaves as its kernel arguments say (`fake=hang`, `fake=fail`,
-...) and prints the real markers from include/ipclab/result.h.
+...) and prints the real markers from include/ipclab/result.h.  With
+`run=bench` it prints the results of BENCH_TABLE (doubled for mach presets);
+given `-plugin ... -D <file>` it writes FOOTPRINT to file as the plugin does.
 """
 
 import shutil
@@ -21,13 +23,21 @@ import json, sys, time
 BANNER, TEST = {banner!r}, {test!r}
 RESULT_BEGIN, RESULT_END = {result_begin!r}, {result_end!r}
 
+FOOTPRINT = {footprint!r}
 argv = sys.argv[1:]
+if "--version" in argv:
+    print("QEMU emulator version 7.2.99 (fake)")
+    sys.exit(0)
 args = argv[argv.index("-append") + 1].split() if "-append" in argv else ["iso"]
 with open("qemu-argv.json", "w") as f:
     json.dump(argv, f)
 
 def say(text):
     print(text + "\r", flush=True)
+
+if "-plugin" in argv:
+    with open(argv[argv.index("-D") + 1], "w") as f:
+        f.write("@@ipclab-footprint " + json.dumps(FOOTPRINT) + " @@end\n")
 
 if "fake=qemu-error" in args:
     print("qemu-system-x86_64: could not load kernel 'x'", file=sys.stderr)
@@ -47,6 +57,19 @@ if "crash=kernel" in args:
     sys.exit(37)
 if "fake=reset" in args:
     sys.exit(0)
+if "run=bench" in args:
+    config = argv[argv.index("-kernel") + 1].split("/")[1]
+    scale = 2 if config.startswith("mach") else 1
+    unit = [a[len("unit="):] for a in args if a.startswith("unit=")][0]
+    wanted = [a[len("bench="):] for a in args if a.startswith("bench=")][0].split(",")
+    for bench, case, median in {bench_table!r}:
+        if wanted == ["all"] or bench in wanted:
+            result = {{"bench": bench, "case": case, "unit": unit, "samples": 10000,
+                      "min": median * scale - 2, "median": median * scale}}
+            say(RESULT_BEGIN + json.dumps(result) + RESULT_END)
+    if "footprint=1" in args:
+        say("bench: footprint region 1 = pingpong roundtrip/other-space/0w")
+    sys.exit(33)
 named = [a[len("test="):] for a in args if a.startswith("test=")]
 failed = False
 for name in named or ["ipc_basic", "fault_pf"]:
@@ -58,6 +81,15 @@ for name in named or ["ipc_basic", "fault_pf"]:
 say(RESULT_BEGIN + json.dumps({{"bench": "null", "median": 42}}) + RESULT_END)
 sys.exit(35 if failed and "fake=liar" not in args else 33)
 '''
+
+# What the fake footprint plugin writes: the record of region 1 (the ping-pong).
+FOOTPRINT = {"region": 1, "occurrences": 3, "unmatched": 0,
+             "last": {"kernel_lines": 12, "kernel_pages": 2, "user_lines": 3}}
+
+# What the fake guest's benchmarks print: (bench, case, median) for l4; the
+# round-trip floor is 2 * 70 + 160 = 300.
+BENCH_TABLE = (("null_syscall", "null", 70), ("space_switch", "roundtrip", 160),
+               ("pingpong", "roundtrip/other-space/0w", 390), ("rpc", "call", 600))
 
 MAKEFILE = """\
 .PHONY: all iso host-tests
@@ -91,11 +123,21 @@ def write_script(path: Path, text: str) -> Path:
     return path
 
 
+CONFIGS = {
+    "l4": "# L4-style\nIPC             := sync\nDIRECT_SWITCH   := y  # direct\n",
+    "mach": "# Mach-style\nIPC := async\nDIRECT_SWITCH := n\n",
+}
+
+
 def make_tree(root: Path, configs=("l4",)) -> Path:
     """Fill root with what a built tree looks like to the harness; return the fake QEMU."""
     header = root / RESULT_HEADER
     header.parent.mkdir(parents=True)
     shutil.copyfile(TREE / RESULT_HEADER, header)
+    (root / "configs").mkdir()
+    for config in configs:
+        text = CONFIGS.get(config, "IPC := sync\n")
+        (root / "configs" / f"{config}.mk").write_text(text, encoding="utf-8")
     (root / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     for config in configs:
         for name in ("kernel32.elf", "ipclab.iso", "user/root.elf", "user/ktest.elf",
@@ -111,4 +153,5 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
     (root / "tests/harness/test_tiny.py").write_text(TINY_UNITTEST, encoding="utf-8")
     return write_script(root / "fake-qemu", FAKE_QEMU.format(
         python=sys.executable, banner=MARKERS.banner_prefix, test=MARKERS.test_prefix,
-        result_begin=MARKERS.result_begin, result_end=MARKERS.result_end))
+        result_begin=MARKERS.result_begin, result_end=MARKERS.result_end,
+        bench_table=BENCH_TABLE, footprint=FOOTPRINT))

@@ -1,0 +1,285 @@
+"""Stored runs: results/runs/<date>-<host>-<mode>.json (see docs/results.md).
+
+A run is the metadata of where and how it was measured plus the result lines
+of one or more presets, each completed with its case, variant, axes and unit
+when the guest left them out.  Everything here but host_info() and
+git_state() is pure or touches only the files it is given.
+"""
+
+import json
+import re
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from harness import qemu
+from harness.serial import Banner, Malformed, Markers, Result, classify_line
+
+RUNS_DIR = Path("results/runs")
+BASELINE = Path("results/baseline/icount.json")
+CONFIGS_DIR = Path("configs")
+
+# The mode of a serial log captured on a real PC and ingested.
+REAL_MODE = "iso-real"
+
+# `KEY := value` (also `=` and `?=`) in a configs/<name>.mk file.
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|\?=|=)\s*(.*?)\s*$")
+
+# The kernel's CPU line: `ipclab: cpu <vendor> "<model>": ...`.
+_CPU_LINE = re.compile(r'ipclab: cpu \S+ "([^"]*)"')
+
+
+class RunError(Exception):
+    """A run file that cannot be read."""
+
+
+@dataclass
+class Run:
+    """One stored run: metadata, results, and the footprint plugin's counts."""
+
+    meta: dict
+    results: list[dict]
+    footprint: dict = field(default_factory=dict)   # preset -> {region: {counter: n}}
+
+    def variants(self) -> list[str]:
+        """The presets in this run, in the order their results appear."""
+        return list(dict.fromkeys(r["variant"] for r in self.results))
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """Where a run is made: the metadata that does not depend on the boots."""
+
+    host: str
+    cpu: str
+    qemu: Optional[str]       # QEMU's version number, None if it is not installed
+    commit: str
+    dirty: Optional[bool]     # None: not a git tree
+
+
+# --- Variants and their axes ---------------------------------------------------
+
+def read_axes(text: str) -> dict[str, str]:
+    """The `KEY := value` assignments of a configs/<name>.mk text, comments dropped."""
+    axes = {}
+    for line in text.splitlines():
+        match = _ASSIGNMENT.match(line.split("#", 1)[0])
+        if match:
+            axes[match.group(1)] = match.group(2)
+    return axes
+
+
+def config_axes(root: Path, config: str) -> dict[str, str]:
+    """The axes of configs/<config>.mk; {} if there is no such file."""
+    try:
+        return read_axes((root / CONFIGS_DIR / f"{config}.mk").read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+def all_configs(root: Path) -> list[str]:
+    """Every preset: the names of configs/*.mk, sorted."""
+    return sorted(path.stem for path in (root / CONFIGS_DIR).glob("*.mk"))
+
+
+def read_banner(banner: str, markers: Markers) -> tuple[str, dict[str, str]]:
+    """The variant and axes of a banner: `<prefix>l4 (IPC=sync DIRECT_SWITCH=y ...)`."""
+    text = banner[banner.find(markers.banner_prefix) + len(markers.banner_prefix):]
+    name, _, rest = text.strip().partition(" ")
+    words = rest.strip().removeprefix("(").removesuffix(")").split()
+    return name, dict(word.split("=", 1) for word in words if "=" in word)
+
+
+def complete(result: dict, variant: str, axes: dict, unit: str) -> dict:
+    """A result line with the keys the guest may leave out filled in.
+
+    The case defaults to the benchmark's name; variant, axes and unit to
+    those of the boot.  The guest's own values win.
+    """
+    head = {"bench": result["bench"], "case": result.get("case", result["bench"]),
+            "variant": result.get("variant", variant), "axes": result.get("axes", axes),
+            "unit": result.get("unit", unit)}
+    return {**head, **{k: v for k, v in result.items() if k not in head}}
+
+
+def run_unit(results: Iterable[dict], mode: str) -> str:
+    """The unit of a run: that of its results ("mixed" if they differ), else the mode's."""
+    units = sorted({r["unit"] for r in results})
+    if not units:
+        return qemu.time_unit(mode)
+    return units[0] if len(units) == 1 else "mixed"
+
+
+# --- Serial logs captured elsewhere ------------------------------------------------
+
+@dataclass(frozen=True)
+class Capture:
+    """What a serial log holds: completed results, the CPU, and what went wrong."""
+
+    results: tuple[dict, ...]
+    cpu: str
+    problems: tuple[str, ...]
+
+
+def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] = None,
+                 axes_of: Callable[[str], dict] = lambda name: {}) -> Capture:
+    """Results of a serial log, each under the variant of the banner before it.
+
+    config names the variant when the log has no banner (and wins over it);
+    axes_of(name) gives a variant's axes when neither result nor banner does.
+    """
+    variant, axes, cpu = config, {}, "unknown"
+    results, problems = [], []
+    for line in lines:
+        if cpu == "unknown" and (match := _CPU_LINE.search(line)):
+            cpu = match.group(1).strip()
+        item = classify_line(line, markers)
+        if isinstance(item, Banner):
+            name, axes = read_banner(item.text, markers)
+            variant = config or name
+        elif isinstance(item, Malformed):
+            problems.append(f"malformed result line: {qemu.quote(item.text)}")
+        elif isinstance(item, Result):
+            if "bench" not in item.data:
+                problems.append(f"result without a bench: {qemu.quote(json.dumps(item.data))}")
+            elif variant is None and "variant" not in item.data:
+                problems.append("a result before any banner; name the variant with --config")
+            else:
+                name = item.data.get("variant", variant)
+                results.append(complete(item.data, name, axes or axes_of(name), "tsc"))
+    return Capture(tuple(results), cpu, tuple(problems))
+
+
+# --- Metadata ---------------------------------------------------------------------
+
+def git_state(root: Path) -> tuple[str, Optional[bool]]:
+    """The commit checked out at root and whether the tree has changes."""
+    def git(*args: str) -> Optional[str]:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return "unknown", None
+    status = git("status", "--porcelain")
+    return commit.strip(), None if status is None else bool(status.strip())
+
+
+def qemu_release(version_line: Optional[str]) -> Optional[str]:
+    """`QEMU emulator version 7.2.22 (Debian ...)` -> `7.2.22`."""
+    if not version_line:
+        return None
+    match = re.search(r"version (\S+)", version_line)
+    return match.group(1) if match else version_line
+
+
+def host_name() -> str:
+    """This machine's short name, safe in a file name."""
+    name = socket.gethostname().split(".")[0]
+    return re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "host"
+
+
+def host_info(root: Path, qemu_program: str = qemu.QEMU) -> HostInfo:
+    """Name, CPU, QEMU version and git state of this host and tree."""
+    commit, dirty = git_state(root)
+    return HostInfo(host_name(), qemu.cpu_model(qemu.host_facts().cpuinfo),
+                    qemu_release(qemu.qemu_version(qemu_program)), commit, dirty)
+
+
+def now() -> str:
+    """The local time with its offset, to the second, as a run's date."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def make_meta(info: HostInfo, mode: str, results: Iterable[dict], date: str,
+              accel: Optional[str] = None, **extra) -> dict:
+    """A run's metadata in the order of docs/results.md, then extra keys."""
+    return {"date": date, "host": info.host, "cpu": info.cpu, "mode": mode,
+            "unit": run_unit(results, mode), "qemu": info.qemu, "commit": info.commit,
+            "dirty": info.dirty, "accel": accel or qemu.accelerator(mode), **extra}
+
+
+# --- Files ---------------------------------------------------------------------------
+
+def run_name(meta: dict) -> str:
+    """<YYYYmmdd-HHMMSS>-<host>-<mode>.json for a run's metadata."""
+    stamp = datetime.fromisoformat(meta["date"]).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{meta['host']}-{meta['mode']}.json"
+
+
+def dumps(run: Run) -> str:
+    """A run as JSON text: one line for the metadata and one per result."""
+    parts = ['{"meta": ' + json.dumps(run.meta) + ",",
+             ' "results": [' + ",".join("\n  " + json.dumps(r) for r in run.results)
+             + ("\n ]" if run.results else "]")]
+    if run.footprint:
+        parts[-1] += ","
+        parts.append(' "footprint": ' + json.dumps(run.footprint, sort_keys=True))
+    return "\n".join(parts) + "}\n"
+
+
+def loads(text: str, source: str = "run") -> Run:
+    """A run from its JSON text; RunError if it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise RunError(f"{source}: not JSON: {err}") from err
+    if (not isinstance(data, dict) or not isinstance(data.get("meta"), dict)
+            or not isinstance(data.get("results"), list)):
+        raise RunError(f"{source}: not a stored run (wants an object with meta and results)")
+    results = [r for r in data["results"] if isinstance(r, dict) and "bench" in r]
+    if len(results) != len(data["results"]):
+        raise RunError(f"{source}: a result without a bench key")
+    mode = data["meta"].get("mode", "")
+    results = [complete(r, r.get("variant", "?"), {}, qemu.time_unit(mode)) for r in results]
+    return Run(data["meta"], results, data.get("footprint") or {})
+
+
+def store_run(root: Path, run: Run, directory: Path = RUNS_DIR) -> Path:
+    """Write a run under directory (relative to root); return its path there.
+
+    A second run of the same second, host and mode gets a -2 suffix.
+    """
+    name = run_name(run.meta)
+    path = root / directory / name
+    serial = 2
+    while path.exists():
+        path = root / directory / f"{name.removesuffix('.json')}-{serial}.json"
+        serial += 1
+    write_run(path, run)
+    return path.relative_to(root)
+
+
+def write_run(path: Path, run: Run) -> None:
+    """Write a run to path, creating its directory, replacing what was there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_name(path.name + ".tmp")
+    scratch.write_text(dumps(run), encoding="utf-8")
+    scratch.replace(path)
+
+
+def load_run(path: Path) -> Run:
+    """Read a stored run; RunError if it is missing or malformed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise RunError(f"cannot read {path}: {err.strerror}") from err
+    return loads(text, str(path))
+
+
+def newest_run(root: Path, mode: Optional[str] = None,
+               directory: Path = RUNS_DIR) -> Optional[Path]:
+    """The newest stored run (of this mode, if given), by the date in its name."""
+    paths = sorted((root / directory).glob("*.json"),
+                   key=lambda p: (p.name[:15], p.stat().st_mtime))
+    if mode is not None:
+        suffix = re.compile(rf"-{re.escape(mode)}(?:-\d+)?\.json$")
+        paths = [p for p in paths if suffix.search(p.name)]
+    return paths[-1] if paths else None
