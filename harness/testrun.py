@@ -28,7 +28,8 @@ from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classi
 
 HOST_TEST_DIR = Path("build/host-tests")
 HOST_TEST_TIMEOUT = 120.0
-UNITTEST_ARGV = ("-m", "unittest", "discover", "-s", "tests/harness", "-t", ".")
+# Every Python suite: tests/harness, tests/plugin, tests/hostbench.
+UNITTEST_ARGV = ("-m", "unittest", "discover", "-s", "tests", "-t", ".")
 UNITTEST_TIMEOUT = 600.0
 
 
@@ -271,7 +272,7 @@ def judge_unittest(finished: Finished, timeout: float) -> list[TestOutcome]:
 
 def _short_id(test_id: str) -> str:
     """tests.harness.test_serial.X.test_y -> test_serial.X.test_y"""
-    return test_id.removeprefix("tests.harness.")
+    return test_id.removeprefix("tests.")
 
 
 def run_harness_tests(options: Options, report: Report) -> None:

@@ -150,6 +150,7 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
     (root / "build/host-tests/helper.o").write_bytes(b"")
     (root / "tests/harness").mkdir(parents=True)
     (root / "tests/harness/__init__.py").write_text("", encoding="utf-8")
+    (root / "tests/__init__.py").write_text("", encoding="utf-8")
     (root / "tests/harness/test_tiny.py").write_text(TINY_UNITTEST, encoding="utf-8")
     return write_script(root / "fake-qemu", FAKE_QEMU.format(
         python=sys.executable, banner=MARKERS.banner_prefix, test=MARKERS.test_prefix,
