@@ -41,7 +41,7 @@ COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-
 KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
 UCFLAGS := $(COMMON) -Iuser/lib
 
-KSRC := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c ipc-variants/$(IPC)/*.c)
+KSRC := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 
 ULIB_SRC := $(wildcard user/lib/*.S user/lib/*.c)
@@ -106,6 +106,14 @@ $(B)/%.S.o: %.S $(B)/config.h
 	@mkdir -p $(@D)
 	$(SAY) "  AS    $<"
 	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+
+# Structure offsets for the assembly files, from tools/asm-offsets.c.
+$(B)/asm-offsets.h: tools/asm-offsets.c $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/sync/*.h)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(KCFLAGS) -MF $(B)/asm-offsets.d -MT $@ -S -o $(B)/asm-offsets.s $<
+	$(Q){ echo '/* generated from tools/asm-offsets.c: do not edit */'; \
+	  sed -n 's/^@@\([A-Za-z0-9_]*\) \$$*\(-*[0-9]*\).*/#define \1 \2/p' $(B)/asm-offsets.s; } > $@.tmp && mv $@.tmp $@
+$(filter %.S.o,$(KOBJ)): $(B)/asm-offsets.h
 
 $(B)/kernel.elf: $(KOBJ) arch/x86_64/kernel.ld
 	$(SAY) "  LD    $@"

@@ -39,6 +39,7 @@ struct space {
 	paddr_t root;                /* top-level page table */
 	unsigned pcid;               /* 0: this CPU has no PCID, or they ran out */
 	bool pcid_used;              /* loaded once: later loads may keep the TLB */
+	uint64_t cr3;                /* what later loads write to cr3 (0: not loaded yet) */
 	char name[MODULE_NAME_MAX];
 	struct cap_table caps;
 };
@@ -60,6 +61,7 @@ struct thread {
 	struct thread *tnext, *tprev;/* the timeout list, when timeout_at != 0 */
 	uint64_t timeout_at;         /* tick at which the wait ends with E_TIMEOUT */
 	int wait_err;                /* how the wait ended, set by whoever ended it */
+	bool resume_user;            /* ksp is a resume frame: see wait_block_final */
 	/* IPC state of the compiled model (ipc-variants/<model>/). */
 	uint64_t badge;              /* the badge we send with (sync, while queued) */
 	struct thread *caller;       /* sync: the client waiting for our reply */

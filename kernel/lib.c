@@ -5,7 +5,9 @@
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
-	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	size_t words = n / 8, tail = n % 8;
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
 	return ret;
 }
 

@@ -5,6 +5,8 @@
 #include "frame.h"
 #include "mmu.h"
 
+_Static_assert(E_FAULT == 4, "usercopy.S returns 4");
+
 #define PCID_MAX 4095
 static unsigned next_pcid = 1;
 static unsigned space_count;
@@ -55,8 +57,13 @@ void space_release(struct space *s)
 
 void space_activate(struct space *s)
 {
+	if (likely(s->cr3)) {
+		write_cr3(s->cr3);
+		return;
+	}
 	mmu_activate(s->root, s->pcid, !s->pcid_used);
 	s->pcid_used = true;
+	s->cr3 = mmu_cr3_value(s->root, s->pcid, false);
 }
 
 /* Map pages of fresh zeroed frames at va, charged to pool. */
@@ -154,29 +161,20 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 	return IPC_OK;
 }
 
-/* Copy n bytes from the current space's user memory at src, which must be
- * mapped and user-accessible throughout. */
+/* Copy n bytes from the current space's user memory at src; a bad page
+ * ends it with E_FAULT (usercopy.S). */
 int copy_from_user(void *dst, vaddr_t src, size_t n)
 {
 	if (src >= USER_TOP || n > USER_TOP - src)
 		return E_FAULT;
-	for (vaddr_t p = PAGE_ALIGN_DOWN(src); p < src + n; p += PAGE_SIZE)
-		if ((mmu_lookup_user(current->space->root, p) & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
-			return E_FAULT;
-	memcpy(dst, (const void *)src, n);
-	return IPC_OK;
+	return (int)user_copy(dst, (const void *)src, n);
 }
 
 /* Copy n bytes to the current space's user memory at dst, which must be
- * mapped writable and user-accessible throughout. */
+ * mapped writable; a bad page ends it with E_FAULT. */
 int copy_to_user(vaddr_t dst, const void *src, size_t n)
 {
 	if (dst >= USER_TOP || n > USER_TOP - dst)
 		return E_FAULT;
-	uint64_t need = PTE_P | PTE_U | PTE_W;
-	for (vaddr_t p = PAGE_ALIGN_DOWN(dst); p < dst + n; p += PAGE_SIZE)
-		if ((mmu_lookup_user(current->space->root, p) & need) != need)
-			return E_FAULT;
-	memcpy((void *)dst, src, n);
-	return IPC_OK;
+	return (int)user_copy((void *)dst, src, n);
 }

@@ -93,12 +93,14 @@ void wait_resume_at_user(void)
 	uint64_t *sp = (uint64_t *)thread_frame(current);
 	*--sp = (uint64_t)resume_user;
 	current->ksp = (uint64_t)(sp - 6);
+	current->resume_user = true;
 }
 
 void resume_user_c(struct trap_frame *f);
 void resume_user_c(struct trap_frame *f)
 {
 	f->rax = (uint64_t)current->wait_err;
+	current->resume_user = false;
 	if (unlikely(sched_preempt_pending))
 		sched_yield();
 }

@@ -24,7 +24,7 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static struct tss tss __attribute__((aligned(16)));
+struct tss tss __attribute__((aligned(16)));   /* rsp0 is also set by the IPC fast path */
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static struct percpu percpu0;
 static uint64_t double_fault_stack[512] __attribute__((aligned(16)));

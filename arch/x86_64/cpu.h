@@ -86,6 +86,10 @@ extern char trap_vectors[];               /* 256 stubs of TRAP_STUB_SIZE bytes *
 void syscall_entry(void);
 #define TRAP_STUB_SIZE 16
 
+/* usercopy.S: a copy that may fault on user pages; 0 or E_FAULT. */
+long user_copy(void *dst, const void *src, size_t n);
+extern char user_copy_may_fault[], user_copy_may_fault_end[], user_copy_fixup[];
+
 /* C handlers called from entry.S. */
 void trap_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f);

@@ -2,6 +2,8 @@
  * syscall entry, and the context switch.  All build or consume a
  * struct trap_frame (cpu.h) at the top of the thread's kernel stack. */
 #include "asm.h"
+#include "fastpath_asm.h"
+#include <ipclab/abi.h>
 
 /* Save the general registers in struct trap_frame order (rax highest). */
 .macro SAVE_GPRS
@@ -83,6 +85,14 @@ syscall_entry:
 	swapgs
 	mov %rsp, %gs:PERCPU_USER_RSP
 	mov %gs:PERCPU_KSTACK, %rsp
+#if IPC_FASTPATH_ASM
+	cmp $SYS_CALL, %rax               /* the two calls of an RPC round trip */
+	je sync_fastpath_call
+	cmp $SYS_REPLY_RECV, %rax
+	je sync_fastpath_reply_recv
+#endif
+	.globl syscall_general
+syscall_general:
 	pushq $SEL_UDATA                  /* ss */
 	pushq %gs:PERCPU_USER_RSP         /* rsp */
 	push %r11                         /* rflags */

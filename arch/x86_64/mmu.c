@@ -130,8 +130,13 @@ void mmu_free_user(paddr_t root, void (*free_frame)(paddr_t))
 	free_level(phys_to_virt(root), 3, TABLE_ENTRIES / 2, free_frame);
 }
 
-void mmu_activate(paddr_t root, unsigned pcid, bool flush)
+uint64_t mmu_cr3_value(paddr_t root, unsigned pcid, bool flush)
 {
 	uint64_t keep = pcid && !flush ? 1ull << 63 : 0;
-	write_cr3(root | pcid | keep);
+	return root | pcid | keep;
+}
+
+void mmu_activate(paddr_t root, unsigned pcid, bool flush)
+{
+	write_cr3(mmu_cr3_value(root, pcid, flush));
 }

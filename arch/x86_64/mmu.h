@@ -34,6 +34,9 @@ int mmu_map_user(paddr_t root, vaddr_t va, paddr_t pa, uint64_t flags);
 uint64_t mmu_lookup_user(paddr_t root, vaddr_t va);
 /* Free every user page-table page and, if free_frames, the frames mapped. */
 void mmu_free_user(paddr_t root, void (*free_frame)(paddr_t));
+/* The cr3 value that runs on root with this PCID; without flush, loads keep
+ * the PCID's TLB entries. */
+uint64_t mmu_cr3_value(paddr_t root, unsigned pcid, bool flush);
 /* Run on root, with this PCID (0 = none, flush). */
 void mmu_activate(paddr_t root, unsigned pcid, bool flush);
 

@@ -26,6 +26,11 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector < 32) {
 		if ((f->cs & 3) == 3)
 			thread_fault(f);
+		if (f->vector == VEC_PF && f->rip >= (uint64_t)user_copy_may_fault &&
+		    f->rip < (uint64_t)user_copy_may_fault_end) {
+			f->rip = (uint64_t)user_copy_fixup;   /* a bad user pointer: E_FAULT */
+			return;
+		}
 		kernel_fault(f);
 	}
 	if (f->vector != SPURIOUS_VECTOR) {

@@ -6,6 +6,7 @@
 
 enum { FP_CALL, FP_REPLY_RECV };
 static uint64_t fp_hits[2], fp_misses[2];
+uint64_t fp_asm_hits[2];        /* counted by entry_fastpath.S */
 
 static inline void fp_count(unsigned which, bool hit)
 {
@@ -85,9 +86,9 @@ int ipc_stats(struct trap_frame *f)
 {
 	if (!CONFIG_FASTPATH_STATS)
 		return E_NOSYS;
-	f->rdi = fp_hits[FP_CALL];
+	f->rdi = fp_hits[FP_CALL] + fp_asm_hits[FP_CALL];
 	f->rsi = fp_misses[FP_CALL];
-	f->rdx = fp_hits[FP_REPLY_RECV];
+	f->rdx = fp_hits[FP_REPLY_RECV] + fp_asm_hits[FP_REPLY_RECV];
 	f->r10 = fp_misses[FP_REPLY_RECV];
 	return IPC_OK;
 }

@@ -175,6 +175,12 @@ void test_ipc_queue_overflow(void)
 	EXPECT(sent == CONFIG_ASYNC_QUEUE_LEN, "the queue took %lu of %u", sent, CONFIG_ASYNC_QUEUE_LEN);
 	if (CONFIG_TIMEOUT_TICKS)
 		EXPECT(ipc_send(EP, &m, 2) == E_TIMEOUT, "a send blocked on a full queue times out");
+	/* A receive into memory it cannot write fails and loses nothing. */
+	static const uint8_t readonly[64] = { 1 };
+	EXPECT(syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0, (uint64_t)readonly, 0)
+		       .err == E_FAULT, "a receive into read-only memory");
+	EXPECT(syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0, 0xffffffff80100000ul, 0)
+		       .err == E_FAULT, "a receive into kernel memory");
 	for (uint64_t i = 0; i < sent; i++) {
 		EXPECT_OK(ipc_recv(EP, &m, TIMEOUT_NONE));
 		EXPECT(m.len == 16 && m.w[0] == i && m.w[1] == ~i, "message %lu came as %lu", i, m.w[0]);
@@ -356,4 +362,79 @@ void test_ipc_caps(void)
 	EXPECT_OK(sys_cap_delete(EP_SEND));
 	EXPECT_OK(sys_cap_delete(EP));
 	EXPECT_OK(sys_cap_delete(NOTE));
+}
+
+/* A call with every message register loaded by hand: the reply comes back
+ * in the same registers, rbp and rsp survive, rax is IPC_OK (docs/abi.md:
+ * the message and result registers are all an IPC changes). */
+void test_ipc_registers(void)
+{
+	EXPECT_OK(ipc_create(EP));
+	EXPECT_OK(spawn(echo_server, EP, SERVER));
+	if (!is_sync) {                  /* async messages are in memory: see ipc_integrity */
+		struct ipc_msg m = { .len = 8 };
+		EXPECT_OK(ipc_call(EP, &m, TIMEOUT_FOREVER));
+		stop_server(1);
+		return;
+	}
+	uint64_t out[11];
+	uint64_t len = IPC_MSG_MAX < 64 ? IPC_MSG_MAX : 64;
+	asm volatile(
+		"push %%rbp\n\t"
+		"push %%rbx\n\t"
+		"push %%r12\n\t"
+		"push %%r13\n\t"
+		"push %%r14\n\t"
+		"push %%r15\n\t"
+		"push %[out]\n\t"
+		"mov %%rsp, %%rax\n\t"
+		"push %%rax\n\t"                /* rsp before the call */
+		"mov %[slot], %%rdi\n\t"
+		"mov %[len], %%rsi\n\t"         /* before the registers it may be in */
+		"mov $0x4242, %%rbp\n\t"
+		"mov $0x0101010101010101, %%r8\n\t"
+		"mov $0x0202020202020202, %%r9\n\t"
+		"mov $0x0303030303030303, %%r10\n\t"
+		"mov $0x0404040404040404, %%r12\n\t"
+		"mov $0x0505050505050505, %%r13\n\t"
+		"mov $0x0606060606060606, %%r14\n\t"
+		"mov $0x0707070707070707, %%r15\n\t"
+		"mov $0x0808080808080808, %%rbx\n\t"
+		"mov $-1, %%rdx\n\t"
+		"mov %[nr], %%eax\n\t"
+		"syscall\n\t"
+		"mov 8(%%rsp), %%rcx\n\t"       /* the output array */
+		"mov %%rax, 0(%%rcx)\n\t"
+		"mov %%rbp, 8(%%rcx)\n\t"
+		"mov %%rsi, 16(%%rcx)\n\t"
+		"mov %%r8, 24(%%rcx)\n\t"
+		"mov %%r9, 32(%%rcx)\n\t"
+		"mov %%r10, 40(%%rcx)\n\t"
+		"mov %%r12, 48(%%rcx)\n\t"
+		"mov %%r13, 56(%%rcx)\n\t"
+		"mov %%r14, 64(%%rcx)\n\t"
+		"mov %%r15, 72(%%rcx)\n\t"
+		"pop %%rax\n\t"
+		"sub %%rsp, %%rax\n\t"          /* 0 if rsp came back unchanged */
+		"mov %%rax, 80(%%rcx)\n\t"
+		"add $8, %%rsp\n\t"
+		"pop %%r15\n\t"
+		"pop %%r14\n\t"
+		"pop %%r13\n\t"
+		"pop %%r12\n\t"
+		"pop %%rbx\n\t"
+		"pop %%rbp\n\t"
+		:
+		: [out] "r"(out), [slot] "i"(EP), [len] "r"(len), [nr] "i"(SYS_CALL)
+		: "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	EXPECT(out[0] == IPC_OK, "the call returned %lu", out[0]);
+	EXPECT(out[1] == 0x4242, "rbp came back as %lx", out[1]);
+	EXPECT(out[10] == 0, "rsp moved by %ld", (long)out[10]);
+	EXPECT(out[2] == len, "reply length %lu", out[2]);
+	for (unsigned i = 0; i < 7 && i * 8 < len; i++) {
+		uint64_t want = 0x0101010101010101ul * (i + 2);   /* echo adds 1 to each byte */
+		EXPECT(out[3 + i] == want, "message register %u came back as %lx, not %lx", i, out[3 + i],
+		       want);
+	}
+	stop_server(1);
 }

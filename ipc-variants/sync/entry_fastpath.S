@@ -1,0 +1,196 @@
+/* The sync IPC fast path, entered straight from syscall_entry for call and
+ * reply_recv: the message words stay in the registers they came in (r8 r9
+ * r10 r12 r13 r14 r15 rbx) from the sender's syscall to the receiver's
+ * sysret, and only what the blocked thread needs to resume is saved: rip,
+ * rflags, rsp, rbp (the rest are message or result registers, undefined
+ * after an IPC except as docs/abi.md says).  Every check comes before the
+ * point of no return; any surprise restores the registers and goes to the
+ * general entry, which saves a full frame and runs the C paths. */
+#include "asm.h"
+#include "fastpath_asm.h"
+#include <ipclab/abi.h>
+#include <asm-offsets.h>
+
+#if IPC_FASTPATH_ASM
+
+/* The caller's trap frame, addressed from rsp = its kernel stack top. */
+#define FRAME(field) (field - TRAP_FRAME_SIZE)(%rsp)
+
+/* Save what a blocked thread needs to resume from its trap frame. */
+.macro SAVE_RESUME_STATE
+	mov %rcx, FRAME(F_RIP)
+	mov %r11, FRAME(F_RFLAGS)
+	mov %rbp, FRAME(F_RBP)
+	mov %gs:PERCPU_USER_RSP, %rbp
+	mov %rbp, FRAME(F_RSP)
+.endm
+
+/* Undo the scratch use of rcx, r11, rbp and rdx, then take the general path. */
+.macro BAIL nr
+	mov FRAME(F_RIP), %rcx
+	mov FRAME(F_RFLAGS), %r11
+	mov FRAME(F_RBP), %rbp
+	mov $-1, %rdx
+	mov $\nr, %eax
+	jmp syscall_general
+.endm
+
+/* rcx = &current->space->caps.slot[rdi], rbp = its object (may be NULL). */
+.macro CAP_LOOKUP
+	mov T_SPACE(%rax), %rbp
+	lea (%rdi,%rdi,2), %rcx
+	lea S_CAPS(%rbp,%rcx,8), %rcx
+	mov CAP_OBJ(%rcx), %rbp
+.endm
+
+/* Checks on the partner in r11 shared by both paths; its space's cr3 -> rdx. */
+.macro PARTNER_CHECKS fail
+	cmpq $0, T_TIMEOUT_AT(%r11)
+	jne \fail
+	cmpb $0, T_RESUME_USER(%r11)      /* it resumes from its trap frame */
+	je \fail
+#if CONFIG_SCHED_LAZY
+	cmpb $0, T_IN_QUEUE(%r11)         /* lazy: the running thread stays queued */
+	je \fail
+#endif
+	mov T_SPACE(%r11), %rdx
+	mov S_CR3(%rdx), %rdx             /* 0 until the space has run once */
+	test %rdx, %rdx
+	jz \fail
+.endm
+
+/* current (rax) blocks for good: it will resume through resume_user. */
+.macro BLOCK_CURRENT
+	movb $THREAD_BLOCKED_V, T_STATE(%rax)
+	movb $1, T_RESUME_USER(%rax)
+	movq $resume_user, -(TRAP_FRAME_SIZE + 8)(%rsp)
+	lea -(TRAP_FRAME_SIZE + 56)(%rsp), %rcx
+	mov %rcx, T_KSP(%rax)
+.endm
+
+	.text
+/* call: rdi = endpoint slot, rsi = info, rdx = timeout; rsp = kernel stack. */
+	.globl sync_fastpath_call
+sync_fastpath_call:
+	cmp $-1, %rdx
+	jne syscall_general
+	cmp $CAP_SLOTS, %rdi
+	jae syscall_general
+	movzwl %si, %esi
+	cmp $MSG_MAX_BYTES_V, %esi
+	ja syscall_general
+	SAVE_RESUME_STATE
+	mov current(%rip), %rax
+	CAP_LOOKUP
+	test %rbp, %rbp
+	jz 9f
+	cmpl $OBJ_ENDPOINT_V, KOBJ_TYPE(%rbp)
+	jne 9f
+	testb $RIGHT_SEND, CAP_RIGHTS(%rcx)
+	jz 9f
+	cmpb $0, EP_DEAD(%rbp)
+	jne 9f
+	mov EP_RECV_HEAD(%rbp), %r11      /* the waiting receiver */
+	test %r11, %r11
+	jz 9f
+	PARTNER_CHECKS 9f
+
+	/* Point of no return. */
+	mov CAP_BADGE(%rcx), %rdi         /* what the receiver learns about us */
+	mov T_WNEXT(%r11), %rcx           /* take it off the receive queue */
+	mov %rcx, EP_RECV_HEAD(%rbp)
+	test %rcx, %rcx
+	jnz 1f
+	movq $0, EP_RECV_TAIL(%rbp)
+1:	movq $0, T_WNEXT(%r11)
+	movq $0, T_WQ(%r11)
+	movb $WAIT_NONE_V, T_WAIT(%r11)
+	movl $0, T_WAIT_ERR(%r11)
+	mov %rax, T_CALLER(%r11)          /* it owes us the reply */
+	mov %r11, T_CALLEE(%rax)
+	movb $WAIT_REPLY_V, T_WAIT(%rax)
+	movl $0, T_WAIT_ERR(%rax)
+	BLOCK_CURRENT
+#if CONFIG_FASTPATH_STATS
+	incq fp_asm_hits(%rip)
+#endif
+	jmp fastpath_switch
+9:	BAIL SYS_CALL
+
+/* reply_recv: rdi = endpoint slot, rsi = info, rdx = timeout. */
+	.globl sync_fastpath_reply_recv
+sync_fastpath_reply_recv:
+	cmp $-1, %rdx
+	jne syscall_general
+	cmp $CAP_SLOTS, %rdi
+	jae syscall_general
+	movzwl %si, %esi
+	cmp $MSG_MAX_BYTES_V, %esi
+	ja syscall_general
+	SAVE_RESUME_STATE
+	mov current(%rip), %rax
+	mov T_CALLER(%rax), %r11          /* the client waiting for our reply */
+	test %r11, %r11
+	jz 9f
+	CAP_LOOKUP
+	test %rbp, %rbp
+	jz 9f
+	cmpl $OBJ_ENDPOINT_V, KOBJ_TYPE(%rbp)
+	jne 9f
+	testb $RIGHT_RECV, CAP_RIGHTS(%rcx)
+	jz 9f
+	cmpb $0, EP_DEAD(%rbp)
+	jne 9f
+	cmpq $0, EP_SEND_HEAD(%rbp)       /* a sender waits: receive it instead */
+	jne 9f
+	PARTNER_CHECKS 9f
+
+	/* Point of no return. */
+	movq $0, T_CALLER(%rax)
+	movq $0, T_CALLEE(%r11)
+	movb $WAIT_NONE_V, T_WAIT(%r11)
+	movl $0, T_WAIT_ERR(%r11)
+	movb $WAIT_RECV_V, T_WAIT(%rax)   /* wait on the endpoint, at its tail */
+	movl $0, T_WAIT_ERR(%rax)
+	movq $0, T_WNEXT(%rax)
+	lea EP_RECVQ(%rbp), %rcx
+	mov %rcx, T_WQ(%rax)
+	mov EP_RECV_TAIL(%rbp), %rcx
+	test %rcx, %rcx
+	jz 1f
+	mov %rax, T_WNEXT(%rcx)
+	jmp 2f
+1:	mov %rax, EP_RECV_HEAD(%rbp)
+2:	mov %rax, EP_RECV_TAIL(%rbp)
+	BLOCK_CURRENT
+	xor %edi, %edi                    /* a reply carries no badge */
+#if CONFIG_FASTPATH_STATS
+	incq fp_asm_hits + 8(%rip)
+#endif
+	jmp fastpath_switch
+9:	BAIL SYS_REPLY_RECV
+
+/* Run r11 (its space's cr3 in rdx) from its trap frame: rax = IPC_OK,
+ * rdi = badge, rsi = length, message registers as they are. */
+fastpath_switch:
+	mov %r11, current(%rip)
+	movb $0, T_RESUME_USER(%r11)
+	movb $THREAD_RUNNING_V, T_STATE(%r11)
+	lea THREAD_STACK_SIZE(%r11), %rcx
+	mov %rcx, tss + TSS_RSP0(%rip)
+	mov %rcx, %gs:PERCPU_KSTACK
+	mov T_SPACE(%rax), %rbp
+	cmp T_SPACE(%r11), %rbp
+	je 1f
+	mov %rdx, %cr3
+1:	lea -TRAP_FRAME_SIZE(%rcx), %rdx  /* its frame */
+	mov F_RBP(%rdx), %rbp
+	mov F_RIP(%rdx), %rcx
+	mov F_RFLAGS(%rdx), %r11
+	mov F_RSP(%rdx), %rsp             /* no kernel stack from here */
+	xor %eax, %eax
+	xor %edx, %edx
+	swapgs
+	sysretq
+
+#endif

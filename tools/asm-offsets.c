@@ -1,0 +1,49 @@
+/* Structure offsets for assembly: compiled to assembly only (never linked),
+ * its "@@NAME value" lines are turned into build/<variant>/asm-offsets.h. */
+#include "kernel.h"
+#include "../ipc-variants/sync/sync.h"
+
+#define DEFINE(name, value) asm volatile("\n@@" #name " %c0" : : "i"(value))
+#define OFFSET(name, type, field) DEFINE(name, __builtin_offsetof(type, field))
+
+void asm_offsets(void);
+void asm_offsets(void)
+{
+	OFFSET(T_KSP, struct thread, ksp);
+	OFFSET(T_SPACE, struct thread, space);
+	OFFSET(T_STATE, struct thread, state);
+	OFFSET(T_IN_QUEUE, struct thread, in_queue);
+	OFFSET(T_WAIT, struct thread, wait);
+	OFFSET(T_WQ, struct thread, wq);
+	OFFSET(T_WNEXT, struct thread, wnext);
+	OFFSET(T_TIMEOUT_AT, struct thread, timeout_at);
+	OFFSET(T_WAIT_ERR, struct thread, wait_err);
+	OFFSET(T_CALLER, struct thread, caller);
+	OFFSET(T_CALLEE, struct thread, callee);
+	OFFSET(T_RESUME_USER, struct thread, resume_user);
+	DEFINE(THREAD_STACK_SIZE, THREAD_PAGES * PAGE_SIZE);
+	OFFSET(S_CAPS, struct space, caps);
+	OFFSET(S_CR3, struct space, cr3);
+	OFFSET(CAP_OBJ, struct cap, obj);
+	OFFSET(CAP_RIGHTS, struct cap, rights);
+	OFFSET(CAP_BADGE, struct cap, badge);
+	DEFINE(CAP_SIZE, sizeof(struct cap));
+	OFFSET(KOBJ_TYPE, struct kobj, type);
+	OFFSET(EP_DEAD, struct endpoint, dead);
+	OFFSET(EP_SEND_HEAD, struct endpoint, senders.head);
+	OFFSET(EP_RECVQ, struct endpoint, receivers);
+	OFFSET(EP_RECV_HEAD, struct endpoint, receivers.head);
+	OFFSET(EP_RECV_TAIL, struct endpoint, receivers.tail);
+	OFFSET(F_RBP, struct trap_frame, rbp);
+	OFFSET(F_RIP, struct trap_frame, rip);
+	OFFSET(F_RFLAGS, struct trap_frame, rflags);
+	OFFSET(F_RSP, struct trap_frame, rsp);
+	DEFINE(OBJ_ENDPOINT_V, OBJ_ENDPOINT);
+	DEFINE(WAIT_NONE_V, WAIT_NONE);
+	DEFINE(WAIT_RECV_V, WAIT_RECV);
+	DEFINE(WAIT_REPLY_V, WAIT_REPLY);
+	DEFINE(THREAD_RUNNING_V, THREAD_RUNNING);
+	DEFINE(THREAD_BLOCKED_V, THREAD_BLOCKED);
+	DEFINE(MSG_MAX_BYTES_V, MSG_MAX_BYTES);
+	DEFINE(TSS_RSP0, 4);
+}
