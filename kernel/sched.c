@@ -6,8 +6,10 @@
 struct thread *current;
 uint64_t ticks;
 
-static struct thread *queue_head[NPRIO];
-static uint32_t ready_bitmap;              /* bit p: queue p is not empty */
+/* The ready queues: a ring per priority.  Also edited by the IPC fast
+ * path in assembly (ipc-variants/sync/entry_fastpath.S) for eager queues. */
+struct thread *queue_head[NPRIO];
+uint32_t ready_bitmap;                     /* bit p: queue p is not empty */
 static struct thread *idle;
 
 /* Append t to the tail of its priority's ring. */

@@ -13,6 +13,9 @@ void asm_offsets(void)
 	OFFSET(T_SPACE, struct thread, space);
 	OFFSET(T_STATE, struct thread, state);
 	OFFSET(T_IN_QUEUE, struct thread, in_queue);
+	OFFSET(T_NEXT, struct thread, next);
+	OFFSET(T_PREV, struct thread, prev);
+	OFFSET(T_PRIO, struct thread, prio);
 	OFFSET(T_WAIT, struct thread, wait);
 	OFFSET(T_WQ, struct thread, wq);
 	OFFSET(T_WNEXT, struct thread, wnext);

@@ -43,7 +43,7 @@
 	mov CAP_OBJ(%rcx), %rbp
 .endm
 
-/* Checks on the partner in r11 shared by both paths; its space's cr3 -> rdx. */
+/* Checks on the partner in r11 shared by both paths. */
 .macro PARTNER_CHECKS fail
 	cmpq $0, T_TIMEOUT_AT(%r11)
 	jne \fail
@@ -53,10 +53,52 @@
 	cmpb $0, T_IN_QUEUE(%r11)         /* lazy: the running thread stays queued */
 	je \fail
 #endif
+#if CONFIG_SCHED_EAGER
+	cmpb $0, T_IN_QUEUE(%rax)         /* eager: we are queued, it is not */
+	je \fail
+	cmpb $0, T_IN_QUEUE(%r11)
+	jne \fail
+#endif
 	mov T_SPACE(%r11), %rdx
-	mov S_CR3(%rdx), %rdx             /* 0 until the space has run once */
+	cmpq $0, S_CR3(%rdx)              /* 0 until the space has run once */
+	je \fail
+.endm
+
+/* Eager queues: the running thread is queued, so the one that blocks
+ * (rax) leaves its ring and the one that runs (r11) joins the tail of
+ * its own.  Lazy and Benno queues need nothing here.  Uses rcx, rdx, rbp. */
+.macro QUEUE_EDITS
+#if CONFIG_SCHED_EAGER
+	movzbl T_PRIO(%rax), %ecx         /* take rax out of its ring */
+	mov T_NEXT(%rax), %rdx
+	cmp %rdx, %rax
+	jne 1f
+	movq $0, queue_head(,%rcx,8)
+	btrl %ecx, ready_bitmap(%rip)
+	jmp 2f
+1:	mov T_PREV(%rax), %rbp
+	mov %rdx, T_NEXT(%rbp)
+	mov %rbp, T_PREV(%rdx)
+	cmp queue_head(,%rcx,8), %rax
+	jne 2f
+	mov %rdx, queue_head(,%rcx,8)
+2:	movb $0, T_IN_QUEUE(%rax)
+	movzbl T_PRIO(%r11), %ecx         /* put r11 at the tail of its ring */
+	mov queue_head(,%rcx,8), %rdx
 	test %rdx, %rdx
-	jz \fail
+	jnz 3f
+	mov %r11, T_NEXT(%r11)
+	mov %r11, T_PREV(%r11)
+	mov %r11, queue_head(,%rcx,8)
+	btsl %ecx, ready_bitmap(%rip)
+	jmp 4f
+3:	mov T_PREV(%rdx), %rbp
+	mov %rdx, T_NEXT(%r11)
+	mov %rbp, T_PREV(%r11)
+	mov %r11, T_NEXT(%rbp)
+	mov %r11, T_PREV(%rdx)
+4:	movb $1, T_IN_QUEUE(%r11)
+#endif
 .endm
 
 /* current (rax) blocks for good: it will resume through resume_user. */
@@ -111,6 +153,7 @@ sync_fastpath_call:
 	movb $WAIT_REPLY_V, T_WAIT(%rax)
 	movl $0, T_WAIT_ERR(%rax)
 	BLOCK_CURRENT
+	QUEUE_EDITS
 #if CONFIG_FASTPATH_STATS
 	incq fp_asm_hits(%rip)
 #endif
@@ -163,6 +206,7 @@ sync_fastpath_reply_recv:
 1:	mov %rax, EP_RECV_HEAD(%rbp)
 2:	mov %rax, EP_RECV_TAIL(%rbp)
 	BLOCK_CURRENT
+	QUEUE_EDITS
 	xor %edi, %edi                    /* a reply carries no badge */
 #if CONFIG_FASTPATH_STATS
 	incq fp_asm_hits + 8(%rip)
@@ -170,8 +214,8 @@ sync_fastpath_reply_recv:
 	jmp fastpath_switch
 9:	BAIL SYS_REPLY_RECV
 
-/* Run r11 (its space's cr3 in rdx) from its trap frame: rax = IPC_OK,
- * rdi = badge, rsi = length, message registers as they are. */
+/* Run r11 from its trap frame: rax = IPC_OK, rdi = badge, rsi = length,
+ * message registers as they are. */
 fastpath_switch:
 	mov %r11, current(%rip)
 	movb $0, T_RESUME_USER(%r11)
@@ -179,9 +223,10 @@ fastpath_switch:
 	lea THREAD_STACK_SIZE(%r11), %rcx
 	mov %rcx, tss + TSS_RSP0(%rip)
 	mov %rcx, %gs:PERCPU_KSTACK
-	mov T_SPACE(%rax), %rbp
-	cmp T_SPACE(%r11), %rbp
+	mov T_SPACE(%r11), %rdx
+	cmp T_SPACE(%rax), %rdx
 	je 1f
+	mov S_CR3(%rdx), %rdx
 	mov %rdx, %cr3
 1:	lea -TRAP_FRAME_SIZE(%rcx), %rdx  /* its frame */
 	mov F_RBP(%rdx), %rbp
