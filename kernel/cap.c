@@ -1,20 +1,6 @@
 /* Capability-table operations: bounds, types and rights checked here once. */
 #include "cap.h"
 
-int cap_lookup(const struct cap_table *t, uint64_t slot, enum obj_type type,
-	       uint32_t rights, struct cap **out)
-{
-	if (unlikely(slot >= CAP_SLOTS))
-		return E_BADCAP;
-	struct cap *c = (struct cap *)&t->slot[slot];
-	if (unlikely(!c->obj || (type != OBJ_NONE && c->obj->type != (uint32_t)type)))
-		return E_BADCAP;
-	if (unlikely((c->rights & rights) != rights))
-		return E_RIGHTS;
-	*out = c;
-	return IPC_OK;
-}
-
 int cap_insert(struct cap_table *t, uint64_t slot, struct kobj *obj, uint32_t rights,
 	       uint64_t badge)
 {

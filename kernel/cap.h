@@ -38,9 +38,21 @@ struct cap_table {
 };
 
 /* Find slot's object of the given type (OBJ_NONE: any) with at least the given rights.
- * Returns IPC_OK and the cap, E_BADCAP or E_RIGHTS. */
-int cap_lookup(const struct cap_table *t, uint64_t slot, enum obj_type type,
-	       uint32_t rights, struct cap **out);
+ * Returns IPC_OK and the cap, E_BADCAP or E_RIGHTS.  Inline: every system
+ * call that names an object starts here. */
+static inline int cap_lookup(const struct cap_table *t, uint64_t slot, enum obj_type type,
+			     uint32_t rights, struct cap **out)
+{
+	if (unlikely(slot >= CAP_SLOTS))
+		return E_BADCAP;
+	struct cap *c = (struct cap *)&t->slot[slot];
+	if (unlikely(!c->obj || (type != OBJ_NONE && c->obj->type != (uint32_t)type)))
+		return E_BADCAP;
+	if (unlikely((c->rights & rights) != rights))
+		return E_RIGHTS;
+	*out = c;
+	return IPC_OK;
+}
 /* Put a new reference to obj into an empty slot (takes one reference). */
 int cap_insert(struct cap_table *t, uint64_t slot, struct kobj *obj, uint32_t rights,
 	       uint64_t badge);

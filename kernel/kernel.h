@@ -116,7 +116,19 @@ extern bool sched_preempt_pending;
 
 /* wait.c: blocking with timeouts, and FIFOs of blocked threads. */
 void tq_push(struct tqueue *q, struct thread *t);
-struct thread *tq_pop(struct tqueue *q);
+/* The first thread of q, taken out of it, or NULL. */
+static inline struct thread *tq_pop(struct tqueue *q)
+{
+	struct thread *t = q->head;
+	if (t) {
+		q->head = t->wnext;
+		if (!q->head)
+			q->tail = NULL;
+		t->wnext = NULL;
+		t->wq = NULL;
+	}
+	return t;
+}
 void tq_remove(struct tqueue *q, struct thread *t);
 /* Is timeout acceptable to this variant?  E_INVAL otherwise. */
 int timeout_check(uint64_t timeout);
@@ -151,17 +163,41 @@ void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr);
 void thread_fault(struct trap_frame *f) __attribute__((noreturn));
 void thread_release(struct thread *t);     /* drop one reference */
 void thread_reap(void);
+extern struct thread *zombies;             /* what thread_reap frees */
 void thread_name(const struct thread *t, char *buf, size_t n);
 
 /* space.c */
 struct space *space_create(const char *name);
 void space_release(struct space *s);
-void space_activate(struct space *s);
+void space_activate_first(struct space *s);
+/* Run on s's page tables (after the first time, one write to cr3). */
+static inline void space_activate(struct space *s)
+{
+	if (likely(s->cr3))
+		write_cr3(s->cr3);
+	else
+		space_activate_first(s);
+}
 int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pages, uint64_t flags);
 int space_load_module(struct space *s, struct memory *pool, const struct module *m,
 		      const struct start_info *info, vaddr_t *entry);
-int copy_from_user(void *dst, vaddr_t src, size_t n);
-int copy_to_user(vaddr_t dst, const void *src, size_t n);
+/* Copy n bytes from the current space's user memory at src; a bad page
+ * ends it with E_FAULT (arch/x86_64/usercopy.S). */
+static inline int copy_from_user(void *dst, vaddr_t src, size_t n)
+{
+	if (unlikely(src >= USER_TOP || n > USER_TOP - src))
+		return E_FAULT;
+	return (int)user_copy(dst, (const void *)src, n);
+}
+
+/* Copy n bytes to the current space's user memory at dst, which must be
+ * mapped writable; a bad page ends it with E_FAULT. */
+static inline int copy_to_user(vaddr_t dst, const void *src, size_t n)
+{
+	if (unlikely(dst >= USER_TOP || n > USER_TOP - dst))
+		return E_FAULT;
+	return (int)user_copy((void *)dst, src, n);
+}
 void kobj_release(struct kobj *o);
 
 /* notify.c */

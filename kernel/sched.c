@@ -97,7 +97,8 @@ static void switch_to(struct thread *next, bool final)
 static void schedule_to(bool final)
 {
 	sched_preempt_pending = false;
-	thread_reap();
+	if (unlikely(zombies))
+		thread_reap();
 	struct thread *next = pick_next();
 	if (next != current)
 		switch_to(next, final);

@@ -55,12 +55,8 @@ void space_release(struct space *s)
 	space_count--;
 }
 
-void space_activate(struct space *s)
+void space_activate_first(struct space *s)
 {
-	if (likely(s->cr3)) {
-		write_cr3(s->cr3);
-		return;
-	}
 	mmu_activate(s->root, s->pcid, !s->pcid_used);
 	s->pcid_used = true;
 	s->cr3 = mmu_cr3_value(s->root, s->pcid, false);
@@ -161,20 +157,4 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 	return IPC_OK;
 }
 
-/* Copy n bytes from the current space's user memory at src; a bad page
- * ends it with E_FAULT (usercopy.S). */
-int copy_from_user(void *dst, vaddr_t src, size_t n)
-{
-	if (src >= USER_TOP || n > USER_TOP - src)
-		return E_FAULT;
-	return (int)user_copy(dst, (const void *)src, n);
-}
 
-/* Copy n bytes to the current space's user memory at dst, which must be
- * mapped writable; a bad page ends it with E_FAULT. */
-int copy_to_user(vaddr_t dst, const void *src, size_t n)
-{
-	if (dst >= USER_TOP || n > USER_TOP - dst)
-		return E_FAULT;
-	return (int)user_copy((void *)dst, src, n);
-}

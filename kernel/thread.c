@@ -6,7 +6,7 @@
 
 struct thread *root_thread;
 static uint32_t next_id = 1;
-static struct thread *zombies;           /* dead, unreferenced, to be freed */
+struct thread *zombies;                  /* dead, unreferenced, to be freed */
 
 void thread_name(const struct thread *t, char *buf, size_t n)
 {

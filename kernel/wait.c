@@ -16,19 +16,6 @@ void tq_push(struct tqueue *q, struct thread *t)
 	t->wq = q;
 }
 
-struct thread *tq_pop(struct tqueue *q)
-{
-	struct thread *t = q->head;
-	if (t) {
-		q->head = t->wnext;
-		if (!q->head)
-			q->tail = NULL;
-		t->wnext = NULL;
-		t->wq = NULL;
-	}
-	return t;
-}
-
 void tq_remove(struct tqueue *q, struct thread *t)
 {
 	struct thread **pp = &q->head, *prev = NULL;

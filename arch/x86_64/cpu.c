@@ -3,15 +3,6 @@
 
 struct cpu_features cpu;
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3, iomap_base;
-} __attribute__((packed));
-
 struct idt_entry {
 	uint16_t off_lo, sel;
 	uint8_t ist, attr;
@@ -26,7 +17,7 @@ struct desc_ptr {
 
 struct tss tss __attribute__((aligned(16)));   /* rsp0 is also set by the IPC fast path */
 static struct idt_entry idt[256] __attribute__((aligned(16)));
-static struct percpu percpu0;
+struct percpu percpu0;
 static uint64_t double_fault_stack[512] __attribute__((aligned(16)));
 
 /* Null, kernel code, kernel data, user data, user code, then the 16-byte TSS
@@ -142,12 +133,6 @@ void cpu_init(void)
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	/* Clear IF, TF, DF, AC and NT on entry. */
 	wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
-}
-
-void cpu_set_kernel_stack(uint64_t top)
-{
-	tss.rsp[0] = top;
-	percpu0.kstack_top = top;
 }
 
 void arch_poweroff(unsigned code)

@@ -74,7 +74,25 @@ extern struct cpu_features cpu;
 
 void cpu_detect(void);
 void cpu_init(void);                      /* GDT, TSS, IDT, syscall MSRs, %gs */
-void cpu_set_kernel_stack(uint64_t top);  /* for entries from user mode */
+/* The task-state segment: only rsp[0], the stack for entries from user
+ * mode, changes after boot. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3, iomap_base;
+} __attribute__((packed));
+extern struct tss tss;
+extern struct percpu percpu0;
+
+/* The kernel stack for entries from user mode (interrupts and syscall). */
+static inline void cpu_set_kernel_stack(uint64_t top)
+{
+	tss.rsp[0] = top;
+	percpu0.kstack_top = top;
+}
 void arch_poweroff(unsigned code) __attribute__((noreturn));
 
 /* entry.S */

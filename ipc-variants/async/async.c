@@ -55,7 +55,7 @@ int ipc_create(struct trap_frame *f)
 	return cap_insert(&current->space->caps, slot, &p->obj, RIGHTS_ALL, 0);
 }
 
-static int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)
+static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)
 {
 	struct cap *c;
 	int err = cap_lookup(&current->space->caps, slot, OBJ_PORT, right, &c);
