@@ -152,9 +152,10 @@ def cmd_regress(args: argparse.Namespace) -> int:
                 f"python3 -m harness regress --update")
             return 2
         mode = baseline.meta.get("mode", "icount") if baseline else "icount"
-        run_path = Path(args.run) if args.run else runs.newest_run(root, mode)
+        wanted = {r.get("variant") for r in baseline.results} if baseline else set()
+        run_path = Path(args.run) if args.run else runs.newest_covering(root, mode, wanted)
         if run_path is None:
-            say(f"no stored {mode} run in {runs.RUNS_DIR} "
+            say(f"no stored {mode} run of every preset in the baseline in {runs.RUNS_DIR} "
                 f"(python3 -m harness matrix --modes {mode} makes one)")
             return 2
         run = runs.load_run(run_path)

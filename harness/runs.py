@@ -274,12 +274,36 @@ def load_run(path: Path) -> Run:
     return loads(text, str(path))
 
 
-def newest_run(root: Path, mode: Optional[str] = None,
-               directory: Path = RUNS_DIR) -> Optional[Path]:
-    """The newest stored run (of this mode, if given), by the date in its name."""
+def stored_runs(root: Path, mode: Optional[str] = None,
+                directory: Path = RUNS_DIR) -> list[Path]:
+    """The stored runs (of this mode, if given), oldest first by the date in their names."""
     paths = sorted((root / directory).glob("*.json"),
                    key=lambda p: (p.name[:15], p.stat().st_mtime))
     if mode is not None:
         suffix = re.compile(rf"-{re.escape(mode)}(?:-\d+)?\.json$")
         paths = [p for p in paths if suffix.search(p.name)]
+    return paths
+
+
+def newest_run(root: Path, mode: Optional[str] = None,
+               directory: Path = RUNS_DIR) -> Optional[Path]:
+    """The newest stored run (of this mode, if given), by the date in its name."""
+    paths = stored_runs(root, mode, directory)
     return paths[-1] if paths else None
+
+
+def newest_covering(root: Path, mode: str, variants: set,
+                    directory: Path = RUNS_DIR) -> Optional[Path]:
+    """The newest run of this mode with results for every one of these variants.
+
+    `make bench` stores runs of two presets; a comparison with a baseline of
+    all presets wants the newest run that has them all (a matrix run).
+    """
+    for path in reversed(stored_runs(root, mode, directory)):
+        try:
+            present = {r.get("variant") for r in load_run(path).results}
+        except RunError:
+            continue
+        if variants <= present:
+            return path
+    return None

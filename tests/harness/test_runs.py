@@ -122,6 +122,18 @@ class StoreTest(unittest.TestCase):
                          "20250101-000000-box-icount.json")
         self.assertIsNone(runs.newest_run(self.root, "iso"))
 
+    def test_newest_covering(self):
+        """A run of fewer presets than asked for is passed over."""
+        old = self.run_at("2025-01-01T00:00:00")
+        both = Run(old.meta, old.results + [dict(old.results[0], variant="mach")], {})
+        runs.store_run(self.root, both)
+        runs.store_run(self.root, self.run_at("2025-02-01T00:00:00"))    # l4 only
+        self.assertEqual(runs.newest_covering(self.root, "icount", {"l4", "mach"}).name,
+                         "20250101-000000-box-icount.json")
+        self.assertEqual(runs.newest_covering(self.root, "icount", {"l4"}).name,
+                         "20250201-000000-box-icount.json")
+        self.assertIsNone(runs.newest_covering(self.root, "icount", {"l4-nods"}))
+
     def test_bad_files(self):
         """Missing, not JSON, or not a run: one-line errors."""
         path = self.root / "x.json"
