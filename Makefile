@@ -77,8 +77,11 @@ deps-run:
 deps-iso:
 	@tools/need-packages $(ISO_PACKAGES)
 
-# The variant as C: one constant per axis.
-$(B)/config.h: $(filter configs/%,$(MAKEFILE_LIST)) Makefile
+# The variant as C: one constant per axis.  Written on every make but
+# replaced only when it changes, so an axis given on the command line
+# (make FASTPATH_STATS=y) rebuilds what depends on it, and nothing else does.
+.PHONY: FORCE
+$(B)/config.h: FORCE
 	@mkdir -p $(@D)
 	$(Q){ echo '/* generated from configs/$(CONFIG).mk: do not edit */'; \
 	  echo '#define CONFIG_NAME "$(CONFIG)"'; \
@@ -95,8 +98,8 @@ $(B)/config.h: $(filter configs/%,$(MAKEFILE_LIST)) Makefile
 	  echo '#define CONFIG_ASYNC_QUEUE_LEN $(ASYNC_QUEUE_LEN)'; \
 	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
 	  echo '#define CONFIG_FASTPATH_STATS $(if $(filter y,$(FASTPATH_STATS)),1,0)'; \
-	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX)"'; \
-	} > $@.tmp && mv $@.tmp $@
+	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS)"'; \
+	} > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
 $(B)/%.c.o: %.c $(B)/config.h
 	@mkdir -p $(@D)

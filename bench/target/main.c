@@ -115,9 +115,11 @@ static bool measure_overhead(void)
 static void print_axes(char *buf, size_t n)
 {
 	snprintf(buf, n, "{\"IPC\":\"%s\",\"DIRECT_SWITCH\":\"%s\",\"SCHED_QUEUES\":\"%s\","
-		 "\"TIMEOUTS\":\"%s\",\"MSG_REGS\":%d,\"ASYNC_QUEUE_LEN\":%d,\"ASYNC_MSG_MAX\":%d}",
+		 "\"TIMEOUTS\":\"%s\",\"MSG_REGS\":%d,\"ASYNC_QUEUE_LEN\":%d,\"ASYNC_MSG_MAX\":%d,"
+		 "\"FASTPATH_STATS\":\"%s\"}",
 		 CONFIG_IPC_NAME, CONFIG_DIRECT_SWITCH ? "y" : "n", CONFIG_SCHED_QUEUES_NAME,
-		 CONFIG_TIMEOUTS_NAME, CONFIG_MSG_REGS, CONFIG_ASYNC_QUEUE_LEN, CONFIG_ASYNC_MSG_MAX);
+		 CONFIG_TIMEOUTS_NAME, CONFIG_MSG_REGS, CONFIG_ASYNC_QUEUE_LEN, CONFIG_ASYNC_MSG_MAX,
+		 CONFIG_FASTPATH_STATS ? "y" : "n");
 }
 
 static void print_result(const struct bench_case *c, unsigned n, const struct stats *st,

@@ -438,3 +438,34 @@ void test_ipc_registers(void)
 	}
 	stop_server(1);
 }
+
+/* With FASTPATH_STATS=y, SYS_IPC_STATS counts fast-path hits: a hundred
+ * round trips to a waiting server take it every time (sync with direct
+ * switch).  Without it the call is E_NOSYS. */
+void test_ipc_fastpath_counter(void)
+{
+	struct sysret before = syscall6(SYS_IPC_STATS, 0, 0, 0, 0, 0, 0);
+	if (!CONFIG_FASTPATH_STATS || !is_sync) {
+		EXPECT(before.err == E_NOSYS, "SYS_IPC_STATS without FASTPATH_STATS: %ld", before.err);
+		return;
+	}
+	EXPECT_OK(before.err);
+	EXPECT_OK(ipc_create(EP));
+	EXPECT_OK(spawn(echo_server, EP, SERVER));
+	struct ipc_msg m = { .len = 8 };
+	EXPECT_OK(ipc_call(EP, &m, TIMEOUT_FOREVER));      /* the server is now waiting */
+	struct sysret start = syscall6(SYS_IPC_STATS, 0, 0, 0, 0, 0, 0);
+	for (int i = 0; i < 100; i++) {
+		m.len = 8;
+		EXPECT_OK(ipc_call(EP, &m, TIMEOUT_FOREVER));
+	}
+	struct sysret end = syscall6(SYS_IPC_STATS, 0, 0, 0, 0, 0, 0);
+	uint64_t calls = end.v0 - start.v0, replies = end.v2 - start.v2;
+	if (CONFIG_DIRECT_SWITCH)
+		EXPECT(calls == 100 && replies == 100, "fast-path hits: %lu calls, %lu replies of 100",
+		       calls, replies);
+	else
+		EXPECT(calls == 0 && end.v1 - start.v1 == 100, "without direct switch: %lu hits",
+		       calls);
+	stop_server(101);
+}
