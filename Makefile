@@ -47,13 +47,14 @@ KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 ULIB_SRC := $(wildcard user/lib/*.S user/lib/*.c)
 ULIB_OBJ := $(patsubst %,$(B)/%.o,$(ULIB_SRC))
 # Boot modules: name -> source folder.  The root task comes first.
-MODULES     := root ktest bench
+MODULES     := root ktest bench fuzz
 root_DIR    := user/root
 ktest_DIR   := tests/target
 bench_DIR   := bench/target
+fuzz_DIR    := tests/target/fuzz
 MODULE_ELFS := $(patsubst %,$(B)/user/%.elf,$(MODULES))
 
-.PHONY: all run iso test host-tests bench presets all-variants clean help deps deps-run deps-iso
+.PHONY: all run iso test host-tests bench fuzz presets all-variants clean help deps deps-run deps-iso
 all: deps $(B)/kernel.elf $(B)/kernel32.elf $(MODULE_ELFS)
 
 help:
@@ -150,12 +151,27 @@ $(B)/ipclab.iso: $(B)/kernel.elf $(MODULE_ELFS) tools/grub.cfg.in
 iso: all deps-iso $(B)/ipclab.iso
 
 run: all deps-run
-	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode $(MODE) --no-build
+	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode $(MODE) --run ktest,bench --no-build
 
 # The main job: L4-style against Mach-style, in the best mode this machine
 # has (kvm with hardware virtualization, else icount), with the floor.
 bench: deps deps-run
 	$(Q)$(PYTHON) -m harness matrix --configs l4,mach --bench floor,pingpong,rpc
+
+# The comparison report and the plots, from the stored runs (results/runs/).
+.PHONY: report plots
+report: deps deps-run
+	$(Q)$(PYTHON) -m harness compare
+
+plots: deps deps-run
+	@tools/need-packages gnuplot-nox
+	$(Q)$(PYTHON) -m harness plots
+
+# A long seeded fuzz of every system call (make fuzz SEED=n CALLS=n).
+SEED  ?= 1
+CALLS ?= 1000000
+fuzz: all deps-run
+	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode icount --run fuzz --args "seed=$(SEED) calls=$(CALLS)" --timeout 1800 --no-build
 
 test: deps deps-run deps-iso
 	$(Q)$(PYTHON) -m harness test $(foreach p,$(PRESETS),--config $(p))

@@ -1,4 +1,5 @@
-"""Command line: python3 -m harness {boot,test,cpu,run,matrix,show,regress,ingest} ...
+"""Command line: python3 -m harness {boot,test,cpu,run,matrix,show,regress,ingest,host,
+                                    compare,plots} ...
 
 Exit status: 0 success; 1 a guest or a test failed, a benchmark result is
 missing, or a metric regressed; 2 the harness could not run a guest at all
@@ -6,12 +7,14 @@ missing, or a metric regressed; 2 the harness could not run a guest at all
 """
 
 import argparse
+import platform
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import bench, qemu, regress, runs, tables
-from harness.boot import BootRequest, HarnessError, boot, find_qemu, footprint_module, say
+from harness import bench, plots, qemu, regress, report, runs, tables
+from harness.boot import BootRequest, HarnessError, boot, build, find_qemu, footprint_module, say
+from harness.process import run_watched
 from harness.serial import MarkerError, load_markers
 from harness.testrun import Options, run_tests
 
@@ -218,6 +221,105 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if capture.problems else 0
 
 
+HOST_BENCH = Path("build/host-bench/ipcbench")
+
+
+def cmd_host(args: argparse.Namespace) -> int:
+    """Build and run the Linux baselines (bench/host), store them as a host run."""
+    root = root_of(args)
+    try:
+        markers = load_markers(root)
+        build(root, "host-bench")
+    except (HarnessError, MarkerError) as err:
+        say(str(err))
+        return 2
+    argv = [str(root / HOST_BENCH), *(["--samples", str(args.samples)] if args.samples else [])]
+    say(f"running {' '.join([str(HOST_BENCH), *argv[1:]])}")
+    try:
+        finished = run_watched(argv, args.timeout, cwd=root, on_stderr=say)
+    except OSError as err:
+        say(f"cannot run {HOST_BENCH}: {err.strerror}")
+        return 2
+    capture = runs.read_capture(finished.stdout, markers, "linux")
+    for problem in capture.problems:
+        say(f"{HOST_BENCH}: {problem}")
+    if finished.timed_out:
+        say(f"{HOST_BENCH} did not finish within {args.timeout:g} s")
+    if not capture.results:
+        say(f"{HOST_BENCH}: no result lines, nothing stored")
+        return 1
+    commit, dirty = runs.git_state(root)
+    info = runs.HostInfo(runs.host_name(), qemu.cpu_model(qemu.host_facts().cpuinfo), None,
+                         commit, dirty)
+    meta = runs.make_meta(info, report.HOST_MODE, capture.results, runs.now(), accel="none",
+                          kernel=platform.release(), samples=args.samples or "default")
+    run = runs.Run(meta, list(capture.results))
+    keep(root, run, args.no_store)
+    print("\n".join(tables.show([run], args.stat)), flush=True)
+    return 0 if finished.status == 0 and not capture.problems else 1
+
+
+def chosen_runs(args: argparse.Namespace) -> Optional[tuple[report.Sources, dict]]:
+    """The presets and the runs of --runs, or the newest of each kind; None (said why)."""
+    root = root_of(args)
+    try:
+        presets = report.read_presets(root)
+    except (OSError, ValueError) as err:
+        say(f"cannot read the presets: {err}")
+        return None
+    paths = [Path(f) for f in args.runs] if args.runs else report.default_runs(root, list(presets))
+    if not paths:
+        say(f"no stored run in {runs.RUNS_DIR} (python3 -m harness matrix --modes icount "
+            f"makes one)")
+        return None
+    try:
+        return report.load_sources(root, paths, list(presets)), presets
+    except runs.RunError as err:
+        say(str(err))
+        return None
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Write results/REPORT.md from stored runs."""
+    root = root_of(args)
+    chosen = chosen_runs(args)
+    if chosen is None:
+        return 2
+    sources, presets = chosen
+    output = args.output or root / report.REPORT
+    report.write_report(output, report.build_report(sources, presets, args.stat))
+    names = ", ".join(sources.name(run) for run in sources.all())
+    shown = output.relative_to(root) if output.is_relative_to(root) else output
+    print(f"compare: wrote {shown} from {names}", flush=True)
+    return 0
+
+
+def cmd_plots(args: argparse.Namespace) -> int:
+    """Write build/plots/*.dat and draw plots/*.png and *.svg with gnuplot."""
+    root = root_of(args)
+    if plots.find_gnuplot(args.gnuplot) is None:
+        say(f"{args.gnuplot} not found; install it with: apt-get install "
+            f"{plots.GNUPLOT_PACKAGE} (make plots does)")
+        return 2
+    chosen = chosen_runs(args)
+    if chosen is None:
+        return 2
+    sources, presets = chosen
+    made, notes = plots.plan(sources, presets)
+    for note in notes:
+        say(note)
+    term = plots.terminal(args.gnuplot)
+    failed = False
+    for plot in made:
+        drawn, problems = plots.draw(root, plot, term, args.gnuplot)
+        for problem in problems:
+            say(problem)
+        failed = failed or len(drawn) < len(plots.FORMATS)
+        for path in drawn:
+            print(f"plots: wrote {path}", flush=True)
+    return 1 if failed or not made else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with its subcommands."""
     parser = argparse.ArgumentParser(
@@ -268,7 +370,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_measuring(commands)
     _add_results(commands)
+    _add_report(commands)
     return parser
+
+
+def _add_report(commands) -> None:
+    """The host, compare and plots subcommands."""
+    p = commands.add_parser("host", help="measure the Linux baselines and store a host run",
+                            description="Build bench/host (make -s host-bench), run "
+                                        f"{HOST_BENCH} and store its results as a run of "
+                                        f"mode {report.HOST_MODE}.")
+    p.add_argument("--samples", type=int, metavar="N",
+                   help="timed round trips per case (default: ipcbench's own, 10000)")
+    p.add_argument("--timeout", type=positive_seconds, default=600.0, metavar="S",
+                   help="bound on the whole run in seconds (default: 600)")
+    p.add_argument("--no-store", action="store_true", help="do not store the run")
+    _add_stat(p)
+    p.set_defaults(func=cmd_host)
+
+    p = commands.add_parser("compare", help="write the comparison report (make report)",
+                            description="Write results/REPORT.md from stored runs: every "
+                                        "preset per benchmark, Mach-style / L4-style ratios, "
+                                        "the cost of each technique, the paper check.")
+    _add_runs(p)
+    p.add_argument("--output", type=Path, metavar="FILE",
+                   help=f"where to write the report (default: {report.REPORT})")
+    _add_stat(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = commands.add_parser("plots", help="draw plots/*.png and *.svg (make plots)",
+                            description="Write the data of each plot to build/plots/*.dat and "
+                                        "draw plots/<name>.png and .svg with gnuplot from "
+                                        "plots/*.gp.")
+    _add_runs(p)
+    p.add_argument("--gnuplot", default=plots.GNUPLOT, metavar="PROGRAM",
+                   help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_plots)
+
+
+def _add_runs(parser: argparse.ArgumentParser) -> None:
+    """The runs a report or plot is made from."""
+    parser.add_argument("--runs", nargs="+", metavar="FILE",
+                        help="stored runs (default: the newest icount, kvm, iso-real and host "
+                             "runs and the newest footprint run of each preset)")
 
 
 def _add_measuring(commands) -> None:

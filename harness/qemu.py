@@ -26,7 +26,7 @@ BASE_ARGS = ("-M", "pc", "-m", "256M", "-display", "none", "-serial", "stdio",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
 
 # The boot modules, root first; the word after each path is the module's name.
-MODULES = ("root", "ktest", "bench")
+MODULES = ("root", "ktest", "bench", "fuzz")
 
 # QEMU exit statuses written through isa-debug-exit: (code << 1) | 1, with the
 # codes from include/ipclab/abi.h (EXIT_PASS, EXIT_FAIL, EXIT_PANIC).

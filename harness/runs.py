@@ -281,8 +281,16 @@ def stored_runs(root: Path, mode: Optional[str] = None,
                    key=lambda p: (p.name[:15], p.stat().st_mtime))
     if mode is not None:
         suffix = re.compile(rf"-{re.escape(mode)}(?:-\d+)?\.json$")
-        paths = [p for p in paths if suffix.search(p.name)]
+        paths = [p for p in paths if suffix.search(p.name) and _mode_of(p) == mode]
     return paths
+
+
+def _mode_of(path: Path) -> Optional[str]:
+    """The mode a run file says it has (a name ending in -icount may be linux-icount)."""
+    try:
+        return load_run(path).meta.get("mode")
+    except RunError:
+        return None
 
 
 def newest_run(root: Path, mode: Optional[str] = None,

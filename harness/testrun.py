@@ -325,16 +325,38 @@ def run_target_tests(options: Options, report: Report) -> None:
         except (HarnessError, MarkerError) as err:
             report(TestOutcome(f"target/{config}/build", False, str(err)))
             continue
-        # kernel_fault is a boot of its own, not a ktest test.
+        # kernel_fault and fuzz are boots of their own, not ktest tests.
         tests = ("",) if selection.everything else tuple(
-            name for name in selection.names if name != KERNEL_FAULT_TEST)
+            name for name in selection.names if name not in (KERNEL_FAULT_TEST, FUZZ_TEST))
         for test in tests:
             _boot_target(options, config, f"test={test}" if test else "", markers, report)
         if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
             _boot_kernel_fault(options, config, report)
+        if narrow(options.only, f"target/{config}/{FUZZ_TEST}"):
+            _boot_fuzz(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
+FUZZ_TEST = "fuzz"
+FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
+
+
+def _boot_fuzz(options: Options, config: str, report: Report) -> None:
+    """A short seeded system-call fuzz: no crash, hang or broken invariant."""
+    name = f"target/{config}/{FUZZ_TEST}"
+    # icount: the interleaving of the fuzzing threads, and so the run, repeats exactly.
+    request = BootRequest(config, "icount", run="fuzz", extra_args=FUZZ_ARGS,
+                          timeout=options.timeout, build=False, echo=options.verbose,
+                          qemu=options.qemu)
+    try:
+        record = boot(options.root, request)
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    summary = [line for line in record.finished.stdout if line.startswith("fuzz: seed") and ":" in line[11:]]
+    detail = summary[-1] if summary else "no fuzz summary line"
+    report(TestOutcome(name, record.passed, "" if record.passed else
+                       f"{record.explanation}; {detail}; log {record.log}"))
 
 
 def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:

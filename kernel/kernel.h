@@ -41,6 +41,7 @@ struct space {
 	bool pcid_used;              /* loaded once: later loads may keep the TLB */
 	uint64_t cr3;                /* what later loads write to cr3 (0: not loaded yet) */
 	char name[MODULE_NAME_MAX];
+	struct space *all_next, *all_prev;  /* every space, for the invariant checks */
 	struct cap_table caps;
 };
 
@@ -67,10 +68,12 @@ struct thread {
 	struct thread *caller;       /* sync: the client waiting for our reply */
 	struct thread *callee;       /* sync: the server holding our call */
 	struct port *reply_port;     /* async: where our reply goes (from the request) */
+	uint64_t reply_seq;          /* async: ... and which of its owner's calls it answers */
 	struct port *own_port;       /* async: our implicit reply port, made at first call */
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
 	struct thread *zombie_next;
+	struct thread *all_next, *all_prev; /* every thread, for the invariant checks */
 };
 _Static_assert(sizeof(struct thread) < 1024, "leave room for the kernel stack");
 
@@ -99,6 +102,9 @@ static inline struct trap_frame *thread_frame(const struct thread *t)
 
 /* sched.c: the ready-queue policy (lazy, eager, benno) lives here. */
 extern struct thread *current;
+extern struct thread *queue_head[NPRIO];
+extern uint32_t ready_bitmap;
+extern struct thread *idle_thread;
 void sched_init(void);
 void sched_enqueue(struct thread *t);
 void sched_dequeue(struct thread *t);
@@ -200,11 +206,19 @@ static inline int copy_to_user(vaddr_t dst, const void *src, size_t n)
 }
 void kobj_release(struct kobj *o);
 
+/* check.c: the kernel's own consistency, checked on request (SYS_CHECK). */
+extern struct thread *all_threads;
+extern struct space *all_spaces;
+int kernel_check(void);
+void kernel_dump_threads(void);       /* one line per thread: SYS_CHECK with rdi = 1 */
+
 /* notify.c */
 int sys_notify_create(struct trap_frame *f);
 int sys_notify(struct trap_frame *f);
 int sys_wait(struct trap_frame *f);
 void notify_destroy(struct kobj *o);
+/* Signal o from the kernel (an interrupt), as SYS_NOTIFY with these bits. */
+void notify_signal(struct kobj *o, uint64_t bits);
 
 /* Objects: destroying (last RIGHT_CONTROL capability gone) and freeing
  * (last reference gone). */

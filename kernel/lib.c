@@ -14,7 +14,10 @@ void *memcpy(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
-	asm volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	size_t words = n / 8, tail = n % 8;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
+	asm volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(pattern) : "memory");
+	asm volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(pattern) : "memory");
 	return ret;
 }
 

@@ -10,7 +10,7 @@ uint64_t ticks;
  * path in assembly (ipc-variants/sync/entry_fastpath.S) for eager queues. */
 struct thread *queue_head[NPRIO];
 uint32_t ready_bitmap;                     /* bit p: queue p is not empty */
-static struct thread *idle;
+struct thread *idle_thread;
 
 /* Append t to the tail of its priority's ring. */
 void sched_enqueue(struct thread *t)
@@ -69,7 +69,7 @@ static struct thread *pick_next(void)
 			sched_dequeue(t);
 		return t;
 	}
-	return idle;
+	return idle_thread;
 }
 
 /* Make next the running thread: its address space, its kernel stack. */
@@ -136,7 +136,7 @@ void sched_wake(struct thread *t)
 
 void sched_yield(void)
 {
-	if (current != idle) {
+	if (current != idle_thread) {
 		if (RUNNING_IS_QUEUED)
 			sched_dequeue(current);
 		sched_enqueue(current);
@@ -175,10 +175,10 @@ static void idle_loop(void)
 
 void sched_init(void)
 {
-	idle = thread_create(NULL, (vaddr_t)idle_loop, 0, 0, 0);
-	if (!idle)
+	idle_thread = thread_create(NULL, (vaddr_t)idle_loop, 0, 0, 0);
+	if (!idle_thread)
 		panic("no memory for the idle thread");
-	sched_dequeue(idle);
+	sched_dequeue(idle_thread);
 }
 
 void sched_start(void)

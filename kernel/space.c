@@ -9,7 +9,7 @@ _Static_assert(E_FAULT == 4, "usercopy.S returns 4");
 
 #define PCID_MAX 4095
 static unsigned next_pcid = 1;
-static unsigned space_count;
+struct space *all_spaces;
 
 struct space *space_create(const char *name)
 {
@@ -30,7 +30,10 @@ struct space *space_create(const char *name)
 	size_t n = strnlen(name, sizeof(s->name) - 1);
 	memcpy(s->name, name, n);
 	s->name[n] = 0;
-	space_count++;
+	s->all_next = all_spaces;
+	if (all_spaces)
+		all_spaces->all_prev = s;
+	all_spaces = s;
 	return s;
 }
 
@@ -51,8 +54,13 @@ void space_release(struct space *s)
 	}
 	mmu_free_user(s->root, free_user_frame);
 	frame_free(s->root, 1);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		all_spaces = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
 	frame_free(physmap_to_phys(s), SPACE_PAGES);
-	space_count--;
 }
 
 void space_activate_first(struct space *s)
@@ -67,11 +75,11 @@ int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pa
 {
 	if (va % PAGE_SIZE || pages == 0 || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
 		return E_INVAL;
+	if (pool->quota < pages)                 /* first: bounds the walk below */
+		return E_NOMEM;
 	for (uint64_t i = 0; i < pages; i++)
 		if (mmu_lookup_user(s->root, va + i * PAGE_SIZE) & PTE_P)
 			return E_EXISTS;
-	if (pool->quota < pages)
-		return E_NOMEM;
 	for (uint64_t i = 0; i < pages; i++) {
 		paddr_t pa = frame_alloc();
 		if (!pa)

@@ -185,6 +185,13 @@ static int sys_info(struct trap_frame *f)
 	return IPC_OK;
 }
 
+static int sys_check(struct trap_frame *f)
+{
+	if (arg0(f) == 1)
+		kernel_dump_threads();
+	return kernel_check();
+}
+
 static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
 	[SYS_NULL] = sys_null,
 	[SYS_CONSOLE_WRITE] = sys_console_write,
@@ -209,6 +216,7 @@ static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
 	[SYS_NOTIFY] = sys_notify,
 	[SYS_WAIT] = sys_wait,
 	[SYS_IPC_STATS] = ipc_stats,
+	[SYS_CHECK] = sys_check,
 };
 
 void syscall_dispatch(struct trap_frame *f)

@@ -5,6 +5,7 @@
 #include "mmu.h"
 
 struct thread *root_thread;
+struct thread *all_threads;
 static uint32_t next_id = 1;
 struct thread *zombies;                  /* dead, unreferenced, to be freed */
 
@@ -36,6 +37,10 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 		return NULL;
 	struct thread *t = phys_to_virt(pa);
 	t->obj = (struct kobj){ .type = OBJ_THREAD, .refs = 1 };   /* 1: alive */
+	t->all_next = all_threads;
+	if (all_threads)
+		all_threads->all_prev = t;
+	all_threads = t;
 	t->space = s;
 	t->id = next_id++;
 	t->prio = prio;
@@ -132,6 +137,12 @@ void thread_reap(void)
 		*pp = t->zombie_next;
 		if (t->space)
 			space_release(t->space);
+		if (t->all_prev)
+			t->all_prev->all_next = t->all_next;
+		else
+			all_threads = t->all_next;
+		if (t->all_next)
+			t->all_next->all_prev = t->all_prev;
 		frame_free(physmap_to_phys(t), THREAD_PAGES);
 	}
 }

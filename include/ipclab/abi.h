@@ -38,7 +38,8 @@
 #define SYS_NOTIFY 20         /* (slot, bits) */
 #define SYS_WAIT 21           /* (slot, timeout) -> bits */
 #define SYS_IPC_STATS 22      /* (key) -> fast-path counters, where configured */
-#define SYS_COUNT 23
+#define SYS_CHECK 23          /* (1: also list the threads) -> IPC_OK or E_INVAL: invariants hold */
+#define SYS_COUNT 24
 
 /* Sync IPC (L4-style): message word i travels in register IPC_MR<i>, in
  * both directions, and never in memory.  Async IPC (Mach-style): r8 holds a

@@ -13,6 +13,7 @@ struct amsg {
 	uint64_t badge;
 	uint64_t len;
 	struct port *reply;           /* holds a reference while queued */
+	uint64_t reply_seq;           /* which call of the reply port's owner it is */
 	uint8_t data[CONFIG_ASYNC_MSG_MAX];
 };
 
@@ -21,6 +22,8 @@ struct port {
 	bool dead;
 	uint32_t head, count;         /* the ring: q[head] is the oldest */
 	struct thread *owner;         /* for a thread's implicit reply port */
+	uint64_t call_seq;            /* ... the owner's call in progress: a reply for an
+				       * earlier call is stale and dropped */
 	struct tqueue senders;        /* blocked on a full queue */
 	struct tqueue receivers;      /* blocked on an empty queue */
 	struct amsg q[CONFIG_ASYNC_QUEUE_LEN];
@@ -66,11 +69,30 @@ static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, ui
 	return (*p)->dead ? E_DEAD : IPC_OK;
 }
 
+/* Nobody will answer call seq on rp: its owner, if still waiting for that
+ * call, learns it. */
+static void reply_abandon(struct port *rp, uint64_t seq)
+{
+	if (rp->owner && rp->call_seq == seq && rp->owner->wq == &rp->receivers)
+		wait_end(rp->owner, E_DEAD);
+}
+
+/* t gives up the reply right it holds, if any. */
+static void reply_drop(struct thread *t)
+{
+	struct port *rp = t->reply_port;
+	if (!rp)
+		return;
+	t->reply_port = NULL;
+	reply_abandon(rp, t->reply_seq);
+	port_put(rp);
+}
+
 /* Copy 1: the message at buf into p's queue, blocking while it is full
  * (per timeout).  On success *woken is a receiver whose wait we ended (it
  * is not yet ready), or NULL. */
-static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, vaddr_t buf,
-			uint64_t len, uint64_t timeout, struct thread **woken)
+static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint64_t reply_seq,
+			vaddr_t buf, uint64_t len, uint64_t timeout, struct thread **woken)
 {
 	*woken = NULL;
 	while (p->count == CONFIG_ASYNC_QUEUE_LEN) {
@@ -89,6 +111,7 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, vadd
 	m->badge = badge;
 	m->len = len;
 	m->reply = reply;
+	m->reply_seq = reply_seq;
 	if (reply)
 		reply->obj.refs++;
 	p->count++;
@@ -129,9 +152,9 @@ static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, 
 		return err;
 	f->rdi = m->badge;
 	f->rsi = m->len;
-	if (current->reply_port)
-		port_put(current->reply_port);
+	reply_drop(current);                     /* one reply at a time: the old call dies */
 	current->reply_port = m->reply;          /* the message's reference moves */
+	current->reply_seq = m->reply_seq;
 	p->head = (p->head + 1) % CONFIG_ASYNC_QUEUE_LEN;
 	p->count--;
 	struct thread *s = tq_pop(&p->senders);
@@ -157,7 +180,7 @@ int ipc_send(struct trap_frame *f)
 	struct thread *r;
 	uint64_t badge;
 	int err = send_args(f, &p, &badge);
-	if (err || (err = port_put_msg(p, badge, NULL, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r)))
+	if (err || (err = port_put_msg(p, badge, NULL, 0, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r)))
 		return err;
 	if (r)
 		sched_wake(r);
@@ -182,16 +205,22 @@ int ipc_call(struct trap_frame *f)
 	int err = send_args(f, &p, &badge);
 	if (err)
 		return err;
-	if (!current->own_port) {
-		if (!(current->own_port = port_new()))
+	struct port *own = current->own_port;
+	if (!own) {
+		if (!(own = current->own_port = port_new()))
 			return E_NOMEM;
-		current->own_port->obj.refs = 1;
-		current->own_port->owner = current;
+		own->obj.refs = 1;
+		own->owner = current;
 	}
-	err = port_put_msg(p, badge, current->own_port, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
-	if (err)
-		return err;
-	return port_get_msg(current->own_port, f, f->rdx ? f->rdx : TIMEOUT_FOREVER, r);
+	/* A new call: replies to earlier ones, queued or still to come, are stale. */
+	own->call_seq++;
+	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
+		;                                /* replies carry no reply right to put */
+	err = port_put_msg(p, badge, own, own->call_seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
+	if (!err)
+		err = port_get_msg(own, f, f->rdx ? f->rdx : TIMEOUT_FOREVER, r);
+	own->call_seq++;                         /* this call is over, however it ended */
+	return err;
 }
 
 int ipc_reply_recv(struct trap_frame *f)
@@ -205,14 +234,12 @@ int ipc_reply_recv(struct trap_frame *f)
 	if ((f->rsi & IPC_LEN_MASK) > CONFIG_ASYNC_MSG_MAX)
 		return E_TOOBIG;
 	struct port *rp = current->reply_port;
-	if (rp) {                                /* the reply: never blocks */
-		current->reply_port = NULL;
-		if (!rp->dead)
-			err = port_put_msg(rp, 0, NULL, f->r8, f->rsi & IPC_LEN_MASK, TIMEOUT_NONE, &c);
-		port_put(rp);
-		if (err)
-			return err;
+	if (rp && !rp->dead && rp->call_seq == current->reply_seq) {   /* the reply: never blocks */
+		err = port_put_msg(rp, 0, NULL, 0, f->r8, f->rsi & IPC_LEN_MASK, TIMEOUT_NONE, &c);
+		if (err == E_FAULT)
+			return err;                      /* keep the right: try again with a good buffer */
 	}
+	reply_drop(current);                     /* answered, stale, or undeliverable */
 	return port_get_msg(p, f, f->rdx, c);
 }
 
@@ -222,12 +249,6 @@ int ipc_stats(struct trap_frame *f)
 	return E_NOSYS;
 }
 
-/* Nobody will answer on rp: its owner, if waiting, learns it. */
-static void reply_abandon(struct port *rp)
-{
-	if (rp->owner && rp->owner->wq == &rp->receivers)
-		wait_end(rp->owner, E_DEAD);
-}
 
 void ipc_wait_cancelled(struct thread *t)
 {
@@ -236,11 +257,7 @@ void ipc_wait_cancelled(struct thread *t)
 
 void ipc_thread_dies(struct thread *t)
 {
-	if (t->reply_port) {
-		reply_abandon(t->reply_port);
-		port_put(t->reply_port);
-		t->reply_port = NULL;
-	}
+	reply_drop(t);
 	if (t->wait != WAIT_NONE)
 		wait_finish(t, E_DEAD);
 	if (t->own_port) {
@@ -264,7 +281,7 @@ void ipc_object_destroy(struct kobj *o)
 		if (rp == p) {
 			p->obj.refs--;                   /* never the last: our caller holds one */
 		} else if (rp) {
-			reply_abandon(rp);
+			reply_abandon(rp, p->q[p->head].reply_seq);
 			port_put(rp);
 		}
 	}

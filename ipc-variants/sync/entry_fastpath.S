@@ -135,6 +135,8 @@ sync_fastpath_call:
 	mov EP_RECV_HEAD(%rbp), %r11      /* the waiting receiver */
 	test %r11, %r11
 	jz 9f
+	cmpq $0, T_CALLER(%r11)           /* it owes a reply: the general path ends that call */
+	jne 9f
 	PARTNER_CHECKS 9f
 
 	/* Point of no return. */

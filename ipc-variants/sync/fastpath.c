@@ -32,7 +32,7 @@ int ipc_call(struct trap_frame *f)
 	uint64_t badge;
 	struct endpoint *ep = ep_fp(f->rdi, RIGHT_SEND, &badge);
 	struct thread *r = ep ? ep->receivers.head : NULL;
-	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || r->timeout_at ||
+	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || r->timeout_at || r->caller ||
 		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
 		fp_count(FP_CALL, false);
 		return call_slow(f);

@@ -56,7 +56,7 @@ static void take_sender(struct endpoint *ep, struct trap_frame *f)
 	struct thread *s = tq_pop(&ep->senders);
 	msg_transfer(f, thread_frame(s), s->badge);
 	if (s->wait == WAIT_CALL) {
-		if (current->caller)            /* a call we never answered */
+		if (current->caller)            /* one reply at a time: the old call dies */
 			reply_abandon(current);
 		s->wait = WAIT_REPLY;           /* still blocked; its timeout runs on */
 		s->callee = current;
@@ -112,6 +112,8 @@ int call_slow(struct trap_frame *f)
 	if (r) {
 		msg_transfer(thread_frame(r), f, badge);
 		wait_finish(r, IPC_OK);
+		if (r->caller)                  /* one reply at a time: the old call dies */
+			reply_abandon(r);
 		r->caller = current;
 		current->callee = r;
 		wait_block_final(NULL, WAIT_REPLY, reply_timeout(f->rdx), r);

@@ -11,6 +11,7 @@ import stat
 import sys
 from pathlib import Path
 
+from harness import qemu
 from harness.serial import RESULT_HEADER, load_markers
 
 TREE = Path(__file__).resolve().parents[2]
@@ -140,8 +141,7 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
         (root / "configs" / f"{config}.mk").write_text(text, encoding="utf-8")
     (root / "Makefile").write_text(MAKEFILE, encoding="utf-8")
     for config in configs:
-        for name in ("kernel32.elf", "ipclab.iso", "user/root.elf", "user/ktest.elf",
-                     "user/bench.elf"):
+        for name in ("kernel32.elf", "ipclab.iso", *(f"user/{m}.elf" for m in qemu.MODULES)):
             path = root / "build" / config / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"")

@@ -79,8 +79,7 @@ class CommandLineTest(unittest.TestCase):
     BASE = ["qemu-system-x86_64", "-M", "pc", "-m", "256M", "-display", "none",
             "-serial", "stdio", "-monitor", "none", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-    INITRD = ("build/l4/user/root.elf root,build/l4/user/ktest.elf ktest,"
-              "build/l4/user/bench.elf bench")
+    INITRD = ",".join(f"build/l4/user/{m}.elf {m}" for m in qemu.MODULES)
 
     def direct(self, *accel: str, args: str) -> list:
         """The expected command line of a -kernel boot of l4."""
@@ -130,7 +129,7 @@ class CommandLineTest(unittest.TestCase):
         """The files a boot needs, and the default watchdog per mode."""
         self.assertEqual([str(p) for p in qemu.boot_files("l4", "iso")],
                          ["build/l4/ipclab.iso"])
-        self.assertEqual(len(qemu.boot_files("l4", "tcg")), 4)
+        self.assertEqual(len(qemu.boot_files("l4", "tcg")), 1 + len(qemu.MODULES))  # kernel too
         self.assertEqual(qemu.default_timeout("kvm"), 60)
         self.assertEqual(qemu.default_timeout("icount"), 120)
 

@@ -469,3 +469,32 @@ void test_ipc_fastpath_counter(void)
 		       calls);
 	stop_server(101);
 }
+
+/* A server holds one reply at a time: when it takes a new call without
+ * answering the last one, the abandoned caller gets E_DEAD, not a hang. */
+static void forgetful_server(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { 0 };
+	ipc_recv(EP, &m, TIMEOUT_FOREVER);          /* the first call, never answered */
+	ipc_recv(EP, &m, TIMEOUT_FOREVER);          /* the second one */
+	m.len = 8;
+	m.w[0] = 2;
+	ipc_reply_recv(EP, &m, TIMEOUT_NONE);       /* answers only the second */
+	sys_exit(0);
+}
+
+void test_ipc_abandoned_call(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(ipc_create(EP));
+	EXPECT_OK(spawn_prio(forgetful_server, 0, SERVER, TEST_PRIO + 1));
+	EXPECT_OK(spawn_prio(blocked_caller, 0, CLIENT, TEST_PRIO + 1));   /* the first call */
+	sys_yield();
+	struct ipc_msg m = { .len = 8 };
+	EXPECT_OK(ipc_call(EP, &m, TIMEOUT_FOREVER));                       /* the second */
+	EXPECT(m.len == 8 && m.w[0] == 2, "the second call's reply: len %lu word %lu", m.len, m.w[0]);
+	EXPECT_OK(join(CLIENT, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == E_DEAD, "the abandoned caller: how %lu err %lu", how, code);
+	EXPECT_OK(join(SERVER, &how, &code, &addr));
+}

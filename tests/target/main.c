@@ -14,7 +14,8 @@
 	X(threads_run) X(preemption) X(space_isolation)                          \
 	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
 	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
-	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)
+	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)                   \
+	X(ipc_abandoned_call)
 
 #define DECLARE(name) void test_##name(void);
 #define ENTRY(name) { #name, test_##name },

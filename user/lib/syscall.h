@@ -115,6 +115,12 @@ static inline long sys_space_switch(uint64_t space_slot)
 	return syscall6(SYS_SPACE_SWITCH, space_slot, 0, 0, 0, 0, 0).err;
 }
 
+/* Ask the kernel to check its own invariants: IPC_OK or E_INVAL. */
+static inline long sys_check(void)
+{
+	return syscall6(SYS_CHECK, 0, 0, 0, 0, 0, 0).err;
+}
+
 static inline uint64_t sys_info(uint64_t key)
 {
 	return syscall6(SYS_INFO, key, 0, 0, 0, 0, 0).v0;

@@ -1,0 +1,273 @@
+"""Plots of stored runs (`harness plots`): build/plots/*.dat, then gnuplot.
+
+Each plot is a gnuplot script plots/<script>.gp that reads one data file and
+a few variables (the mode, unit and series titles) given with `gnuplot -e`;
+it is drawn twice, as plots/<name>.png and plots/<name>.svg.  The scripts load
+plots/common.gp, which sets the terminal: pngcairo where gnuplot has it, else
+png.  Everything here but draw() and terminal() is pure.
+"""
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from harness import report
+from harness.report import Sources
+from harness.runs import Run
+from harness.tables import fmt_number, number
+
+PLOTS_DIR = Path("plots")
+DATA_DIR = Path("build/plots")
+FORMATS = ("png", "svg")
+GNUPLOT = "gnuplot"
+GNUPLOT_PACKAGE = "gnuplot-nox"
+MISSING = "NaN"              # gnuplot leaves NaN points out
+
+# The ping-pong family the round-trip and message-size plots show.
+FAMILY = "roundtrip/other-space"
+
+# The driver benchmark and the keys its results may carry.
+DRIVER_BENCH = "e1000"
+FRAME_SIZE_KEYS = ("frame_bytes", "frame_size", "bytes")
+FRAME_RATE_KEYS = ("frames_per_s", "fps")
+
+
+@dataclass(frozen=True)
+class Plot:
+    """One plot: its name, its script, its data and the variables the script reads."""
+
+    name: str                       # plots/<name>.png and .svg, build/plots/<name>.dat
+    script: str                     # plots/<script>.gp
+    data: str                       # the text of the data file
+    variables: dict = field(default_factory=dict)
+
+
+# --- Data files ---------------------------------------------------------------------------
+
+def dat_cell(value) -> str:
+    """A data-file cell: numbers as they are, strings quoted, None as NaN."""
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        return '"' + value.replace('"', "'") + '"'
+    if number(value) is None:
+        return MISSING
+    return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
+
+
+def dat_text(header: Sequence[str], rows: Sequence[Sequence]) -> str:
+    """A gnuplot data file: a comment naming the columns, then one line per row."""
+    lines = ["# " + "  ".join(header)]
+    lines += ["  ".join(dat_cell(cell) for cell in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def titles(names: Sequence[str]) -> dict:
+    """Series titles as the scripts read them: n, t1..tn."""
+    return {"n": len(names), **{f"t{i}": name for i, name in enumerate(names, 1)}}
+
+
+def base_variables(run: Run, stat: str) -> dict:
+    """The variables every plot of a timing run has: mode, unit, stat."""
+    return {"mode": run.meta.get("mode", "?"), "unit": report.unit_of(run), "stat": stat}
+
+
+def family_sizes(run: Run, family: str = FAMILY) -> list[int]:
+    """The message sizes of a ping-pong family in a run, smallest first."""
+    sizes = {sized[1] for r in run.results if r["bench"] == "pingpong"
+             for sized in [report.sized_case(r["case"])] if sized and sized[0] == family}
+    return sorted(sizes)
+
+
+# --- The plots ------------------------------------------------------------------------------
+
+def roundtrip_plot(run: Run, stat: str) -> Optional[Plot]:
+    """Round trip per preset, smallest and largest message, with each preset's floor."""
+    sizes = family_sizes(run)
+    if not sizes:
+        return None
+    small, large = sizes[0], sizes[-1]
+    rows = []
+    for preset in run.variants():
+        floor = report.floor_value(run, preset, stat)
+        rows.append([preset,
+                     report.value_of(run, preset, "pingpong", f"{FAMILY}/{small}B", stat),
+                     report.value_of(run, preset, "pingpong", f"{FAMILY}/{large}B", stat), floor])
+    mode = run.meta.get("mode", "?")
+    return Plot(f"roundtrip-{mode}", "roundtrip",
+                dat_text(["preset", f"{small}B", f"{large}B", "floor"], rows),
+                {**base_variables(run, stat), "n": len(rows), "small": f"{small}-byte message",
+                 "large": f"{large}-byte message"})
+
+
+def msgsize_plot(run: Run, models: dict[str, str], stat: str) -> Optional[Plot]:
+    """Round trip against message size for each IPC model, each with its floor."""
+    presets = [p for p in models if p in run.variants()]
+    sizes = family_sizes(run)
+    if not presets or len(sizes) < 2:
+        return None
+    rows = [[size, *(report.value_of(run, p, "pingpong", f"{FAMILY}/{size}B", stat)
+                     for p in presets),
+             *(report.floor_value(run, p, stat) for p in presets)] for size in sizes]
+    names = [f"{p} ({models[p]})" for p in presets]
+    mode = run.meta.get("mode", "?")
+    return Plot(f"msgsize-{mode}", "msgsize",
+                dat_text(["bytes", *presets, *(f"floor-{p}" for p in presets)], rows),
+                {**base_variables(run, stat), **titles(names),
+                 **{f"p{i}": p for i, p in enumerate(presets, 1)}})
+
+
+def rate_label(run: Run, what: str) -> str:
+    """What a per-second figure of this run means: virtual time under icount."""
+    mode = run.meta.get("mode", "?")
+    if mode in ("icount", "footprint"):
+        return f"{what} per second of icount virtual time (1 instruction = 1 ns)"
+    if mode in ("tcg", "iso"):
+        return f"{what} per second ({mode}: not meaningful)"
+    return f"{what} per second ({mode})"
+
+
+def rpc_plot(run: Run) -> Optional[Plot]:
+    """RPC calls per second against the number of clients, one line per preset."""
+    found = {(r["variant"], number(r.get("clients"))): number(r.get("calls_per_s"))
+             for r in run.results if r["bench"] == "rpc"}
+    clients = sorted({c for _, c in found if c is not None})
+    presets = [p for p in run.variants() if any((p, c) in found for c in clients)]
+    if len(clients) < 2:
+        return None
+    rows = [[c, *(found.get((p, c)) for p in presets)] for c in clients]
+    mode = run.meta.get("mode", "?")
+    return Plot(f"rpc-{mode}", "rpc", dat_text(["clients", *presets], rows),
+                {"mode": mode, "rate": rate_label(run, "calls"), **titles(presets)})
+
+
+def footprint_plot(sources: Sources) -> Optional[Plot]:
+    """Cache lines and pages of one round trip per preset, kernel and user stacked."""
+    records = report.footprint_records(sources.footprint)
+    bench, case = report.HEADLINE
+    rows = []
+    for preset, regions in records.items():
+        last = regions.get(f"{bench} {case}", {}).get("last", {})
+        rows.append([preset, *(number(last.get(key)) for key in
+                               ("kernel_lines", "user_lines", "kernel_pages", "user_pages"))])
+    if not any(cell is not None for row in rows for cell in row[1:]):
+        return None
+    return Plot("footprint", "footprint",
+                dat_text(["preset", "kernel-lines", "user-lines", "kernel-pages", "user-pages"],
+                         rows), {"mode": "footprint", "case": f"{bench} {case}", "n": len(rows)})
+
+
+def first_key(result: dict, keys: Sequence[str]) -> Optional[float]:
+    """The value of the first of keys that the result has as a number."""
+    for key in keys:
+        if number(result.get(key)) is not None:
+            return result[key]
+    return None
+
+
+def driver_plot(run: Run) -> Optional[Plot]:
+    """The driver's frames per second against frame size, one line per preset."""
+    found = {}
+    for r in run.results:
+        if r["bench"] == DRIVER_BENCH:
+            size, rate = first_key(r, FRAME_SIZE_KEYS), first_key(r, FRAME_RATE_KEYS)
+            if size is not None and rate is not None:
+                found[(r["variant"], size)] = rate
+    if not found:
+        return None
+    sizes = sorted({s for _, s in found})
+    presets = [p for p in run.variants() if any((p, s) in found for s in sizes)]
+    if len(sizes) < 2:
+        return None
+    rows = [[s, *(found.get((p, s)) for p in presets)] for s in sizes]
+    mode = run.meta.get("mode", "?")
+    return Plot(f"driver-{mode}", "driver", dat_text(["frame-bytes", *presets], rows),
+                {"mode": mode, "rate": rate_label(run, "frames"), **titles(presets)})
+
+
+def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Plot], list[str]]:
+    """Every plot the runs allow, and a note for each that they do not."""
+    models = report.model_presets(presets)
+    made, notes = [], []
+    for run in sources.timing:
+        mode = run.meta.get("mode", "?")
+        for name, plot in (("round trip", roundtrip_plot(run, stat)),
+                           ("message size", msgsize_plot(run, models, stat)),
+                           ("rpc", rpc_plot(run))):
+            if plot:
+                made.append(plot)
+            else:
+                notes.append(f"{mode}: no {name} plot: the run has no such results")
+    footprint = footprint_plot(sources)
+    made += [footprint] if footprint else []
+    if not footprint:
+        notes.append("no footprint plot: no footprint run with the "
+                     f"{' '.join(report.HEADLINE)} region")
+    drivers = [p for p in map(driver_plot, sources.timing) if p]
+    made += drivers
+    if not drivers:
+        notes.append(f"no driver plot: no {DRIVER_BENCH} results with a frame size and "
+                     f"frames per second in the runs (the driver does not exist yet)")
+    if not sources.timing:
+        notes.append("no timing run (icount, kvm, iso-real): no round trip, message size "
+                     "or rpc plot")
+    return made, notes
+
+
+# --- gnuplot ---------------------------------------------------------------------------------
+
+def gnuplot_string(text: str) -> str:
+    """A gnuplot single-quoted string: quotes doubled, no backslash escapes."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def assignments(variables: dict) -> str:
+    """`name='text'; n=3` for `gnuplot -e`."""
+    parts = []
+    for name, value in variables.items():
+        shown = fmt_number(value) if number(value) is not None else gnuplot_string(value)
+        parts.append(f"{name}={shown}")
+    return "; ".join(parts)
+
+
+def gnuplot_argv(plot: Plot, fmt: str, term: str, data_path: Path, out_path: Path,
+                 program: str = GNUPLOT) -> list[str]:
+    """The gnuplot command that draws one plot in one format (paths relative to the tree)."""
+    variables = {**plot.variables, "fmt": fmt, "term": term, "datafile": str(data_path),
+                 "out": str(out_path)}
+    return [program, "-e", assignments(variables), str(PLOTS_DIR / f"{plot.script}.gp")]
+
+
+def terminal(program: str = GNUPLOT) -> str:
+    """pngcairo if gnuplot has it, else png."""
+    done = subprocess.run([program, "-e", "set terminal pngcairo"], capture_output=True,
+                          text=True, timeout=30, check=False)
+    return "pngcairo" if done.returncode == 0 and not done.stderr.strip() else "png"
+
+
+def find_gnuplot(program: str = GNUPLOT) -> Optional[str]:
+    """The path of gnuplot, or None."""
+    return shutil.which(program)
+
+
+def draw(root: Path, plot: Plot, term: str,
+         program: str = GNUPLOT) -> tuple[list[Path], list[str]]:
+    """Write a plot's data and draw it in every format: the files drawn, gnuplot's complaints."""
+    data_path = DATA_DIR / f"{plot.name}.dat"
+    (root / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    (root / data_path).write_text(plot.data, encoding="utf-8")
+    drawn, problems = [], []
+    for fmt in FORMATS:
+        out_path = PLOTS_DIR / f"{plot.name}.{fmt}"
+        done = subprocess.run(gnuplot_argv(plot, fmt, term, data_path, out_path, program),
+                              cwd=root,
+                              capture_output=True, text=True, timeout=120, check=False)
+        said = [line for line in done.stderr.splitlines() if line.strip()]
+        if done.returncode != 0:
+            problems.append(f"{out_path}: gnuplot failed: {' / '.join(said[-3:])}")
+        else:
+            drawn.append(out_path)
+            problems += [f"{out_path}: gnuplot: {line}" for line in said]
+    return drawn, problems

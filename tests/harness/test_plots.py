@@ -1,0 +1,132 @@
+"""Tests of harness.plots: data files, the plots a set of runs allows, gnuplot's command."""
+
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+from harness import plots, report
+from harness.runs import Run
+from tests.harness.fakes import TREE
+from tests.harness.test_report import CONFIGS, footprint_run, result, timing_run
+
+PRESETS = report.resolve_presets(CONFIGS)
+
+
+def icount_run():
+    """A timing run whose RPC also has two and four clients."""
+    run = timing_run()
+    run.results += [result(p, "rpc", f"{n}-clients", 100 * n, clients=n, calls_per_s=1e6 / n)
+                    for p in ("l4", "mach") for n in (2, 4)]
+    return run
+
+
+class DataTest(unittest.TestCase):
+    """The text of build/plots/*.dat."""
+
+    def test_dat_text(self):
+        """A comment naming the columns; strings quoted; None as NaN; whole numbers whole."""
+        text = plots.dat_text(["preset", "0B", "floor"], [["l4", 217, 181.0], ['a"b', None, 0.25]])
+        self.assertEqual(text, '# preset  0B  floor\n"l4"  217  181\n"a\'b"  NaN  0.25\n')
+
+    def test_roundtrip(self):
+        """One row per preset: smallest and largest message, and the floor."""
+        plot = plots.roundtrip_plot(timing_run(), "median")
+        self.assertEqual(plot.name, "roundtrip-icount")
+        self.assertEqual(plot.data.splitlines()[1:], ['"l4"  200  264  180',
+                                                      '"l4-nods"  200  264  180',
+                                                      '"mach"  800  1056  180'])
+        self.assertEqual((plot.variables["mode"], plot.variables["unit"], plot.variables["n"]),
+                         ("icount", "instructions", 3))
+        self.assertEqual(plot.variables["large"], "64-byte message")
+
+    def test_msgsize(self):
+        """One row per size: each model's value, then each model's floor."""
+        plot = plots.msgsize_plot(timing_run(), report.model_presets(PRESETS), "median")
+        self.assertEqual(plot.data.splitlines(), ["# bytes  l4  mach  floor-l4  floor-mach",
+                                                  "0  200  800  180  180", "8  208  832  180  180",
+                                                  "64  264  1056  180  180"])
+        self.assertEqual((plot.variables["t1"], plot.variables["p2"]), ("l4 (L4-style)", "mach"))
+
+    def test_rpc(self):
+        """Calls per second by clients; icount's seconds are virtual."""
+        plot = plots.rpc_plot(icount_run())
+        self.assertEqual(plot.data.splitlines(), ["# clients  l4  l4-nods  mach",
+                                                  "1  5263157.895  5263157.895  1315789.474",
+                                                  "2  500000  NaN  500000",
+                                                  "4  250000  NaN  250000"])
+        self.assertIn("icount virtual time", plot.variables["rate"])
+        self.assertIsNone(plots.rpc_plot(timing_run()))
+
+    def test_footprint(self):
+        """Kernel and user lines and pages of the headline case, per preset."""
+        sources = report.sort_sources([("f", footprint_run())], list(PRESETS))
+        plot = plots.footprint_plot(sources)
+        self.assertEqual(plot.data.splitlines()[1:],
+                         ['"l4"  40  10  15  5', '"mach"  90  10  15  5'])
+        self.assertIsNone(plots.footprint_plot(report.Sources()))
+
+    def test_driver(self):
+        """Frames per second by frame size, once the driver prints them."""
+        self.assertIsNone(plots.driver_plot(timing_run()))
+        run = Run({"mode": "kvm"}, [result("l4", "e1000", f"tx/{n}B", 1, "tsc", frame_bytes=n,
+                                           frames_per_s=2000 - n) for n in (64, 1514)])
+        plot = plots.driver_plot(run)
+        self.assertEqual(plot.data.splitlines(), ["# frame-bytes  l4", "64  1936", "1514  486"])
+        self.assertEqual(plot.variables["rate"], "frames per second (kvm)")
+
+    def test_plan_says_what_it_skips(self):
+        """Each plot the runs allow; a note for the driver that does not exist yet."""
+        sources = report.sort_sources([("i", icount_run()), ("f", footprint_run())],
+                                      list(PRESETS))
+        made, notes = plots.plan(sources, PRESETS)
+        self.assertEqual([p.name for p in made],
+                         ["roundtrip-icount", "msgsize-icount", "rpc-icount", "footprint"])
+        self.assertEqual(len(notes), 1)
+        self.assertIn("no driver plot", notes[0])
+
+
+class GnuplotTest(unittest.TestCase):
+    """gnuplot's command line, and the scripts themselves where gnuplot is installed."""
+
+    def test_assignments(self):
+        """Strings single-quoted with quotes doubled; numbers bare."""
+        self.assertEqual(plots.assignments({"mode": "icount", "n": 3, "t1": "it's"}),
+                         "mode='icount'; n=3; t1='it''s'")
+
+    def test_argv(self):
+        """The script comes last; format, terminal, data and output are variables."""
+        plot = plots.Plot("rpc-icount", "rpc", "", {"mode": "icount"})
+        argv = plots.gnuplot_argv(plot, "svg", "pngcairo", Path("build/plots/rpc-icount.dat"),
+                                  Path("plots/rpc-icount.svg"))
+        self.assertEqual(argv[0], "gnuplot")
+        self.assertEqual(argv[-1], "plots/rpc.gp")
+        self.assertIn("fmt='svg'; term='pngcairo'", argv[2])
+        self.assertIn("out='plots/rpc-icount.svg'", argv[2])
+
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot is not installed")
+    def test_every_script_draws(self):
+        """Each plot of made-up runs draws as PNG and SVG without a word from gnuplot."""
+        root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        shutil.copytree(TREE / plots.PLOTS_DIR, root / plots.PLOTS_DIR,
+                        ignore=shutil.ignore_patterns("*.png", "*.svg"))
+        driver = Run({"mode": "kvm"}, [result("l4", "e1000", "tx", 1, "tsc", frame_bytes=n,
+                                              frames_per_s=1e6 / n) for n in (64, 1514)])
+        sources = report.sort_sources([("i", icount_run()), ("f", footprint_run()),
+                                       ("k", driver)], list(PRESETS))
+        made, _ = plots.plan(sources, PRESETS)
+        self.assertIn("driver-kvm", [p.name for p in made])
+        term = plots.terminal()
+        for plot in made:
+            if plot.name.endswith("-kvm") and plot.script != "driver":
+                continue
+            drawn, problems = plots.draw(root, plot, term)
+            self.assertEqual(problems, [], plot.name)
+            self.assertEqual(len(drawn), len(plots.FORMATS))
+            for path in drawn:
+                self.assertGreater((root / path).stat().st_size, 1000, path)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,352 @@
+"""Tests of harness.report: presets and their axes, run choice, ratios, markdown, the report."""
+
+import json
+import shutil
+import tempfile
+import unittest
+from contextlib import redirect_stderr, redirect_stdout
+from io import StringIO
+from pathlib import Path
+
+from harness import report, runs
+from harness.__main__ import main
+from harness.runs import Run, complete
+from tests.harness.fakes import TREE
+
+# The tree's presets as they were written: two roots and five that include one.
+CONFIGS = {
+    "l4": "# L4-style\nIPC := sync\nDIRECT_SWITCH := y\nSCHED_QUEUES := lazy\nTIMEOUTS := flag\n",
+    "l4-nods": "# no direct switch\ninclude configs/l4.mk\nDIRECT_SWITCH := n\n",
+    "l4-eager": "include configs/l4.mk\nSCHED_QUEUES := eager\n",
+    "l4-benno": "include configs/l4.mk\nSCHED_QUEUES := benno\n",
+    "l4-ticks": "include configs/l4.mk\nTIMEOUTS := ticks\n",
+    "mach": "IPC := async\nDIRECT_SWITCH := n\nSCHED_QUEUES := eager\nTIMEOUTS := ticks\n",
+    "mach-ds": "include configs/mach.mk\nDIRECT_SWITCH := y\n",
+}
+
+
+def result(variant, bench, case, median, unit="instructions", **more):
+    """A completed result line."""
+    return complete({"bench": bench, "case": case, "unit": unit, "median": median, **more},
+                    variant, {}, unit)
+
+
+def boot(variant, scale, unit="instructions"):
+    """One preset's results: the floor, ping-pong at three sizes, RPC and notify."""
+    return [result(variant, "null_syscall", "null", 70, unit),
+            result(variant, "space_switch", "syscall+2switches", 110, unit),
+            result(variant, "floor", "roundtrip", 180, unit),
+            *(result(variant, "pingpong", f"roundtrip/other-space/{n}B", scale * (200 + n), unit,
+                     bytes=n) for n in (0, 8, 64)),
+            result(variant, "pingpong", "oneway/other-space/0B", scale * 100, unit),
+            result(variant, "rpc", "1-client", scale * 190, unit, clients=1,
+                   calls_per_s=1e9 / (scale * 190)),
+            result(variant, "notify", "notify-to-wakeup", 270, unit)]
+
+
+def timing_run(mode="icount", presets=None, date="2026-01-02T03:04:05+00:00", host="box"):
+    """A timing run of these presets: mach-like presets cost four times as much."""
+    presets = presets or ["l4", "l4-nods", "mach"]
+    results = [r for p in presets for r in boot(p, 4 if p.startswith("mach") else 1,
+                                                runs.qemu.time_unit(mode))]
+    return Run({"date": date, "host": host, "cpu": "Test CPU", "mode": mode,
+                "unit": runs.qemu.time_unit(mode), "commit": "abc123", "dirty": False},
+               results)
+
+
+def footprint_record(label, lines, pages):
+    """A footprint plugin record of one region, split evenly between kernel and user."""
+    return {"label": label, "occurrences": 100,
+            "last": {"kernel_lines": lines - 10, "user_lines": 10,
+                     "kernel_pages": pages - 5, "user_pages": 5}}
+
+
+def footprint_run(presets=("l4", "mach"), date="2026-01-02T03:05:00+00:00"):
+    """A footprint run: mach touches twice the lines of l4."""
+    footprint = {p: {"1": footprint_record("pingpong roundtrip/other-space/0B",
+                                           100 if p.startswith("mach") else 50, 20)}
+                 for p in presets}
+    return Run({"date": date, "host": "box", "mode": "footprint", "commit": "abc123"},
+               [r for p in presets for r in boot(p, 1)], footprint)
+
+
+def linux_run(mode="linux-icount", unit="instructions"):
+    """A baseline run: Linux's transports, no preset."""
+    return Run({"date": "2026-01-02T03:06:00+00:00", "host": "box", "mode": mode, "unit": unit},
+               [result("linux", "pipe", "roundtrip/same-cpu/8B", 13000, unit),
+                result("linux", "eventfd", "roundtrip/same-cpu/8B", 10400, unit)])
+
+
+class PresetTest(unittest.TestCase):
+    """Config files, includes and the pairs of presets that differ in one axis."""
+
+    def setUp(self):
+        self.presets = report.resolve_presets(CONFIGS)
+
+    def test_parse_config(self):
+        """Includes by name; assignments with comments dropped."""
+        includes, axes = report.parse_config("# x := y\ninclude configs/l4.mk\nA := 1 # c\n")
+        self.assertEqual((includes, axes), (["l4"], {"A": "1"}))
+
+    def test_includes_are_followed(self):
+        """An including preset has its parent's axes, its own override them."""
+        nods = self.presets["l4-nods"]
+        self.assertEqual(nods.axes, {"IPC": "sync", "DIRECT_SWITCH": "n",
+                                     "SCHED_QUEUES": "lazy", "TIMEOUTS": "flag"})
+        self.assertEqual(nods.includes, ("l4",))
+        self.assertEqual(self.presets["l4"].includes, ())
+
+    def test_defaults_fill_axes_a_preset_leaves_out(self):
+        """The Makefile's `?=` fills an axis only some presets set; else "unset"."""
+        texts = {**CONFIGS, "l4-stats": "include configs/l4.mk\nFASTPATH_STATS := y\n"}
+        defaults = report.makefile_defaults("CONFIG ?= l4\nFASTPATH_STATS ?= n\n")
+        presets = report.resolve_presets(texts, defaults)
+        self.assertEqual(presets["l4"].axes["FASTPATH_STATS"], "n")
+        self.assertNotIn("CONFIG", presets["l4"].axes)
+        self.assertEqual(report.resolve_presets(texts)["mach"].axes["FASTPATH_STATS"], "unset")
+        stats = [iso for iso in report.isolations(presets) if iso.axis == "FASTPATH_STATS"]
+        self.assertEqual([iso.presets for iso in stats], [("l4", "l4-stats")])
+
+    def test_bad_includes(self):
+        """A loop or a missing file is a ValueError naming it."""
+        with self.assertRaisesRegex(ValueError, "includes itself"):
+            report.resolve_presets({"a": "include configs/b.mk\n", "b": "include configs/a.mk\n"})
+        with self.assertRaisesRegex(ValueError, "nope.mk, which does not exist"):
+            report.resolve_presets({"a": "include configs/nope.mk\n"})
+
+    def test_isolations(self):
+        """Every group equal in all axes but one, the included preset first."""
+        found = [(iso.axis, iso.presets, iso.values) for iso in report.isolations(self.presets)]
+        self.assertEqual(found, [
+            ("DIRECT_SWITCH", ("l4", "l4-nods"), ("y", "n")),
+            ("DIRECT_SWITCH", ("mach", "mach-ds"), ("n", "y")),
+            ("SCHED_QUEUES", ("l4", "l4-benno", "l4-eager"), ("lazy", "benno", "eager")),
+            ("TIMEOUTS", ("l4", "l4-ticks"), ("flag", "ticks"))])
+
+    def test_nearest_pairs_for_an_axis_without_isolation(self):
+        """IPC varies in no single-axis pair: the pairs differing in fewest axes stand in."""
+        found = [(iso.presets, iso.also)
+                 for iso in report.nearest_pairs(self.presets, ["DIRECT_SWITCH", "SCHED_QUEUES",
+                                                                "TIMEOUTS"])]
+        self.assertEqual(found, [(("l4-eager", "mach-ds"), ("TIMEOUTS",)),
+                                 (("l4-ticks", "mach-ds"), ("SCHED_QUEUES",))])
+
+    def test_models(self):
+        """The roots are the models; l4 and mach differ in four axes."""
+        self.assertEqual(report.model_presets(self.presets),
+                         {"l4": "L4-style", "mach": "Mach-style"})
+        self.assertEqual(report.differing_axes(self.presets["l4"], self.presets["mach"]),
+                         ("IPC", "DIRECT_SWITCH", "SCHED_QUEUES", "TIMEOUTS"))
+
+    def test_the_trees_own_presets(self):
+        """configs/*.mk of this tree: l4 and l4-nods isolate direct switch."""
+        presets = report.read_presets(TREE)
+        pairs = [iso.presets for iso in report.isolations(presets) if iso.axis == "DIRECT_SWITCH"]
+        self.assertIn(("l4", "l4-nods"), pairs)
+
+
+class ArithmeticTest(unittest.TestCase):
+    """Ratios, differences, slopes and sizes."""
+
+    def test_ratio(self):
+        """A quotient, or None without both numbers or with a zero denominator."""
+        self.assertEqual(report.ratio(880, 220), 4.0)
+        self.assertIsNone(report.ratio(None, 220))
+        self.assertIsNone(report.ratio(880, 0))
+        self.assertEqual(report.fmt_ratio(4.0), "4.00×")
+        self.assertEqual(report.fmt_ratio(None), "-")
+
+    def test_delta(self):
+        """`value (+diff, ratio×)` beside a base."""
+        self.assertEqual(report.fmt_delta(452, 217), "452 (+235, 2.08×)")
+        self.assertEqual(report.fmt_delta(213, 217), "213 (−4, 0.98×)")
+        self.assertEqual(report.fmt_delta(213, None), "213")
+        self.assertEqual(report.fmt_delta(None, 217), "-")
+        self.assertEqual([report.signed(v) for v in (3, -2, 0)], ["+3", "−2", "±0"])
+
+    def test_slope_and_sizes(self):
+        """Least-squares slope; sizes parsed from case names."""
+        self.assertAlmostEqual(report.slope([(0, 880), (8, 884), (64, 912)]), 0.5)
+        self.assertIsNone(report.slope([(8, 1), (8, 2)]))
+        self.assertEqual(report.sized_case("roundtrip/other-space/64B"),
+                         ("roundtrip/other-space", 64))
+        self.assertIsNone(report.sized_case("1-client"))
+
+    def test_values_of_a_run(self):
+        """Values by preset and case; the floor; footprint lines and pages."""
+        run = timing_run()
+        self.assertEqual(report.value_of(run, "mach", "pingpong", "roundtrip/other-space/8B",
+                                         "median"), 832)
+        self.assertIsNone(report.value_of(run, "l4-eager", "rpc", "1-client", "median"))
+        self.assertEqual(report.floor_value(run, "l4", "median"), 180)
+        records = report.footprint_records([footprint_run()])
+        self.assertEqual(report.footprint_value(records, "mach", "pingpong",
+                                                "roundtrip/other-space/0B", "lines"), 100)
+        self.assertEqual(report.footprint_value(records, "l4", "pingpong",
+                                                "roundtrip/other-space/0B", "pages"), 20)
+        self.assertIsNone(report.footprint_value(records, "l4", "rpc", "1-client", "lines"))
+
+    def test_newer_footprint_runs_win(self):
+        """A preset's newest footprint run holds its records; regions in numeric order."""
+        old, new = footprint_run(date="2026-01-01T00:00:00+00:00"), footprint_run(("l4",))
+        new.footprint["l4"]["1"]["last"]["user_lines"] = 30
+        new.footprint["l4"]["10"] = footprint_record("notify notify-to-wakeup", 40, 10)
+        new.footprint["l4"]["2"] = footprint_record("rpc 1-client", 40, 10)
+        records = report.footprint_records([new, old])
+        self.assertEqual(report.footprint_value(records, "l4", "pingpong",
+                                                "roundtrip/other-space/0B", "lines"), 70)
+        self.assertEqual(list(records["l4"]), ["pingpong roundtrip/other-space/0B",
+                                               "rpc 1-client", "notify notify-to-wakeup"])
+        self.assertIn("mach", records)
+
+
+class MarkdownTest(unittest.TestCase):
+    """Markdown tables."""
+
+    def test_table(self):
+        """Header, alignment row (left columns, then right), rows; pipes escaped."""
+        self.assertEqual(report.md_table(["case", "l4", "mach"], [["a|b", "1", "2"]]),
+                         ["| case | l4 | mach |", "| --- | ---: | ---: |",
+                          "| a\\|b | 1 | 2 |"])
+        self.assertEqual(report.md_table(["a", "b"], [], left=2)[1], "| --- | --- |")
+
+
+class ChoiceTest(unittest.TestCase):
+    """Which stored runs compare takes by default."""
+
+    def setUp(self):
+        self.root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.root)
+
+    def store(self, name, run):
+        """Write a run under results/runs/ with this file name."""
+        runs.write_run(self.root / runs.RUNS_DIR / name, run)
+        return runs.RUNS_DIR / name
+
+    def test_default_runs(self):
+        """The newest complete icount run, footprints per preset, a baseline per mode."""
+        presets = ["l4", "l4-nods", "mach"]
+        complete_run = self.store("20260101-000000-box-icount.json", timing_run())
+        self.store("20260101-000100-box-icount.json", timing_run(presets=["l4"]))
+        older_fp = self.store("20260101-000200-box-footprint.json", footprint_run(("l4-nods",)))
+        newer_fp = self.store("20260101-000300-box-footprint.json", footprint_run())
+        self.store("20260101-000350-box-footprint.json", footprint_run(("l4",)))
+        linux = self.store("20260101-000400-box-linux-icount.json", linux_run())
+        host = self.store("20260101-000500-box-host.json", linux_run("host", "tsc"))
+        found = [p.relative_to(self.root) for p in report.default_runs(self.root, presets)]
+        newest_fp = runs.RUNS_DIR / "20260101-000350-box-footprint.json"
+        self.assertEqual(found, [complete_run, newest_fp, newer_fp, older_fp, host, linux])
+
+    def test_sources_sort_runs_by_kind(self):
+        """Timing runs by mode, footprint runs newest first, baselines apart."""
+        named = [("a", linux_run()), ("b", footprint_run()), ("c", timing_run("kvm")),
+                 ("d", timing_run("icount"))]
+        sources = report.sort_sources(named, ["l4", "mach"])
+        self.assertEqual([r.meta["mode"] for r in sources.timing], ["icount", "kvm"])
+        self.assertEqual([sources.name(r) for r in sources.all()], ["d", "c", "b", "a"])
+
+
+class ReportTest(unittest.TestCase):
+    """The whole report from made-up runs."""
+
+    def setUp(self):
+        self.presets = report.resolve_presets(CONFIGS)
+        named = [("results/runs/icount.json", timing_run()),
+                 ("results/runs/footprint.json", footprint_run()),
+                 ("results/runs/linux.json", linux_run())]
+        self.sources = report.sort_sources(named, list(self.presets))
+        self.text = report.build_report(self.sources, self.presets)
+
+    def test_names_its_runs(self):
+        """Every run is named, with the command that makes the report again."""
+        self.assertIn("python3 -m harness compare --runs results/runs/icount.json "
+                      "results/runs/footprint.json results/runs/linux.json", self.text)
+
+    def test_model_ratios(self):
+        """mach / l4 for every case and size; the model pair's differing axes are named."""
+        self.assertIn("| pingpong | roundtrip/other-space/8B | 8 | 208 | 832 | 4.00× |", self.text)
+        self.assertIn("They differ in 4 axes (IPC, DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS)",
+                      self.text)
+        self.assertIn("mach roundtrip/other-space 4.00", self.text)
+        self.assertIn("| pingpong | roundtrip/other-space/0B | 50 | 100 | 2.00× | 20 | 20 | "
+                      "1.00× |", self.text)
+
+    def test_techniques(self):
+        """Isolated pairs with differences; presets a run lacks show `-`."""
+        self.assertIn("### Direct process switch on/off: DIRECT_SWITCH y (`l4`) vs n (`l4-nods`)",
+                      self.text)
+        self.assertIn("| pingpong roundtrip/other-space/0B | instructions (icount) | 200 | "
+                      "200 (+0, 1.00×) |", self.text)
+        self.assertIn("| rpc 1-client | instructions (icount) | 190 | - | - |", self.text)
+
+    def test_tables_carry_the_floor(self):
+        """Each benchmark table ends with the floor row; cells show × floor."""
+        self.assertIn("| roundtrip/other-space/0B | 200 (1.11× floor) | 200 (1.11× floor) | "
+                      "800 (4.44× floor) |", self.text)
+        self.assertIn("| floor | 180 | 180 | 180 |", self.text)
+
+    def test_baselines_compared_only_in_one_unit(self):
+        """Linux in instructions is divided by icount figures; TSC ticks are not."""
+        self.assertIn("| eventfd | 10400 | 50.00× | 50.00× | 12.50× |", self.text)
+        tsc = report.sort_sources([("i", timing_run()), ("h", linux_run("host", "tsc"))],
+                                  list(self.presets))
+        self.assertIn("these figures are not divided by ipclab's",
+                      report.build_report(tsc, self.presets))
+
+    def test_paper_check(self):
+        """The published figures with sources, ipclab's ratio beside them."""
+        self.assertIn("Liedtke, “Improving IPC by Kernel Design”, SOSP 1993", self.text)
+        self.assertIn("≈ 381–388 cycles", self.text)
+        self.assertIn("mach / l4, 8-byte round trip between two spaces: 4.00× "
+                      "(instructions, icount)", self.text)
+        self.assertIn("no cycle count: no kvm or iso-real run", self.text)
+
+    def test_paper_check_with_cycles(self):
+        """A kvm run gives the one-way figure in TSC ticks."""
+        sources = report.sort_sources([("i", timing_run()), ("k", timing_run("kvm"))],
+                                      list(self.presets))
+        self.assertIn("; 100 TSC ticks (kvm)", report.build_report(sources, self.presets))
+
+
+class CommandTest(unittest.TestCase):
+    """`harness compare` in a small tree of its own."""
+
+    def test_compare_writes_the_report(self):
+        """The report goes to results/REPORT.md and names the run it was made from."""
+        root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        (root / "configs").mkdir()
+        for name, text in CONFIGS.items():
+            (root / "configs" / f"{name}.mk").write_text(text, encoding="utf-8")
+        runs.write_run(root / runs.RUNS_DIR / "20260101-000000-box-icount.json", timing_run())
+        out = StringIO()
+        with redirect_stdout(out), redirect_stderr(StringIO()):
+            status = main(["--root", str(root), "compare"])
+        self.assertEqual(status, 0)
+        self.assertIn("wrote results/REPORT.md", out.getvalue())
+        text = (root / report.REPORT).read_text(encoding="utf-8")
+        self.assertIn("`results/runs/20260101-000000-box-icount.json`", text)
+
+    def test_compare_without_runs(self):
+        """No stored run: exit 2 and say how to make one."""
+        root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        (root / "configs").mkdir()
+        err = StringIO()
+        with redirect_stdout(StringIO()), redirect_stderr(err):
+            self.assertEqual(main(["--root", str(root), "compare"]), 2)
+        self.assertIn("no stored run", err.getvalue())
+
+    def test_a_bad_run_file(self):
+        """A file that is not a run: exit 2."""
+        root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        (root / "configs").mkdir()
+        bad = root / "bad.json"
+        bad.write_text(json.dumps({"not": "a run"}), encoding="utf-8")
+        with redirect_stdout(StringIO()), redirect_stderr(StringIO()):
+            self.assertEqual(main(["--root", str(root), "compare", "--runs", str(bad)]), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
