@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import qemu
+from harness import hostile, qemu
 from harness.boot import BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -327,18 +327,41 @@ def run_target_tests(options: Options, report: Report) -> None:
             continue
         # kernel_fault and fuzz are boots of their own, not ktest tests.
         tests = ("",) if selection.everything else tuple(
-            name for name in selection.names if name not in (KERNEL_FAULT_TEST, FUZZ_TEST))
+            name for name in selection.names
+            if not any(boot_test.startswith(name)
+                       for boot_test in (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST)))
         for test in tests:
             _boot_target(options, config, f"test={test}" if test else "", markers, report)
         if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
             _boot_kernel_fault(options, config, report)
         if narrow(options.only, f"target/{config}/{FUZZ_TEST}"):
             _boot_fuzz(options, config, report)
+        if narrow(options.only, f"target/{config}/{HOSTILE_TEST}"):
+            _boot_hostile(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
+HOSTILE_TEST = "hostile_modules"
 FUZZ_TEST = "fuzz"
 FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
+
+
+def _boot_hostile(options: Options, config: str, report: Report) -> None:
+    """Modules that are truncated, not ELF64, aimed at the kernel or overlapping
+    are refused by name, and a good module still runs."""
+    name = f"target/{config}/{HOSTILE_TEST}"
+    out = options.root / qemu.build_dir(config)
+    bad = hostile.write_images(out / "hostile", (out / "user" / "ktest.elf").read_bytes())
+    argv = qemu.qemu_argv(config, "tcg", "run=ktest," + ",".join(bad) + " test=null_syscall",
+                          options.qemu)
+    at = argv.index("-initrd") + 1
+    argv[at] += "".join(f",{path.relative_to(options.root)} {mod}" for mod, (path, _) in bad.items())
+    finished = run_watched(argv, options.timeout or 120, cwd=options.root)
+    lines = [line.rstrip("\r") for line in finished.stdout]
+    missing = hostile.problems(lines, {mod: reason for mod, (_, reason) in bad.items()})
+    if finished.timed_out:
+        missing.insert(0, "the boot hung")
+    report(TestOutcome(name, not missing, "; ".join(missing)))
 
 
 def _boot_fuzz(options: Options, config: str, report: Report) -> None:
