@@ -67,7 +67,10 @@ static uint64_t any_slot(uint64_t *s)
  * (past the table), so that unstick() can always end what was made. */
 static uint64_t own_slot(uint64_t *s)
 {
-	return pick(s, 8) ? PLAY_LO + pick(s, PLAY_N) : CAP_SLOTS + boundary(s);
+	if (pick(s, 8))
+		return PLAY_LO + pick(s, PLAY_N);
+	uint64_t v = boundary(s);
+	return v < CAP_SLOTS ? CAP_SLOTS + v : v;        /* never wraps into the table */
 }
 
 static uint64_t pointer(uint64_t *s)
