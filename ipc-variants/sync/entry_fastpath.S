@@ -35,6 +35,21 @@
 	jmp syscall_general
 .endm
 
+/* The checks both paths make before touching anything: timeout forever, a
+ * slot inside the table, a length that fits; then save the resume state.
+ * rax = current afterwards. */
+.macro ENTRY_CHECKS
+	cmp $-1, %rdx
+	jne syscall_general
+	cmp $CAP_SLOTS, %rdi
+	jae syscall_general
+	movzwl %si, %esi
+	cmp $MSG_MAX_BYTES_V, %esi
+	ja syscall_general
+	SAVE_RESUME_STATE
+	mov current(%rip), %rax
+.endm
+
 /* rcx = &current->space->caps.slot[rdi], rbp = its object (may be NULL). */
 .macro CAP_LOOKUP
 	mov T_SPACE(%rax), %rbp
@@ -114,15 +129,7 @@
 /* call: rdi = endpoint slot, rsi = info, rdx = timeout; rsp = kernel stack. */
 	.globl sync_fastpath_call
 sync_fastpath_call:
-	cmp $-1, %rdx
-	jne syscall_general
-	cmp $CAP_SLOTS, %rdi
-	jae syscall_general
-	movzwl %si, %esi
-	cmp $MSG_MAX_BYTES_V, %esi
-	ja syscall_general
-	SAVE_RESUME_STATE
-	mov current(%rip), %rax
+	ENTRY_CHECKS
 	CAP_LOOKUP
 	test %rbp, %rbp
 	jz 9f
@@ -165,15 +172,7 @@ sync_fastpath_call:
 /* reply_recv: rdi = endpoint slot, rsi = info, rdx = timeout. */
 	.globl sync_fastpath_reply_recv
 sync_fastpath_reply_recv:
-	cmp $-1, %rdx
-	jne syscall_general
-	cmp $CAP_SLOTS, %rdi
-	jae syscall_general
-	movzwl %si, %esi
-	cmp $MSG_MAX_BYTES_V, %esi
-	ja syscall_general
-	SAVE_RESUME_STATE
-	mov current(%rip), %rax
+	ENTRY_CHECKS
 	mov T_CALLER(%rax), %r11          /* the client waiting for our reply */
 	test %r11, %r11
 	jz 9f
