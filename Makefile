@@ -22,6 +22,9 @@ $(call check-range,ASYNC_QUEUE_LEN,1,1024)
 $(call check-range,ASYNC_MSG_MAX,8,4096)
 FASTPATH_STATS ?= n
 $(call check-one-of,FASTPATH_STATS,y n)
+# y: the e1000 driver core is also linked into the kernel (SYS_NIC).
+E1000_IN_KERNEL ?= n
+$(call check-one-of,E1000_IN_KERNEL,y n)
 
 B      := build/$(CONFIG)
 Q      := $(if $(V),,@)
@@ -43,6 +46,8 @@ UCFLAGS := $(COMMON) -Iuser/lib
 
 KSRC := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S)
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
+# The e1000 driver, user-level and (E1000_IN_KERNEL=y) in-kernel builds.
+include bench/e1000/e1000.mk
 
 ULIB_SRC := $(wildcard user/lib/*.S user/lib/*.c)
 ULIB_OBJ := $(patsubst %,$(B)/%.o,$(ULIB_SRC))
@@ -52,6 +57,11 @@ root_DIR    := user/root
 ktest_DIR   := tests/target
 bench_DIR   := bench/target
 fuzz_DIR    := tests/target/fuzz
+# Device modules: the mechanisms' tests, the e1000 driver, its benchmark.
+MODULES     += devtest e1000 netbench
+devtest_DIR := tests/devtest
+e1000_DIR   := bench/e1000
+netbench_DIR := bench/netbench
 MODULE_ELFS := $(patsubst %,$(B)/user/%.elf,$(MODULES))
 
 .PHONY: all run iso test host-tests bench fuzz presets all-variants clean help deps deps-run deps-iso
@@ -99,17 +109,18 @@ $(B)/config.h: FORCE
 	  echo '#define CONFIG_ASYNC_QUEUE_LEN $(ASYNC_QUEUE_LEN)'; \
 	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
 	  echo '#define CONFIG_FASTPATH_STATS $(if $(filter y,$(FASTPATH_STATS)),1,0)'; \
-	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS)"'; \
+	  echo '#define CONFIG_E1000_IN_KERNEL $(if $(filter y,$(E1000_IN_KERNEL)),1,0)'; \
+	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS) E1000_IN_KERNEL=$(E1000_IN_KERNEL)"'; \
 	} > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
 $(B)/%.c.o: %.c $(B)/config.h
 	@mkdir -p $(@D)
 	$(SAY) "  CC    $<"
-	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/% $(USER_SRC_DIRS),$<),$(UCFLAGS),$(KCFLAGS)) -c $< -o $@
 $(B)/%.S.o: %.S $(B)/config.h
 	@mkdir -p $(@D)
 	$(SAY) "  AS    $<"
-	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/%,$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/% $(USER_SRC_DIRS),$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
 
 # Structure offsets for the assembly files, from tools/asm-offsets.c.
 $(B)/asm-offsets.h: tools/asm-offsets.c $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/sync/*.h)

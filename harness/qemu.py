@@ -205,7 +205,33 @@ def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
         return argv + ["-cdrom", str(files[0])]
     kernel, *modules = files
     initrd = ",".join(f"{path} {name}" for path, name in zip(modules, MODULES))
-    return argv + ["-kernel", str(kernel), "-initrd", initrd, "-append", args]
+    initrd, nic = device_args(config, args, initrd)
+    return argv + nic + ["-kernel", str(kernel), "-initrd", initrd, "-append", args]
+
+
+# The device modules (docs/devices.md) are loaded only when run= names one of
+# them; such a boot also gets an e1000 as nic= asks: "loop" (the driver loops
+# frames back through its PHY), "udp:PORT" (frames go as UDP datagrams to
+# 127.0.0.1:PORT, where harness.netbench's sink counts them), or QEMU's
+# default NIC (an e1000 on -M pc) when nic= is absent.
+DEVICE_MODULES = ("devtest", "e1000", "netbench")
+
+
+def device_args(config: str, args: str, initrd: str) -> tuple[str, list[str]]:
+    """The initrd list with the device modules, and the NIC options, for args."""
+    words = dict(w.partition("=")[::2] for w in args.split())
+    if not set(words.get("run", "").split(",")) & set(DEVICE_MODULES):
+        return initrd, []
+    out = build_dir(config) / "user"
+    initrd = ",".join([initrd, *(f"{out / m}.elf {m}" for m in DEVICE_MODULES)])
+    nic = words.get("nic", "")
+    if nic == "loop":
+        return initrd, ["-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0"]
+    if nic.startswith("udp:"):
+        port = int(nic[4:])
+        return initrd, ["-netdev", f"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:0",
+                        "-device", "e1000,netdev=n0"]
+    return initrd, []
 
 
 def qemu_version(qemu: str = QEMU) -> Optional[str]:

@@ -416,7 +416,8 @@ def _boot_target(options: Options, config: str, args: str, markers: Markers,
         if isinstance(item, TestLine):
             report(TestOutcome(f"target/{config}/{item.name}", item.ok, item.reason))
 
-    request = BootRequest(config, "tcg", run="ktest", extra_args=args,
+    # devtest checks the device mechanisms; it needs the e1000 (nic=loop).
+    request = BootRequest(config, "tcg", run="ktest,devtest", extra_args=f"nic=loop {args}".strip(),
                           timeout=options.timeout, build=False, echo=options.verbose,
                           qemu=options.qemu)
     name = f"target/{config}/boot"

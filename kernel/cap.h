@@ -18,6 +18,10 @@ enum obj_type {
 	OBJ_ENDPOINT,
 	OBJ_PORT,
 	OBJ_NOTIFICATION,
+	OBJ_IOPORT,         /* a range of I/O ports (kernel/device.c) */
+	OBJ_DEVMEM,         /* a range of device memory */
+	OBJ_IRQ,            /* a range of interrupt lines; one line can be bound */
+	OBJ_FRAMES,         /* contiguous frames whose physical address is known */
 	OBJ_TYPE_COUNT
 };
 

@@ -13,6 +13,7 @@
 #define ROOT_PRIO 16
 #define THREAD_PAGES 2           /* struct thread, then its kernel stack */
 #define SPACE_PAGES 2            /* struct space with its capability table */
+#define SPACE_BORROWED_MAX 16    /* frames/device objects one space may map */
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
@@ -43,6 +44,10 @@ struct space {
 	char name[MODULE_NAME_MAX];
 	struct space *all_next, *all_prev;  /* every space, for the invariant checks */
 	struct cap_table caps;
+	/* Frames and device memory mapped here (SYS_PHYS_MAP) but owned by
+	 * those objects: one reference each, dropped with the space. */
+	struct kobj *borrowed[SPACE_BORROWED_MAX];
+	unsigned nborrowed;
 };
 
 struct thread {

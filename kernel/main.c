@@ -4,6 +4,7 @@
 #include "frame.h"
 #include "mmu.h"
 #include "timer.h"
+#include "device.h"
 #include <ipclab/result.h>
 
 extern char kernel_phys_start[], kernel_end[];
@@ -158,6 +159,7 @@ void kmain(uint32_t magic, paddr_t info)
 	mmu_init();
 	setup_memory();
 	cpu_init();
+	device_init(boot.ram, boot.nranges);   /* I/O APIC, what device memory may be */
 	timer_init();
 	kprintf("ipclab: tsc %lu kHz, tick %u Hz, kernel %lu KiB\n", tsc_khz, TICK_HZ,
 		(kernel_virt_to_phys(kernel_end) - (paddr_t)kernel_phys_start) >> 10);

@@ -67,6 +67,20 @@ int sys_wait(struct trap_frame *f)
 	return wait_block(&n->waiters, WAIT_NOTIFY, timeout, NULL);
 }
 
+void notify_signal(struct kobj *o, uint64_t bits)
+{
+	struct notification *n = (struct notification *)o;
+	if (n->dead)
+		return;
+	n->bits |= bits;
+	struct thread *t = n->waiters.head;
+	if (t) {
+		thread_frame(t)->rdi = n->bits;
+		n->bits = 0;
+		wait_end(t, IPC_OK);
+	}
+}
+
 void notify_destroy(struct kobj *o)
 {
 	struct notification *n = (struct notification *)o;

@@ -4,6 +4,7 @@
 #include "frame.h"
 #include "ipc.h"
 #include "mmu.h"
+#include "device.h"
 
 void *kobj_alloc(size_t size, enum obj_type type)
 {
@@ -61,6 +62,12 @@ void kobj_release(struct kobj *o)
 	case OBJ_NOTIFICATION:
 		notify_destroy(o);
 		kobj_free(o, PAGE_SIZE);
+		break;
+	case OBJ_IOPORT:
+	case OBJ_DEVMEM:
+	case OBJ_IRQ:
+	case OBJ_FRAMES:
+		device_release(o);
 		break;
 	default:                                 /* boot-time objects live forever */
 		break;

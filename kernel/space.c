@@ -4,6 +4,7 @@
 #include "elf.h"
 #include "frame.h"
 #include "mmu.h"
+#include "device.h"
 
 _Static_assert(E_FAULT == 4, "usercopy.S returns 4");
 
@@ -53,6 +54,7 @@ void space_release(struct space *s)
 		cap_slot_delete(&s->caps, i, &err);
 	}
 	mmu_free_user(s->root, free_user_frame);
+	device_space_release(s);             /* I/O bitmap, mapped frames and devices */
 	frame_free(s->root, 1);
 	if (s->all_prev)
 		s->all_prev->all_next = s->all_next;

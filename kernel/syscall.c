@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "mmu.h"
 #include "timer.h"
+#include "device.h"
 
 /* Arguments, in the order of the ABI (rdi, rsi, rdx, r10, r8, r9). */
 static inline uint64_t arg0(const struct trap_frame *f) { return f->rdi; }
@@ -217,6 +218,14 @@ static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
 	[SYS_WAIT] = sys_wait,
 	[SYS_IPC_STATS] = ipc_stats,
 	[SYS_CHECK] = sys_check,
+	[SYS_DEV_CREATE] = sys_dev_create,
+	[SYS_DEV_INFO] = sys_dev_info,
+	[SYS_IOPORT_ALLOW] = sys_ioport_allow,
+	[SYS_FRAMES_CREATE] = sys_frames_create,
+	[SYS_PHYS_MAP] = sys_phys_map,
+	[SYS_IRQ_BIND] = sys_irq_bind,
+	[SYS_IRQ_ACK] = sys_irq_ack,
+	[SYS_NIC] = sys_nic,
 };
 
 void syscall_dispatch(struct trap_frame *f)

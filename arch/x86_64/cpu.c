@@ -1,5 +1,6 @@
 /* CPU set-up: feature detection, GDT with the TSS, IDT, syscall MSRs, %gs. */
 #include "cpu.h"
+#include "iobitmap.h"
 
 struct cpu_features cpu;
 
@@ -15,7 +16,8 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-struct tss tss __attribute__((aligned(16)));   /* rsp0 is also set by the IPC fast path */
+struct tss tss __attribute__((aligned(4096)));   /* rsp0 is also set by the IPC fast path;
+                                                  * page-aligned for its alias (iobitmap.h) */
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 struct percpu percpu0;
 static uint64_t double_fault_stack[512] __attribute__((aligned(16)));
@@ -90,7 +92,10 @@ static void idt_set(unsigned vec, void *handler, unsigned dpl, unsigned ist)
 
 static void gdt_load(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	/* The CPU reads the TSS through its alias in the I/O-port window, so the
+	 * bitmap after it is the current space's; the limit takes in the byte
+	 * past the bitmap. */
+	uint64_t base = IOWIN_BASE, limit = IOBITMAP_OFFSET + IOBITMAP_BYTES;
 	gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
 		 (limit >> 16 & 0xf) << 48 | (base >> 24 & 0xff) << 56;
 	gdt[6] = base >> 32;
@@ -113,7 +118,7 @@ static void gdt_load(void)
 
 void cpu_init(void)
 {
-	tss.iomap_base = sizeof(tss);            /* no I/O bitmap: no ports for ring 3 */
+	tss.iomap_base = IOBITMAP_OFFSET;        /* ports per space: iobitmap.h */
 	tss.ist[0] = (uint64_t)(double_fault_stack + ARRAY_SIZE(double_fault_stack));
 	gdt_load();
 

@@ -3,6 +3,7 @@
 #include "mmu.h"
 #include "cpu.h"
 #include "frame.h"
+#include "iobitmap.h"
 #include <ipclab/abi.h>
 
 #define TABLE_ENTRIES 512
@@ -35,6 +36,7 @@ void mmu_init(void)
 	device_pd[0] = kphys(device_pt) | PTE_P | PTE_W;
 	kernel_pml4[idx(PHYSMAP_BASE, 3)] = kphys(physmap_pdpt) | PTE_P | PTE_W;
 	kernel_pml4[511] = kphys(image_pdpt) | PTE_P | PTE_W;
+	kernel_pml4[IOWIN_SLOT] = iobitmap_init(kphys(&tss));   /* TSS and I/O bitmap */
 
 	if (cpu.pge)
 		write_cr4(read_cr4() | CR4_PGE);
@@ -98,7 +100,7 @@ int mmu_map_user(paddr_t root, vaddr_t va, paddr_t pa, uint64_t flags)
 		return E_EXISTS;
 	if (!cpu.nx)
 		flags &= ~PTE_NX;
-	*pte = pa | PTE_P | PTE_U | (flags & (PTE_W | PTE_NX));
+	*pte = pa | PTE_P | PTE_U | (flags & (PTE_W | PTE_NX | PTE_PCD | PTE_PWT | PTE_BORROWED));
 	return IPC_OK;
 }
 
@@ -119,7 +121,7 @@ static void free_level(uint64_t *t, unsigned level, unsigned entries, void (*fre
 		if (level > 0) {
 			free_level(phys_to_virt(pa), level - 1, TABLE_ENTRIES, free_frame);
 			frame_free(pa, 1);
-		} else if (free_frame) {
+		} else if (free_frame && !(t[i] & PTE_BORROWED)) {
 			free_frame(pa);
 		}
 	}

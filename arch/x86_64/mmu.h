@@ -13,6 +13,7 @@
 #define PTE_PCD 0x010ull
 #define PTE_PS  0x080ull
 #define PTE_G   0x100ull
+#define PTE_BORROWED 0x200ull   /* a free bit: the frame is not the space's to free */
 #define PTE_NX  (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -28,7 +29,8 @@ void mmu_init(void);
 volatile void *mmu_map_device(paddr_t pa, size_t len);
 /* A new top-level table: empty user half, the kernel half shared.  0 = no memory. */
 paddr_t mmu_new_root(void);
-/* Map one user page; PTE_ flags among W, NX.  Returns an ipc_err. */
+/* Map one user page; PTE_ flags among W, NX, PCD, PWT and BORROWED (such
+ * pages are left alone by mmu_free_user).  Returns an ipc_err. */
 int mmu_map_user(paddr_t root, vaddr_t va, paddr_t pa, uint64_t flags);
 /* The leaf entry of a user page, or 0 if it is not mapped. */
 uint64_t mmu_lookup_user(paddr_t root, vaddr_t va);

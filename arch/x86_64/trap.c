@@ -2,6 +2,8 @@
  * the machine with a register dump, the timer drives the scheduler. */
 #include "kernel.h"
 #include "timer.h"
+#include "ioapic.h"
+#include "device.h"
 
 void kernel_fault(const struct trap_frame *f)
 {
@@ -32,6 +34,10 @@ void trap_dispatch(struct trap_frame *f)
 			return;
 		}
 		kernel_fault(f);
+	}
+	if (f->vector >= IRQ_VECTOR_BASE && f->vector < IRQ_VECTOR_BASE + IRQ_LINES_MAX) {
+		irq_deliver(f->vector - IRQ_VECTOR_BASE);   /* kernel/device.c */
+		return;
 	}
 	if (f->vector != SPURIOUS_VECTOR) {
 		kprintf("ipclab: unexpected interrupt %lu ignored\n", f->vector);

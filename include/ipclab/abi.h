@@ -39,7 +39,16 @@
 #define SYS_WAIT 21           /* (slot, timeout) -> bits */
 #define SYS_IPC_STATS 22      /* (key) -> fast-path counters, where configured */
 #define SYS_CHECK 23          /* (1: also list the threads) -> IPC_OK or E_INVAL: invariants hold */
-#define SYS_COUNT 24
+/* Devices (kernel/device.c, docs/devices.md): mechanisms only. */
+#define SYS_DEV_CREATE 24     /* (src slot, DEV_ kind, dest slot, base, count) */
+#define SYS_DEV_INFO 25       /* (slot) -> DEV_ kind, base, count */
+#define SYS_IOPORT_ALLOW 26   /* (I/O-port slot, space slot): the ports, to that space */
+#define SYS_FRAMES_CREATE 27  /* (memory slot, dest slot, pages) -> physical address */
+#define SYS_PHYS_MAP 28       /* (frames or device-memory slot, space slot, vaddr, first page, pages, MAP_ flags) */
+#define SYS_IRQ_BIND 29       /* (IRQ slot, notification slot, bits, IRQ_ flags) */
+#define SYS_IRQ_ACK 30        /* (IRQ slot): unmask the line again */
+#define SYS_NIC 31            /* (frames slot, NIC_ op, ...): the in-kernel e1000 driver */
+#define SYS_COUNT 32
 
 /* Sync IPC (L4-style): message word i travels in register IPC_MR<i>, in
  * both directions, and never in memory.  Async IPC (Mach-style): r8 holds a
@@ -90,6 +99,16 @@ enum ipc_err {
 #define MAP_WRITE 0x1u
 #define MAP_EXEC  0x2u
 
+/* Device capabilities (SYS_DEV_CREATE, SYS_DEV_INFO): each names a range. */
+#define DEV_IOPORT 1u   /* I/O ports: base port, count */
+#define DEV_MMIO   2u   /* device memory: physical address, bytes (page multiples) */
+#define DEV_IRQ    3u   /* I/O APIC lines (global system interrupts): first, count */
+#define DEV_FRAMES 4u   /* SYS_DEV_INFO only: DMA frames, physical address and bytes */
+
+/* SYS_IRQ_BIND flags: how the line signals (PCI: level, active low). */
+#define IRQ_LEVEL      0x1u
+#define IRQ_ACTIVE_LOW 0x2u
+
 /* SYS_THREAD_JOIN: how a thread ended (returned in rdi). */
 #define JOIN_EXITED  0u   /* rsi = exit code */
 #define JOIN_FAULTED 1u   /* rsi = exception vector, rdx = faulting address */
@@ -118,6 +137,11 @@ enum ipc_err {
 #define SLOT_MACHINE   4  /* root only: power off */
 #define SLOT_SELF_IMAGE 5 /* the program's own boot module image, where given */
 #define SLOT_MODULE0   8  /* root only: boot module i (i >= 1) is in SLOT_MODULE0 + i - 1 */
+/* What the root task gives the device modules (devtest, e1000, netbench). */
+#define SLOT_DEV_PORTS 24 /* I/O ports 0xCF8..0xCFF: PCI configuration */
+#define SLOT_DEV_MMIO  25 /* device memory: the PCI memory window */
+#define SLOT_DEV_IRQS  26 /* the I/O APIC's interrupt lines */
+#define SLOT_DEV_DRIVER 27 /* netbench only: the e1000 driver's boot module */
 #define SLOT_FREE      32 /* first slot a program may use freely */
 #define CAP_SLOTS      256
 

@@ -269,7 +269,7 @@ class WholeRunTest(unittest.TestCase):
         status, lines = self.run_tests(only=("fault_pf",))
         self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
         argv = (self.root / "qemu-argv.json").read_text()
-        self.assertIn("run=ktest test=fault_pf unit=tsc", argv)
+        self.assertIn("run=ktest,devtest nic=loop test=fault_pf unit=tsc", argv)
 
     def test_failing_target_test(self):
         """A FAIL line fails its test; EXIT_FAIL then is no boot failure."""

@@ -1,0 +1,177 @@
+/* The user-level e1000 driver: a server in an address space of its own.
+ *
+ * Its client (bench/netbench) starts it with the device capabilities in the
+ * SLOT_DEV_ slots, the client's region in NIC_SLOT_REGION and an endpoint
+ * in NIC_SLOT_EP, and the arguments loop=0|1 itr=N.  It finds the 82540EM
+ * through PCI configuration space (ports it was given), maps its registers
+ * (device memory it was given), binds the device's interrupt line to a
+ * notification, and then answers the requests of include/ipclab/nic.h until
+ * NIC_STOP.  Waiting for a frame, it acknowledges the line and waits on the
+ * notification while its client waits for the answer.
+ *
+ * For the bad-input tests it can also misbehave on purpose: fault=init
+ * (fault once the device runs), fault=xfer (fault in the first transfer),
+ * garbage=1 (program random values into every register, then exit). */
+#include "ulib.h"
+#include "device.h"
+#include "ipc.h"
+#include "nicport.h"
+
+#define S_BAR (SLOT_FREE + 0)
+#define S_IRQ (SLOT_FREE + 1)
+#define S_NOTE (SLOT_FREE + 2)
+#define S_RING (SLOT_FREE + 3)
+#define BAR_VA 0x50000000ul
+#define RING_VA 0x40000000ul
+#define REGION_VA 0x41000000ul
+
+static struct nic_port port;
+
+static uint64_t arg_number(const char *args, const char *key, uint64_t dflt)
+{
+	char v[24];
+	if (!arg_get(args, key, v, sizeof(v)))
+		return dflt;
+	uint64_t n = 0;
+	for (const char *p = v; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	return n;
+}
+
+/* Random values into every register but the four descriptor-base ones,
+ * which get addresses above 4 GiB where nothing is: without an IOMMU a
+ * driver can make the device write anywhere in RAM, and no kernel can stop
+ * that, but nothing else it writes may harm the kernel. */
+static void program_garbage(volatile uint32_t *regs)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (unsigned off = 0; off < 0x6000; off += 4) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint32_t v = (uint32_t)x;
+		if (off == E1000_RDBAH || off == E1000_TDBAH)
+			v |= 0x100;
+		regs[off / 4] = v;
+	}
+}
+
+/* Find the device, map it, bind its line; E_ error or IPC_OK. */
+static long setup(const char *args, volatile uint32_t **regs)
+{
+	struct e1000_pci pci;
+	long err;
+	if ((err = sys_ioport_allow(SLOT_DEV_PORTS, SLOT_SELF)))
+		return err;
+	if (!e1000_pci_find(&pci)) {
+		printf("e1000: no 82540EM (8086:100e) on PCI bus 0\n");
+		return E_INVAL;
+	}
+	if ((err = sys_dev_create(SLOT_DEV_MMIO, DEV_MMIO, S_BAR, pci.bar0, E1000_BAR_SIZE)) ||
+	    (err = sys_phys_map(S_BAR, SLOT_SELF, BAR_VA, 0, E1000_BAR_SIZE / 4096, MAP_WRITE)))
+		return err;
+	*regs = (volatile uint32_t *)BAR_VA;
+	if (arg_number(args, "garbage", 0))
+		return IPC_OK;
+	if ((err = notify_create(S_NOTE)) ||
+	    (err = sys_dev_create(SLOT_DEV_IRQS, DEV_IRQ, S_IRQ, pci.irq_line, 1)) ||
+	    (err = sys_irq_bind(S_IRQ, S_NOTE, 1, IRQ_LEVEL | IRQ_ACTIVE_LOW)))
+		return err;
+	return IPC_OK;
+}
+
+/* Wait for the device's interrupt: acknowledge the line, wait on its
+ * notification. */
+static long wait_irq(void)
+{
+	uint64_t bits;
+	sys_irq_ack(S_IRQ);
+	long err = ipc_wait(S_NOTE, &bits, TIMEOUT_FOREVER);
+	if (!err)
+		port.interrupts++;
+	return err;
+}
+
+/* NIC_LINK: negotiate, then wait until the link is up. */
+static long link(void)
+{
+	long err = nic_link_restart(&port);
+	while (!err && !nic_link_up(&port))
+		if (!nic_prepare_wait(&port) && !nic_link_up(&port))
+			err = wait_irq();
+	return err;
+}
+
+/* NIC_XFER, waiting for the interrupt if asked to and nothing came. */
+static long xfer(uint64_t tx, uint64_t rx, uint64_t wait, uint64_t out[3])
+{
+	long err = nic_xfer(&port, tx, rx, out);
+	while (!err && wait && out[1] == 0) {
+		if (!nic_prepare_wait(&port) && (err = wait_irq()))
+			break;
+		err = nic_xfer(&port, 0, rx, out);
+	}
+	return err;
+}
+
+int main(struct start_info *info)
+{
+	volatile uint32_t *regs = NULL;
+	uint64_t region_pa, region_size, kind, ring_pa;
+	long err = setup(info->args, &regs);
+	if (err)
+		return (int)err;
+	if (arg_number(info->args, "garbage", 0)) {
+		program_garbage(regs);
+		return 0;
+	}
+	uint32_t flags = (arg_number(info->args, "loop", 1) ? NIC_LOOPBACK : 0) |
+			 (uint32_t)arg_number(info->args, "itr", 0) << NIC_ITR_SHIFT;
+	if ((err = sys_frames_create(SLOT_MEMORY, S_RING, 1, &ring_pa)) ||
+	    (err = sys_phys_map(S_RING, SLOT_SELF, RING_VA, 0, 1, MAP_WRITE)) ||
+	    (err = sys_dev_info(NIC_SLOT_REGION, &kind, &region_pa, &region_size)) ||
+	    (err = sys_phys_map(NIC_SLOT_REGION, SLOT_SELF, REGION_VA, 0, region_size / 4096,
+				MAP_WRITE)) ||
+	    (err = nic_port_start(&port, regs, (void *)RING_VA, ring_pa, (void *)REGION_VA, region_pa,
+				  region_size, flags)))
+		return (int)err;
+	/* Everything is mapped: our own space capability goes, so that nothing
+	 * of ours keeps our space alive once our thread has ended (that is
+	 * what frees the interrupt line for the next driver). */
+	sys_cap_delete(SLOT_SELF);
+	bool fault_xfer = false;
+	char fault[8];
+	if (arg_get(info->args, "fault", fault, sizeof(fault))) {
+		if (!strcmp(fault, "init"))
+			*(volatile int *)0 = 1;
+		fault_xfer = !strcmp(fault, "xfer");
+	}
+
+	struct ipc_msg m;
+	memset(&m, 0, sizeof(m));
+	err = ipc_recv(NIC_SLOT_EP, &m, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		uint64_t op = m.len >= 8 ? m.w[0] : 0, out[3] = { 0, 0, 0 };
+		for (uint64_t w = m.len / 8; w < 4; w++)
+			m.w[w] = 0;                        /* words the client did not send */
+		long r = E_INVAL;
+		switch (op) {
+		case NIC_INFO: nic_info(&port, out); r = IPC_OK; break;
+		case NIC_STATS: nic_stats(&port, out); r = IPC_OK; break;
+		case NIC_XFER:
+			if (fault_xfer)
+				*(volatile int *)0 = 2;
+			r = xfer(m.w[1], m.w[2], m.w[3], out);
+			break;
+		case NIC_LINK: r = link(); break;
+		case NIC_STOP: e1000_stop(&port.hw); r = IPC_OK; break;
+		default: break;
+		}
+		m.len = 32;
+		m.w[0] = (uint64_t)r;
+		m.w[1] = out[0], m.w[2] = out[1], m.w[3] = out[2];
+		err = ipc_reply_recv(NIC_SLOT_EP, &m, op == NIC_STOP ? TIMEOUT_NONE : TIMEOUT_FOREVER);
+		if (op == NIC_STOP)
+			return 0;
+	}
+	e1000_stop(&port.hw);
+	return err == E_DEAD ? 0 : (int)err;
+}

@@ -1,0 +1,118 @@
+/* The two builds of the e1000 driver behind one interface: the user-level
+ * server (this program starts it in a space of its own, from the e1000
+ * boot module root gave us, and calls it over IPC) and the in-kernel one
+ * (SYS_NIC).  Both serve the requests of include/ipclab/nic.h on our region. */
+#include "netbench.h"
+
+uint8_t *region = (uint8_t *)REGION_VA;
+volatile struct nic_shared *shared = (volatile struct nic_shared *)REGION_VA;
+static uint64_t region_phys;
+
+long region_create(uint64_t *phys)
+{
+	long err = sys_frames_create(SLOT_MEMORY, S_REGION, NIC_REGION_PAGES, &region_phys);
+	if (err || (err = sys_phys_map(S_REGION, SLOT_SELF, REGION_VA, 0, NIC_REGION_PAGES, MAP_WRITE)))
+		return err;
+	*phys = region_phys;
+	return IPC_OK;
+}
+
+/* Watches the user-level driver: when it ends, for whatever reason, its
+ * endpoint is destroyed, so a client waiting in a call gets E_DEAD instead
+ * of waiting for ever. */
+static struct driver *watched;
+static void reaper(uint64_t unused)
+{
+	(void)unused;
+	uint64_t addr;
+	long err = sys_thread_join(S_DTHREAD, &watched->how, &watched->code, &addr);
+	if (err)
+		watched->how = ~0ul;
+	sys_cap_delete(S_EP);
+	watched->running = false;
+	sys_exit(0);
+}
+
+static long thread_start(void (*fn)(uint64_t), uint64_t slot, uint64_t prio)
+{
+	static uint64_t next = 0x20000000;
+	uint64_t base = next;
+	next += 0x10000;
+	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, 4, MAP_WRITE);
+	return err ? err : sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + 4 * 4096 - 8, 0, prio);
+}
+
+static long user_start(struct driver *d, uint32_t flags, const char *extra)
+{
+	char args[160];
+	int n = snprintf(args, sizeof(args), "e1000 loop=%u itr=%u %s", flags & NIC_LOOPBACK ? 1 : 0,
+			 flags >> NIC_ITR_SHIFT, extra);
+	uint64_t entry, stack;
+	long err;
+	if ((err = ipc_create(S_EP)) ||
+	    (err = sys_space_create(S_DSPACE)) ||
+	    (err = sys_cap_copy(SLOT_CONSOLE, S_DSPACE, SLOT_CONSOLE, RIGHT_WRITE)) ||
+	    (err = sys_cap_copy(S_DSPACE, S_DSPACE, SLOT_SELF, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(SLOT_MEMORY, S_DSPACE, SLOT_MEMORY, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(SLOT_DEV_PORTS, S_DSPACE, SLOT_DEV_PORTS, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(SLOT_DEV_MMIO, S_DSPACE, SLOT_DEV_MMIO, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(SLOT_DEV_IRQS, S_DSPACE, SLOT_DEV_IRQS, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(S_REGION, S_DSPACE, NIC_SLOT_REGION, RIGHT_READ | RIGHT_WRITE)) ||
+	    (err = sys_cap_copy(S_EP, S_DSPACE, NIC_SLOT_EP, RIGHT_RECV)) ||
+	    (err = sys_module_load(SLOT_DEV_DRIVER, S_DSPACE, SLOT_MEMORY, args, n, &entry, &stack)) ||
+	    (err = sys_thread_create(S_DSPACE, S_DTHREAD, entry, stack, 0, DRIVER_PRIO)))
+		goto out;
+	d->running = true;
+	d->how = d->code = 0;
+	watched = d;
+	err = thread_start(reaper, S_REAPER, REAPER_PRIO);
+out:
+	sys_cap_delete(S_DSPACE);                /* the driver's thread keeps it */
+	return err;
+}
+
+long driver_start(struct driver *d, enum build b, uint32_t flags, const char *extra)
+{
+	d->build = b;
+	if (b == KERNEL) {
+		uint64_t out[3];
+		return driver_call(d, NIC_ATTACH, SLOT_DEV_MMIO, SLOT_DEV_IRQS, flags, out);
+	}
+	return user_start(d, flags, extra);
+}
+
+long driver_call(struct driver *d, uint64_t op, uint64_t a1, uint64_t a2, uint64_t a3,
+		 uint64_t out[3])
+{
+	if (d->build == KERNEL) {
+		struct sysret r = syscall6(SYS_NIC, S_REGION, op, a1, a2, a3, 0);
+		out[0] = r.v0, out[1] = r.v1, out[2] = r.v2;
+		return r.err;
+	}
+	struct ipc_msg m = { .len = 32, .w = { op, a1, a2, a3 } };
+	long err = ipc_call(S_EP, &m, TIMEOUT_FOREVER);
+	if (err)
+		return err;
+	if (m.len < 32)
+		return E_INVAL;
+	out[0] = m.w[1], out[1] = m.w[2], out[2] = m.w[3];
+	return (long)m.w[0];
+}
+
+void driver_wait_end(struct driver *d)
+{
+	if (d->build == USER) {
+		uint64_t how, code, addr;
+		sys_thread_join(S_REAPER, &how, &code, &addr);
+		sys_cap_delete(S_REAPER);
+		sys_cap_delete(S_DTHREAD);
+	}
+}
+
+long driver_stop(struct driver *d)
+{
+	uint64_t out[3];
+	long err = driver_call(d, NIC_STOP, 0, 0, 0, out);
+	driver_wait_end(d);
+	return err;
+}

@@ -1,0 +1,93 @@
+"""Tests of harness.netbench (the e1000 sink) and of the NIC options in harness.qemu."""
+
+import struct
+import unittest
+
+from harness import netbench, qemu
+
+
+def make_frame(stream: int, seq: int, length: int) -> bytes:
+    """A frame as bench/netbench/frame.c writes it, checksum included."""
+    head = bytes(6) + bytes.fromhex("525400123456") + struct.pack(">H", netbench.ETHERTYPE)
+    head += struct.pack("<HQII", stream, seq, length, netbench.MAGIC) + bytes(8)
+    payload = bytes((i * 7 + seq) & 0xff for i in range(length - netbench.HEADER))
+    frame = bytearray(head + payload)
+    struct.pack_into("<Q", frame, 32, netbench.frame_checksum(bytes(frame)))
+    return bytes(frame)
+
+
+class FrameTest(unittest.TestCase):
+    """The checksum and header checks the guest's frames must pass."""
+
+    def test_good_frames_pass(self):
+        """Whole frames of every size netbench sends are accepted."""
+        for length in (64, 512, 1500, 1514, 61):
+            with self.subTest(length=length):
+                self.assertTrue(netbench.frame_ok(make_frame(3, 9, length)))
+
+    def test_checksum_ignores_its_own_word(self):
+        """The checksum is computed with its own word taken as zero."""
+        frame = make_frame(1, 0, 64)
+        zeroed = frame[:32] + bytes(8) + frame[40:]
+        self.assertEqual(netbench.frame_checksum(frame), netbench.frame_checksum(zeroed))
+
+    def test_changes_are_caught(self):
+        """A flipped bit, swapped words, a short frame or a wrong length fail."""
+        frame = make_frame(1, 5, 512)
+        flipped = bytearray(frame)
+        flipped[300] ^= 1
+        swapped = frame[:48] + frame[56:64] + frame[48:56] + frame[64:]
+        for bad in (bytes(flipped), swapped, frame[:-1], frame[:30]):
+            with self.subTest(length=len(bad)):
+                self.assertFalse(netbench.frame_ok(bad))
+
+
+class TallyTest(unittest.TestCase):
+    """Per-stream counts: lost, late or duplicated, corrupted, stray."""
+
+    def test_counts(self):
+        """Every kind of trouble is counted, never ignored."""
+        frames = [make_frame(1, s, 64) for s in (0, 1, 3, 2, 3)]
+        broken = bytearray(make_frame(1, 4, 64))
+        broken[50] ^= 0xff
+        datagrams = [(float(i), f) for i, f in enumerate(frames + [bytes(broken), b"junk"])]
+        streams, stray = netbench.tally(datagrams)
+        s = streams[1]
+        self.assertEqual((s.frames, s.lost, s.out_of_order, s.corrupted, stray), (5, 1, 2, 1, 1))
+        self.assertEqual(s.rate(), 4 / 4.0)
+
+    def test_compare_with_the_guest(self):
+        """The sink's count must equal what the guest says it sent."""
+        stream = netbench.Stream(frames=10, first=0.0, last=1.0, next_seq=10, bytes=640)
+        result = {"case": "user/64B", "frames": 10, "frame_bytes": 64, "stream": 1}
+        merged, problem = netbench.compare(result, stream)
+        self.assertIsNone(problem)
+        self.assertEqual(merged["sink_frames"], 10)
+        _, problem = netbench.compare({**result, "frames": 12}, stream)
+        self.assertIn("lost 2", problem)
+        _, problem = netbench.compare(result, None)
+        self.assertIn("saw none", problem)
+
+
+class NicArgsTest(unittest.TestCase):
+    """Device modules and the NIC are added only for boots that run them."""
+
+    def test_untouched_without_device_modules(self):
+        """run=bench: the command line stays as it was."""
+        self.assertEqual(qemu.device_args("l4", "run=bench unit=tsc", "x"), ("x", []))
+
+    def test_loop_and_udp(self):
+        """nic=loop gets an e1000 on a closed user network, nic=udp:P a socket to P."""
+        initrd, nic = qemu.device_args("l4", "run=netbench nic=loop", "x")
+        self.assertTrue(initrd.startswith("x,"))
+        for module in qemu.DEVICE_MODULES:
+            self.assertIn(f"{module}.elf {module}", initrd)
+        self.assertIn("e1000,netdev=n0", nic)
+        _, nic = qemu.device_args("l4", "run=ktest,devtest nic=udp:5555", "x")
+        self.assertIn("socket,id=n0,udp=127.0.0.1:5555,localaddr=127.0.0.1:0", nic)
+        _, nic = qemu.device_args("l4", "run=devtest", "x")
+        self.assertEqual(nic, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
