@@ -273,6 +273,28 @@ def table(preset_runs: Sequence[PresetRun], peer: bool) -> list[str]:
     return lines
 
 
+def run_mode(mode: str) -> str:
+    """The mode of a stored e1000 run: e1000-<mode>, never a plain timing mode.
+
+    `regress` and `compare` take the newest icount run with every preset as
+    the ping-pong run; a driver run under that mode would hide it.
+    """
+    return f"{BENCH}-{mode}"
+
+
+def make_run(preset_runs: Sequence[PresetRun], mode: str, traffic: str, info: runs.HostInfo,
+             date: str) -> runs.Run:
+    """The boots of one netbench invocation as a stored run of mode e1000-<mode>."""
+    results = [r for p in preset_runs for r in p.results]
+    extra = {"traffic": traffic, "qemu_mode": mode,
+             "presets": [p.config for p in preset_runs]}
+    failed = {p.config: "; ".join(p.problems) for p in preset_runs if p.problems}
+    if failed:
+        extra["failed"] = failed
+    return runs.Run(runs.make_meta(info, run_mode(mode), results, date,
+                                   accel=qemu.accelerator(mode), **extra), results)
+
+
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(prog="python3 -m harness.netbench", description=__doc__,
@@ -284,6 +306,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                    help="more netbench arguments: frames=N sizes=64,512,1500 batch=N itr=N ...")
     p.add_argument("--output", type=Path, metavar="FILE",
                    help="write the results as JSON (default build/e1000-<mode>-<traffic>.json)")
+    p.add_argument("--no-store", action="store_true",
+                   help="do not store the run under results/runs")
     p.add_argument("--timeout", type=float, metavar="S", help="watchdog per boot")
     p.add_argument("--verbose", action="store_true", help="stream the serial output")
     p.add_argument("--root", type=Path, default=Path("."), help=argparse.SUPPRESS)
@@ -311,6 +335,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                   "problems": {p.config: p.problems for p in done if p.problems}},
                                  indent=1) + "\n", encoding="utf-8")
     say(f"results in {output}")
+    if any(p.results for p in done) and not args.no_store:
+        run = make_run(done, args.mode, args.traffic, runs.host_info(root), runs.now())
+        say(f"stored {runs.store_run(root, run)}")
     problems = [f"{p.config}: {msg}" for p in done for msg in p.problems]
     for msg in problems:
         say(msg)

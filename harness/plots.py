@@ -32,6 +32,8 @@ FAMILY = "roundtrip/other-space"
 DRIVER_BENCH = "e1000"
 FRAME_SIZE_KEYS = ("frame_bytes", "frame_size", "bytes")
 FRAME_RATE_KEYS = ("frames_per_s", "fps")
+DRIVERS = ("user", "kernel")        # drawn solid and dashed
+MAX_DRIVER_LINES = 8                # more, and only the model presets are drawn
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def msgsize_plot(run: Run, models: dict[str, str], stat: str) -> Optional[Plot]:
 
 def rate_label(run: Run, what: str) -> str:
     """What a per-second figure of this run means: virtual time under icount."""
-    mode = run.meta.get("mode", "?")
+    mode = report.base_mode(run.meta.get("mode", "?"))
     if mode in ("icount", "footprint"):
         return f"{what} per second of icount virtual time (1 instruction = 1 ns)"
     if mode in ("tcg", "iso"):
@@ -167,24 +169,44 @@ def first_key(result: dict, keys: Sequence[str]) -> Optional[float]:
     return None
 
 
-def driver_plot(run: Run) -> Optional[Plot]:
-    """The driver's frames per second against frame size, one line per preset."""
+def driver_line(result: dict) -> tuple[str, Optional[str]]:
+    """The line a driver result belongs to: (preset, "user"/"kernel"/None)."""
+    driver = result.get("driver")
+    return result["variant"], driver if driver in DRIVERS else None
+
+
+def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
+    """The driver's frames per second against frame size, a line per preset and driver.
+
+    The /batch1 cases are left out.  With more than MAX_DRIVER_LINES lines
+    only the presets in keep (the models' roots) are drawn, and the title
+    says so.  Each preset has its colour; the user-level driver is solid,
+    the in-kernel one dashed.
+    """
     found = {}
     for r in run.results:
-        if r["bench"] == DRIVER_BENCH:
+        if r["bench"] == DRIVER_BENCH and not r["case"].endswith("/batch1"):
             size, rate = first_key(r, FRAME_SIZE_KEYS), first_key(r, FRAME_RATE_KEYS)
             if size is not None and rate is not None:
-                found[(r["variant"], size)] = rate
-    if not found:
-        return None
+                found[(driver_line(r), size)] = rate
     sizes = sorted({s for _, s in found})
-    presets = [p for p in run.variants() if any((p, s) in found for s in sizes)]
     if len(sizes) < 2:
         return None
-    rows = [[s, *(found.get((p, s)) for p in presets)] for s in sizes]
-    mode = run.meta.get("mode", "?")
-    return Plot(f"driver-{mode}", "driver", dat_text(["frame-bytes", *presets], rows),
-                {"mode": mode, "rate": rate_label(run, "frames"), **titles(presets)})
+    lines = list(dict.fromkeys(line for line, _ in found))
+    subset = ""
+    if len(lines) > MAX_DRIVER_LINES and any(line[0] in keep for line in lines):
+        lines = [line for line in lines if line[0] in keep]
+        subset = f"only presets {', '.join(dict.fromkeys(p for p, _ in lines))}"
+    presets = list(dict.fromkeys(p for p, _ in lines))
+    rows = [[s, *(found.get((line, s)) for line in lines)] for s in sizes]
+    names = [f"{p} {d}" if d else p for p, d in lines]
+    mode = report.base_mode(run.meta.get("mode", "?"))
+    style = {**{f"c{i}": presets.index(p) + 1 for i, (p, _) in enumerate(lines, 1)},
+             **{f"d{i}": 2 if d == "kernel" else 1 for i, (_, d) in enumerate(lines, 1)}}
+    return Plot(f"driver-{mode}", "driver",
+                dat_text(["frame-bytes", *(n.replace(" ", "-") for n in names)], rows),
+                {"mode": mode, "rate": rate_label(run, "frames"), "subset": subset,
+                 **titles(names), **style})
 
 
 def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Plot], list[str]]:
@@ -205,11 +227,12 @@ def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Pl
     if not footprint:
         notes.append("no footprint plot: no footprint run with the "
                      f"{' '.join(report.HEADLINE)} region")
-    drivers = [p for p in map(driver_plot, sources.timing) if p]
+    drivers = [p for run in [*sources.drivers, *sources.timing]
+               for p in [driver_plot(run, list(models))] if p]
     made += drivers
     if not drivers:
         notes.append(f"no driver plot: no {DRIVER_BENCH} results with a frame size and "
-                     f"frames per second in the runs (the driver does not exist yet)")
+                     f"frames per second in the runs (python3 -m harness.netbench stores them)")
     if not sources.timing:
         notes.append("no timing run (icount, kvm, iso-real): no round trip, message size "
                      "or rpc plot")

@@ -25,6 +25,12 @@ REPORT = Path("results/REPORT.md")
 # Modes whose runs hold timings, in the order the report shows them.
 TIMING_MODES = ("icount", "kvm", runs.REAL_MODE)
 FOOTPRINT_MODE = "footprint"
+
+# The e1000 driver benchmark (`python3 -m harness.netbench`) stores its runs
+# under mode e1000-<mode>, apart from the ping-pong runs.
+DRIVER_BENCH = "e1000"
+DRIVER_PREFIX = "e1000-"
+DRIVER_COST_KEYS = ("instructions_per_frame", "tsc_per_frame")
 HOST_MODE = "host"
 
 # What each axis is, as a technique; an axis not named here is shown by its name.
@@ -249,6 +255,25 @@ def newest_footprints(stored: Sequence[tuple[Path, Run]]) -> list[Path]:
     return chosen
 
 
+def is_driver_run(run: Run) -> bool:
+    """Whether a run is one of the e1000 driver benchmark's (mode e1000-<mode>)."""
+    return str(run.meta.get("mode", "")).startswith(DRIVER_PREFIX)
+
+
+def base_mode(mode: str) -> str:
+    """The QEMU mode of a run's mode: icount for e1000-icount."""
+    return mode.removeprefix(DRIVER_PREFIX)
+
+
+def newest_drivers(stored: Sequence[tuple[Path, Run]]) -> list[Path]:
+    """The newest e1000 driver run of each mode (e1000-icount, e1000-kvm, ...)."""
+    chosen: dict[str, Path] = {}
+    for path, run in stored:
+        if is_driver_run(run):
+            chosen.setdefault(run.meta["mode"], path)
+    return list(chosen.values())
+
+
 def newest_baselines(stored: Sequence[tuple[Path, Run]], preset_names: Sequence[str]) -> list[Path]:
     """The newest baseline run (no preset in it: host Linux, a Linux guest) of each mode."""
     chosen: dict[str, Path] = {}
@@ -264,11 +289,13 @@ def default_runs(root: Path, preset_names: Sequence[str]) -> list[Path]:
 
     The newest icount, kvm and iso-real runs (each the newest with every
     preset, if there is one), the newest footprint run of each preset, and
-    the newest baseline run of each mode (the host's Linux, a Linux guest).
+    the newest baseline run of each mode (the host's Linux, a Linux guest), and
+    the newest e1000 driver run of each mode.
     """
     stored = stored_runs(root)
     picked = [newest_timing(stored, mode, preset_names) for mode in TIMING_MODES]
     picked += newest_footprints(stored) + newest_baselines(stored, preset_names)
+    picked += newest_drivers(stored)
     return [path for path in picked if path is not None]
 
 
@@ -279,11 +306,12 @@ class Sources:
     timing: list[Run] = field(default_factory=list)      # icount, kvm, iso-real, ...
     footprint: list[Run] = field(default_factory=list)   # newest first
     baselines: list[Run] = field(default_factory=list)   # Linux on the host, in a guest
+    drivers: list[Run] = field(default_factory=list)     # e1000-<mode>: the driver benchmark
     names: dict[int, str] = field(default_factory=dict)  # id(run) -> its file
 
     def all(self) -> list[Run]:
         """Every run, timing runs first."""
-        return [*self.timing, *self.footprint, *self.baselines]
+        return [*self.timing, *self.footprint, *self.baselines, *self.drivers]
 
     def name(self, run: Run) -> str:
         """The file a run was read from."""
@@ -294,7 +322,9 @@ def sort_sources(named: Sequence[tuple[str, Run]], preset_names: Sequence[str]) 
     """Sort (file name, run) pairs into a Sources."""
     sources = Sources()
     for name, run in named:
-        if run.meta.get("mode") == FOOTPRINT_MODE or run.footprint:
+        if is_driver_run(run):
+            sources.drivers.append(run)
+        elif run.meta.get("mode") == FOOTPRINT_MODE or run.footprint:
             sources.footprint.append(run)
         elif is_baseline(run, preset_names):
             sources.baselines.append(run)
@@ -495,7 +525,7 @@ def section_runs(sources: Sources) -> list[str]:
 def run_warnings(sources: Sources) -> list[str]:
     """Notes on runs that may not be comparable: several commits, uncommitted changes."""
     notes = []
-    guest = [*sources.timing, *sources.footprint]
+    guest = [*sources.timing, *sources.footprint, *sources.drivers]
     commits = {str(r.meta.get("commit", "?"))[:12] for r in guest}
     if len(commits) > 1:
         notes.append(f"The guest runs come from {len(commits)} commits "
@@ -818,6 +848,97 @@ def section_baselines(sources: Sources, stat: str) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class DriverPair:
+    """The user-level and in-kernel driver's figures for one preset, frame size and batch."""
+
+    preset: str
+    frame_bytes: int
+    batch: str                          # the batch size, or "1" for the /batch1 cases
+    unit: str
+    user_cost: Optional[float] = None   # per frame, in unit
+    kernel_cost: Optional[float] = None
+    user_fps: Optional[float] = None
+    kernel_fps: Optional[float] = None
+
+
+def driver_pairs(run: Run) -> list[DriverPair]:
+    """User against kernel driver per preset, frame size and batch, in the run's order."""
+    found: dict[tuple, dict] = {}
+    for r in run.results:
+        driver, size = r.get("driver"), number(r.get("frame_bytes"))
+        if r["bench"] != DRIVER_BENCH or driver not in ("user", "kernel") or size is None:
+            continue
+        batch = "1" if r["case"].endswith("/batch1") else str(r.get("batch", "?"))
+        cost = next((number(r.get(k)) for k in DRIVER_COST_KEYS
+                     if number(r.get(k)) is not None), None)
+        slot = found.setdefault((r["variant"], int(size), batch), {"unit": r.get("unit", "?")})
+        slot[f"{driver}_cost"], slot[f"{driver}_fps"] = cost, number(r.get("frames_per_s"))
+    return [DriverPair(preset, size, batch, **values)
+            for (preset, size, batch), values in found.items()]
+
+
+def section_drivers(sources: Sources) -> list[str]:
+    """The e1000 driver in user space against the same driver in the kernel."""
+    lines = ["## User-level driver against in-kernel driver", ""]
+    if not sources.drivers:
+        return lines + ["No e1000 driver run was given (`python3 -m harness.netbench` makes "
+                        "one, mode e1000-<mode>)."]
+    lines.append("The e1000 benchmark (`python3 -m harness.netbench`, docs/e1000.md) boots each "
+                 "preset once with both drivers: the user-level driver and the same driver "
+                 "built into the kernel (`E1000_IN_KERNEL=y`), moving the same frames.  "
+                 "`user ÷ kernel` above 1 means the user-level driver costs more per frame, or "
+                 "moves more frames per second.  The `batch1` rows hand the driver one frame "
+                 "at a time.")
+    for run in sources.drivers:
+        mode = base_mode(run.meta.get("mode", "?"))
+        pairs = driver_pairs(run)
+        unit = ", ".join(dict.fromkeys(p.unit for p in pairs)) or unit_of(run)
+        rows = [[p.preset, str(p.frame_bytes), p.batch,
+                 fmt_or_missing(p.user_cost), fmt_or_missing(p.kernel_cost),
+                 fmt_ratio(ratio(p.user_cost, p.kernel_cost)),
+                 fmt_or_missing(p.user_fps), fmt_or_missing(p.kernel_fps),
+                 fmt_ratio(ratio(p.user_fps, p.kernel_fps))] for p in pairs]
+        rate = ("frames per second of icount virtual time (1 instruction = 1 ns): under TCG "
+                "and icount the emulator bounds the rate, so compare the drivers with it, "
+                "not with real hardware" if mode in ("icount", "tcg", "footprint")
+                else f"frames per second ({mode})")
+        lines += ["", f"### Mode {run.meta.get('mode', '?')}, traffic "
+                      f"{run.meta.get('traffic', '?')} ({code(sources.name(run))})", "",
+                  f"Cost per frame in {unit} (whole frame path: driver, IPC and the sender); "
+                  f"{rate}.", "",
+                  *md_table(["preset", "frame bytes", "batch", "user per frame",
+                             "kernel per frame", "user ÷ kernel", "user frames/s",
+                             "kernel frames/s", "user ÷ kernel"], rows, 1)]
+        lines += driver_summary(pairs, unit)
+    return lines
+
+
+def driver_summary(pairs: Sequence[DriverPair], unit: str) -> list[str]:
+    """One line per preset: the user-level driver's extra cost, batched and one at a time."""
+    def span(values: Sequence[float], fmt) -> str:
+        low, high = min(values), max(values)
+        return fmt(low) if fmt(low) == fmt(high) else f"{fmt(low)} to {fmt(high)}"
+
+    notes = []
+    for preset in dict.fromkeys(p.preset for p in pairs):
+        both = [p for p in pairs if p.preset == preset and None not in (p.user_cost, p.kernel_cost)]
+        batched = [p for p in both if p.batch != "1"]
+        single = [p for p in both if p.batch == "1"]
+        parts = []
+        if batched:
+            parts.append(f"batched, {span([p.user_cost / p.kernel_cost for p in batched], fmt_ratio)}"
+                         f" the in-kernel driver's {unit} per frame "
+                         f"({span([p.user_cost - p.kernel_cost for p in batched], fmt_number)} "
+                         f"more, frames of {span([p.frame_bytes for p in batched], str)} B)")
+        parts += [f"one frame at a time ({p.frame_bytes} B), "
+                  f"{fmt_ratio(p.user_cost / p.kernel_cost)} "
+                  f"({fmt_number(p.user_cost - p.kernel_cost)} more)" for p in single]
+        if parts:
+            notes.append(f"- {code(preset)}: the user-level driver costs " + "; ".join(parts) + ".")
+    return ["", *notes] if notes else []
+
+
 def comparable(baseline: Run, timing: Sequence[Run]) -> list[Run]:
     """The timing runs measured on the same host in the same unit as a baseline run."""
     return [run for run in timing if unit_of(run) == unit_of(baseline)
@@ -1110,6 +1231,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
              section_models(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),
+             section_drivers(sources),
              section_paper(sources, presets, stat)]
     return "\n".join(line for part in parts for line in ["", *part]).lstrip("\n") + "\n"
 

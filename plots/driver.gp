@@ -1,12 +1,19 @@
-# The driver's frames per second against frame size, one line per preset.
-# Variables: datafile, mode, rate (the y axis's meaning), n (presets), t1..tn.
+# The driver's frames per second against frame size, a line per preset and driver.
+# Variables: datafile, mode, rate (the y axis's meaning), n (lines), t1..tn,
+# and optionally c1..cn (each line's colour: its preset), d1..dn (1 solid:
+# user-level driver, 2 dashed: in-kernel driver), subset (which presets, if
+# not all).
 width = 1000; height = 620
 load 'plots/common.gp'
-set title sprintf("Driver: frames per second against frame size (%s mode; higher is better)", mode)
+if (!exists("subset")) subset = ''
+note = (subset eq '') ? '' : sprintf(' [%s]', subset)
+set title sprintf("e1000 driver: frames per second against frame size (%s mode; higher is better)%s\nsolid: user-level driver, dashed: in-kernel driver", mode, note)
 set ylabel rate
 set xlabel 'frame size (bytes)'
 set yrange [0:*]
-set format y '%.0s%c'
-set key outside right top
-plot for [i=1:n] datafile using 1:(column(i + 1)) with linespoints linetype i \
-        title value(sprintf('t%d', i))
+set format y '%.1fM'
+set key inside right top box opaque
+colour(i) = exists(sprintf('c%d', i)) ? value(sprintf('c%d', i)) : i
+dash(i) = exists(sprintf('d%d', i)) ? value(sprintf('d%d', i)) : 1
+plot for [i=1:n] datafile using 1:(column(i + 1) / 1e6) with linespoints linetype colour(i) \
+        dashtype dash(i) pointtype (dash(i) == 2 ? 6 : 7) title value(sprintf('t%d', i))

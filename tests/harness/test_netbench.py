@@ -91,3 +91,21 @@ class NicArgsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StoredRunTest(unittest.TestCase):
+    """The run netbench stores under results/runs."""
+
+    def test_mode_and_failures(self):
+        """Mode e1000-<mode>, never a plain timing mode; failed presets named."""
+        from harness import runs
+        info = runs.HostInfo("box", "cpu", "7.2", "abc", False)
+        ok = netbench.PresetRun("l4", [{"bench": "e1000", "case": "user/64B", "variant": "l4",
+                                         "unit": "instructions", "frames_per_s": 5}])
+        bad = netbench.PresetRun("mach", [], ["boot failed"])
+        run = netbench.make_run([ok, bad], "icount", "loop", info, "2026-01-02T03:04:05+00:00")
+        self.assertEqual(run.meta["mode"], "e1000-icount")
+        self.assertEqual((run.meta["unit"], run.meta["accel"]), ("instructions", "tcg"))
+        self.assertEqual(run.meta["failed"], {"mach": "boot failed"})
+        self.assertEqual(len(run.results), 1)
+        self.assertEqual(runs.run_name(run.meta), "20260102-030405-box-e1000-icount.json")

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness import plots, report
 from harness.runs import Run
 from tests.harness.fakes import TREE
-from tests.harness.test_report import CONFIGS, footprint_run, result, timing_run
+from tests.harness.test_report import CONFIGS, driver_run, footprint_run, result, timing_run
 
 PRESETS = report.resolve_presets(CONFIGS)
 
@@ -75,6 +75,30 @@ class DataTest(unittest.TestCase):
         self.assertEqual(plot.data.splitlines(), ["# frame-bytes  l4", "64  1936", "1514  486"])
         self.assertEqual(plot.variables["rate"], "frames per second (kvm)")
 
+    def test_driver_lines(self):
+        """A line per preset and driver, batch1 left out; user solid, kernel dashed."""
+        plot = plots.driver_plot(driver_run(), ["l4", "mach"])
+        self.assertEqual(plot.name, "driver-icount")
+        self.assertEqual(plot.data.splitlines(),
+                         ["# frame-bytes  l4-user  l4-kernel  mach-user  mach-kernel",
+                          "64  2673797  2747253  2673797  2747253",
+                          "1500  552486  555556  552486  555556"])
+        self.assertEqual([plot.variables[f"t{i}"] for i in range(1, 5)],
+                         ["l4 user", "l4 kernel", "mach user", "mach kernel"])
+        self.assertEqual([plot.variables[f"c{i}"] for i in range(1, 5)], [1, 1, 2, 2])
+        self.assertEqual([plot.variables[f"d{i}"] for i in range(1, 5)], [1, 2, 1, 2])
+        self.assertEqual(plot.variables["subset"], "")
+        self.assertIn("icount virtual time", plot.variables["rate"])
+
+    def test_driver_too_many_lines(self):
+        """More than eight lines: only the model presets, and the title says so."""
+        run = driver_run()
+        run.results += [dict(r, variant=p) for p in ("l4-nods", "l4-eager", "mach-ds")
+                        for r in driver_run().results if r["variant"] == "l4"]
+        plot = plots.driver_plot(run, ["l4", "mach"])
+        self.assertEqual(plot.variables["n"], 4)
+        self.assertEqual(plot.variables["subset"], "only presets l4, mach")
+
     def test_plan_says_what_it_skips(self):
         """Each plot the runs allow; a note for the driver that does not exist yet."""
         sources = report.sort_sources([("i", icount_run()), ("f", footprint_run())],
@@ -114,9 +138,10 @@ class GnuplotTest(unittest.TestCase):
         driver = Run({"mode": "kvm"}, [result("l4", "e1000", "tx", 1, "tsc", frame_bytes=n,
                                               frames_per_s=1e6 / n) for n in (64, 1514)])
         sources = report.sort_sources([("i", icount_run()), ("f", footprint_run()),
-                                       ("k", driver)], list(PRESETS))
+                                       ("k", driver), ("e", driver_run())], list(PRESETS))
         made, _ = plots.plan(sources, PRESETS)
         self.assertIn("driver-kvm", [p.name for p in made])
+        self.assertIn("driver-icount", [p.name for p in made])
         term = plots.terminal()
         for plot in made:
             if plot.name.endswith("-kvm") and plot.script != "driver":

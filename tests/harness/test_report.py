@@ -77,6 +77,24 @@ def linux_run(mode="linux-icount", unit="instructions"):
                 result("linux", "eventfd", "roundtrip/same-cpu/8B", 10400, unit)])
 
 
+def driver_run(mode="e1000-icount", date="2026-01-02T03:07:00+00:00"):
+    """An e1000 driver run: the user-level driver costs 10 more per frame, 100 one at a time."""
+    results = []
+    for p in ("l4", "mach"):
+        for d, extra in (("user", 10), ("kernel", 0)):
+            for n in (64, 1500):
+                cost = n + 300 + extra
+                results.append(result(p, "e1000", f"{d}/{n}B", 100, driver=d, frame_bytes=n,
+                                      batch=32, instructions_per_frame=cost,
+                                      frames_per_s=round(1e9 / cost)))
+            cost = 700 + 10 * extra
+            results.append(result(p, "e1000", f"{d}/64B/batch1", 100, driver=d, frame_bytes=64,
+                                  batch=1, instructions_per_frame=cost,
+                                  frames_per_s=round(1e9 / cost)))
+    return Run({"date": date, "host": "box", "mode": mode, "unit": "instructions",
+                "traffic": "loop"}, results)
+
+
 class PresetTest(unittest.TestCase):
     """Config files, includes and the pairs of presets that differ in one axis."""
 
@@ -233,17 +251,20 @@ class ChoiceTest(unittest.TestCase):
         self.store("20260101-000350-box-footprint.json", footprint_run(("l4",)))
         linux = self.store("20260101-000400-box-linux-icount.json", linux_run())
         host = self.store("20260101-000500-box-host.json", linux_run("host", "tsc"))
+        self.store("20260101-000550-box-e1000-icount.json", driver_run())
+        e1000 = self.store("20260101-000600-box-e1000-icount.json", driver_run())
         found = [p.relative_to(self.root) for p in report.default_runs(self.root, presets)]
         newest_fp = runs.RUNS_DIR / "20260101-000350-box-footprint.json"
-        self.assertEqual(found, [complete_run, newest_fp, newer_fp, older_fp, host, linux])
+        self.assertEqual(found, [complete_run, newest_fp, newer_fp, older_fp, host, linux, e1000])
 
     def test_sources_sort_runs_by_kind(self):
         """Timing runs by mode, footprint runs newest first, baselines apart."""
         named = [("a", linux_run()), ("b", footprint_run()), ("c", timing_run("kvm")),
-                 ("d", timing_run("icount"))]
+                 ("e", driver_run()), ("d", timing_run("icount"))]
         sources = report.sort_sources(named, ["l4", "mach"])
         self.assertEqual([r.meta["mode"] for r in sources.timing], ["icount", "kvm"])
-        self.assertEqual([sources.name(r) for r in sources.all()], ["d", "c", "b", "a"])
+        self.assertEqual([sources.name(r) for r in sources.drivers], ["e"])
+        self.assertEqual([sources.name(r) for r in sources.all()], ["d", "c", "b", "a", "e"])
 
 
 class ReportTest(unittest.TestCase):
@@ -306,6 +327,35 @@ class ReportTest(unittest.TestCase):
         sources = report.sort_sources([("i", timing_run()), ("k", timing_run("kvm"))],
                                       list(self.presets))
         self.assertIn("; 100 TSC ticks (kvm)", report.build_report(sources, self.presets))
+
+
+class DriverTest(unittest.TestCase):
+    """The user-level driver against the in-kernel one."""
+
+    def test_pairs(self):
+        """One pair per preset, frame size and batch; batch1 cases apart."""
+        pairs = report.driver_pairs(driver_run())
+        self.assertEqual([(p.preset, p.frame_bytes, p.batch) for p in pairs],
+                         [("l4", 64, "32"), ("l4", 1500, "32"), ("l4", 64, "1"),
+                          ("mach", 64, "32"), ("mach", 1500, "32"), ("mach", 64, "1")])
+        self.assertEqual((pairs[0].user_cost, pairs[0].kernel_cost, pairs[0].unit),
+                         (374, 364, "instructions"))
+        self.assertEqual((pairs[2].user_cost, pairs[2].kernel_cost), (800, 700))
+
+    def test_section(self):
+        """Ratios computed from the run; unit and the emulator's bound said."""
+        presets = report.resolve_presets(CONFIGS)
+        sources = report.sort_sources([("i", timing_run()), ("e", driver_run())], list(presets))
+        text = report.build_report(sources, presets)
+        self.assertIn("## User-level driver against in-kernel driver", text)
+        self.assertIn("| l4 | 64 | 32 | 374 | 364 | 1.03× | 2673797 | 2747253 | 0.97× |", text)
+        self.assertIn("| l4 | 64 | 1 | 800 | 700 | 1.14× |", text)
+        self.assertIn("instructions", text)
+        self.assertIn("the emulator bounds the rate", text)
+        self.assertIn("one frame at a time (64 B), 1.14× (100 more)", text)
+        # The driver run is not a timing run: no ping-pong table of it.
+        self.assertNotIn("e1000-icount (", text.split("## User-level")[0].split("## Runs")[0])
+        self.assertIn("No e1000 driver run", "\n".join(report.section_drivers(report.Sources())))
 
 
 class CommandTest(unittest.TestCase):
