@@ -229,6 +229,8 @@ void notify_signal(struct kobj *o, uint64_t bits);
  * (last reference gone). */
 void cap_slot_delete(struct cap_table *t, uint64_t slot, int *err);
 void *kobj_alloc(size_t size, enum obj_type type);
+/* A new zeroed object for the caller, with every right, in its empty slot. */
+int kobj_create(uint64_t slot, size_t size, enum obj_type type);
 void kobj_free(struct kobj *o, size_t size);
 
 /* syscall.c, trap.c */

@@ -13,15 +13,7 @@ struct notification {
 
 int sys_notify_create(struct trap_frame *f)
 {
-	uint64_t slot = f->rdi;
-	if (slot == 0 || slot >= CAP_SLOTS)
-		return E_BADCAP;
-	if (current->space->caps.slot[slot].obj)
-		return E_EXISTS;
-	struct notification *n = kobj_alloc(sizeof(*n), OBJ_NOTIFICATION);
-	if (!n)
-		return E_NOMEM;
-	return cap_insert(&current->space->caps, slot, &n->obj, RIGHTS_ALL, 0);
+	return kobj_create(f->rdi, sizeof(struct notification), OBJ_NOTIFICATION);
 }
 
 static int lookup(uint64_t slot, uint32_t right, struct notification **out)

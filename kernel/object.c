@@ -17,6 +17,19 @@ void *kobj_alloc(size_t size, enum obj_type type)
 	return o;
 }
 
+int kobj_create(uint64_t slot, size_t size, enum obj_type type)
+{
+	struct cap_table *caps = &current->space->caps;
+	if (slot == 0 || slot >= CAP_SLOTS)
+		return E_BADCAP;
+	if (caps->slot[slot].obj)
+		return E_EXISTS;
+	struct kobj *o = kobj_alloc(size, type);
+	if (!o)
+		return E_NOMEM;
+	return cap_insert(caps, slot, o, RIGHTS_ALL, 0);
+}
+
 void kobj_free(struct kobj *o, size_t size)
 {
 	frame_free(physmap_to_phys(o), PAGE_ALIGN_UP(size) / PAGE_SIZE);

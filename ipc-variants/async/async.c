@@ -47,15 +47,7 @@ static void port_put(struct port *p)
 
 int ipc_create(struct trap_frame *f)
 {
-	uint64_t slot = f->rdi;
-	if (slot == 0 || slot >= CAP_SLOTS)
-		return E_BADCAP;
-	if (current->space->caps.slot[slot].obj)
-		return E_EXISTS;
-	struct port *p = port_new();
-	if (!p)
-		return E_NOMEM;
-	return cap_insert(&current->space->caps, slot, &p->obj, RIGHTS_ALL, 0);
+	return kobj_create(f->rdi, sizeof(struct port), OBJ_PORT);
 }
 
 static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)

@@ -15,15 +15,7 @@ uint64_t ipc_msg_max(void)
 
 int ipc_create(struct trap_frame *f)
 {
-	uint64_t slot = f->rdi;
-	if (slot == 0 || slot >= CAP_SLOTS)
-		return E_BADCAP;
-	if (current->space->caps.slot[slot].obj)
-		return E_EXISTS;
-	struct endpoint *ep = kobj_alloc(sizeof(*ep), OBJ_ENDPOINT);
-	if (!ep)
-		return E_NOMEM;
-	return cap_insert(&current->space->caps, slot, &ep->obj, RIGHTS_ALL, 0);
+	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_ENDPOINT);
 }
 
 /* The endpoint in slot with the right, and its badge; or an error. */
