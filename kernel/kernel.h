@@ -40,6 +40,7 @@ struct space {
 	paddr_t root;                /* top-level page table */
 	unsigned pcid;               /* 0: this CPU has no PCID, or they ran out */
 	bool pcid_used;              /* loaded once: later loads may keep the TLB */
+	bool dead;                   /* destroyed: its threads killed, its caps dropped */
 	uint64_t cr3;                /* what later loads write to cr3 (0: not loaded yet) */
 	char name[MODULE_NAME_MAX];
 	struct space *all_next, *all_prev;  /* every space, for the invariant checks */
@@ -60,6 +61,7 @@ struct thread {
 	uint8_t state;               /* enum thread_state */
 	bool in_queue;
 	struct thread *joiner;       /* blocked in SYS_THREAD_JOIN on this thread */
+	struct thread *joining;      /* the thread we wait for in SYS_THREAD_JOIN */
 	/* Blocking: what we wait for, in which queue, until which tick. */
 	uint8_t wait;                /* enum wait_kind */
 	struct tqueue *wq;           /* the queue we are in, or NULL */
@@ -171,6 +173,7 @@ extern struct thread *root_thread;        /* its end powers the machine off */
 struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint64_t arg,
 			     unsigned prio);
 void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr);
+void thread_kill(struct thread *t);        /* ends t as JOIN_KILLED, wherever it is */
 void thread_fault(struct trap_frame *f) __attribute__((noreturn));
 void thread_release(struct thread *t);     /* drop one reference */
 void thread_reap(void);
@@ -180,6 +183,10 @@ void thread_name(const struct thread *t, char *buf, size_t n);
 /* space.c */
 struct space *space_create(const char *name);
 void space_release(struct space *s);
+/* The creator's capability is gone: kill every thread of s (current last,
+ * and then it does not return) and drop every capability s holds.  Takes
+ * over one reference the caller holds. */
+void space_destroy(struct space *s);
 void space_activate_first(struct space *s);
 /* Run on s's page tables (after the first time, one write to cr3). */
 static inline void space_activate(struct space *s)

@@ -50,6 +50,12 @@ void cap_slot_delete(struct cap_table *t, uint64_t slot, int *err)
 			ipc_object_destroy(o);
 		else if (o->type == OBJ_NOTIFICATION)
 			notify_destroy(o);
+		else if (o->type == OBJ_SPACE) {
+			o->refs++;                   /* for space_destroy, which may not return */
+			cap_drop(t, slot, err);
+			space_destroy((struct space *)o);
+			return;
+		}
 	}
 	struct kobj *o = cap_drop(t, slot, err);
 	if (o)

@@ -65,6 +65,26 @@ void space_release(struct space *s)
 	frame_free(physmap_to_phys(s), SPACE_PAGES);
 }
 
+void space_destroy(struct space *s)
+{
+	if (s->dead) {
+		space_release(s);
+		return;
+	}
+	s->dead = true;
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->space == s && t != current && t->state != THREAD_DEAD)
+			thread_kill(t);
+	for (unsigned i = 1; i < CAP_SLOTS; i++) {   /* breaks any cycle through s */
+		int err;
+		cap_slot_delete(&s->caps, i, &err);
+	}
+	bool self = current->space == s;
+	space_release(s);                        /* the caller's; its threads still hold it */
+	if (self)
+		thread_kill(current);            /* does not return */
+}
+
 void space_activate_first(struct space *s)
 {
 	mmu_activate(s->root, s->pcid, !s->pcid_used);

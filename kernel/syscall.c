@@ -18,6 +18,14 @@ static inline uint64_t arg5(const struct trap_frame *f) { return f->r9; }
 static inline struct cap_table *my_caps(void) { return &current->space->caps; }
 
 /* Look up a capability of the caller's and return its object, or an error. */
+/* A live space behind a capability looked up with LOOKUP(sp, ...). */
+#define LIVE_SPACE(cap) ({                                                       \
+	struct space *s_ = (struct space *)(cap)->obj;                           \
+	if (s_->dead)                                                            \
+		return E_DEAD;                                                   \
+	s_;                                                                      \
+})
+
 #define LOOKUP(var, slot, type, rights)                                          \
 	struct cap *var##_cap;                                                   \
 	{                                                                        \
@@ -88,7 +96,7 @@ static int sys_map(struct trap_frame *f)
 	uint64_t flags = arg4(f);
 	if (flags & ~(uint64_t)(MAP_WRITE | MAP_EXEC))
 		return E_INVAL;
-	return space_map_anon((struct space *)sp_cap->obj, (struct memory *)mem_cap->obj, arg2(f),
+	return space_map_anon(LIVE_SPACE(sp_cap), (struct memory *)mem_cap->obj, arg2(f),
 			      arg3(f), (flags & MAP_WRITE ? PTE_W : 0) | (flags & MAP_EXEC ? 0 : PTE_NX));
 }
 
@@ -106,7 +114,7 @@ static int sys_module_load(struct trap_frame *f)
 	if (err)
 		return err;
 	vaddr_t entry;
-	err = space_load_module((struct space *)sp_cap->obj, (struct memory *)mem_cap->obj,
+	err = space_load_module(LIVE_SPACE(sp_cap), (struct memory *)mem_cap->obj,
 				(struct module *)mod_cap->obj, &info, &entry);
 	if (err)
 		return err;
@@ -125,7 +133,7 @@ static int sys_thread_create(struct trap_frame *f)
 		return E_EXISTS;
 	if (entry >= USER_TOP || stack > USER_TOP || prio >= NPRIO)
 		return E_INVAL;
-	struct thread *t = thread_create((struct space *)sp_cap->obj, entry, stack, arg4(f), prio);
+	struct thread *t = thread_create(LIVE_SPACE(sp_cap), entry, stack, arg4(f), prio);
 	if (!t)
 		return E_NOMEM;
 	return cap_insert(my_caps(), slot, &t->obj, RIGHTS_ALL, 0);
@@ -141,7 +149,9 @@ static int sys_thread_join(struct trap_frame *f)
 		if (t->joiner)
 			return E_EXISTS;
 		t->joiner = current;
+		current->joining = t;
 		wait_block(NULL, WAIT_JOIN, TIMEOUT_FOREVER, NULL);
+		current->joining = NULL;
 	}
 	f->rdi = t->end_how;
 	f->rsi = t->end_code;
@@ -153,7 +163,7 @@ static int sys_cap_copy(struct trap_frame *f)
 {
 	LOOKUP(src, arg0(f), OBJ_NONE, 0);
 	LOOKUP(sp, arg1(f), OBJ_SPACE, RIGHT_CONTROL);
-	return cap_copy(src_cap, &((struct space *)sp_cap->obj)->caps, arg2(f), (uint32_t)arg3(f),
+	return cap_copy(src_cap, &(LIVE_SPACE(sp_cap))->caps, arg2(f), (uint32_t)arg3(f),
 			arg4(f));
 }
 

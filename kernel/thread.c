@@ -75,8 +75,13 @@ void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr)
 	t->end_code = code;
 	t->end_addr = addr;
 	if (t->joiner) {
+		t->joiner->joining = NULL;
 		wait_end(t->joiner, IPC_OK);
 		t->joiner = NULL;
+	}
+	if (t->joining) {                        /* killed while joining */
+		t->joining->joiner = NULL;
+		t->joining = NULL;
 	}
 	if (t == root_thread) {
 		kprintf("ipclab: the root task ended (%s %lu)\n",
@@ -86,6 +91,11 @@ void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr)
 	thread_release(t);                       /* the "alive" reference */
 	if (t == current)
 		schedule();
+}
+
+void thread_kill(struct thread *t)
+{
+	thread_end(t, JOIN_KILLED, 0, 0);
 }
 
 static const char *const vector_names[32] = {

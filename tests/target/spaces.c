@@ -55,3 +55,39 @@ void test_space_isolation(void)
 	EXPECT(frames_after == frames_before, "free frames: %lu before the space, %lu after it",
 	       frames_before, frames_after);
 }
+
+/* Deleting the creator's capability destroys a space: its threads are
+ * killed wherever they wait, its capabilities dropped (so a space that
+ * holds a capability to itself goes too), and every frame comes back. */
+#define NOTE_THERE (SLOT_FREE + 42)
+
+static void wait_forever(uint64_t slot)
+{
+	sys_exit(1000 + (uint64_t)syscall6(SYS_WAIT, slot, TIMEOUT_FOREVER, 0, 0, 0, 0).err);
+}
+
+void test_space_destroy(void)
+{
+	uint64_t entry, stack, how, code, addr;
+	sys_yield();
+	uint64_t frames_before = sys_info(INFO_FREE_FRAMES);
+	EXPECT_OK(sys_space_create(OTHER));
+	EXPECT_OK(sys_module_load(SLOT_SELF_IMAGE, OTHER, SLOT_MEMORY, "victim", 6, &entry, &stack));
+	EXPECT_OK(syscall6(SYS_NOTIFY_CREATE, NOTE_THERE, 0, 0, 0, 0, 0).err);
+	EXPECT_OK(sys_cap_copy(NOTE_THERE, OTHER, NOTE_THERE, RIGHT_RECV));
+	EXPECT_OK(sys_cap_copy(OTHER, OTHER, SLOT_SELF, RIGHTS_ALL & ~RIGHT_CONTROL));  /* a cycle */
+	EXPECT_OK(sys_thread_create(OTHER, PROBE, (uint64_t)wait_forever, stack - 8, NOTE_THERE,
+				    TEST_PRIO));
+	sys_yield();                                /* it blocks in SYS_WAIT */
+	EXPECT_OK(sys_cap_delete(OTHER));            /* ours has RIGHT_CONTROL */
+	EXPECT_OK(sys_thread_join(PROBE, &how, &code, &addr));
+	EXPECT(how == JOIN_KILLED, "the waiting thread ended how=%lu code=%lu, not killed", how, code);
+	EXPECT_OK(sys_cap_delete(PROBE));
+	EXPECT_OK(sys_cap_delete(NOTE_THERE));
+	sys_yield();
+	uint64_t frames_after = sys_info(INFO_FREE_FRAMES);
+	EXPECT(frames_after == frames_before, "free frames: %lu before the space, %lu after it",
+	       frames_before, frames_after);
+	EXPECT(sys_thread_create(OTHER, PROBE, (uint64_t)wait_forever, stack - 8, 0, TEST_PRIO) ==
+	       E_BADCAP, "the slot of a destroyed space");
+}

@@ -10,7 +10,9 @@
  * What it never does, so that it can go on measuring: delete or overwrite
  * the slots below SLOT_FREE + 32 other than its playground, start a thread
  * in a space at a random address that is mapped (a random jump into its own
- * code would corrupt the fuzzer itself), or call SYS_EXIT from a worker. */
+ * code would corrupt the fuzzer itself), call SYS_EXIT from a worker, or
+ * copy its own space's capability with RIGHT_CONTROL (deleting such a copy
+ * destroys the space, the fuzzer with it). */
 #include "ulib.h"
 #include "ipc.h"
 
@@ -167,6 +169,8 @@ static void fuzz_one(uint64_t *s, unsigned me)
 		a[4] = pick(s, 2) ? 0 : next(s);
 		if (a[1] == SLOT_SELF && (a[2] < PLAY_LO || a[2] >= PLAY_LO + PLAY_N))
 			a[2] = PLAY_LO;                          /* never over our own slots */
+		if (a[0] == SLOT_SELF)                           /* a copy that could destroy us */
+			a[3] &= ~(uint64_t)RIGHT_CONTROL;
 		break;
 	case SYS_SEND:
 	case SYS_RECV:
