@@ -2,6 +2,11 @@
 
 A metric is one statistic (median, min) of one case of one benchmark of one
 preset.  Lower is better for every metric compared here: they are costs.
+
+The minimum of a case with several clients is left out: it is the luckiest
+call of an interleaving that the timer tick decides, so it moves whenever
+unrelated kernel code moves (seen: +30 % with no change to any IPC path).
+Its median, and every statistic of single-client cases, repeat exactly.
 """
 
 from dataclasses import dataclass
@@ -41,6 +46,8 @@ def metrics(results: Iterable[dict], statistics: Iterable[str] = STATISTICS) -> 
     found = {}
     for result in results:
         for stat in statistics:
+            if stat == "min" and (number(result.get("clients")) or 0) > 1:
+                continue                 # tick-driven: see the module's note
             value = number(result.get(stat))
             if value is not None:
                 key = (result["variant"], result["bench"], result["case"], stat)

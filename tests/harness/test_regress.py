@@ -70,6 +70,21 @@ class CompareTest(unittest.TestCase):
             f"l4 pingpong {CASE} min changed its unit: instructions -> tsc"))
         self.assertEqual(comparison.notes, ("new: l4 rpc rpc median 5 tsc (not in the baseline)",))
 
+    def test_multi_client_minimum_is_not_compared(self):
+        """The minimum of a several-client case moves with the tick; its median counts."""
+        rpc = [runs.complete({"bench": "rpc", "case": "8-clients", "clients": 8, "median": 900,
+                              "min": 400}, "mach", {}, "instructions")]
+        moved = copy.deepcopy(rpc)
+        moved[0]["min"] = 600
+        self.assertFalse(regress.compare(rpc, moved).failed)
+        moved[0]["median"] = 1000
+        self.assertTrue(regress.compare(rpc, moved).failed)
+        one = copy.deepcopy(rpc)
+        one[0]["clients"], one[0]["case"] = 1, "1-client"
+        lower = copy.deepcopy(one)
+        lower[0]["min"] = 300
+        self.assertTrue(regress.compare(lower, one).failed)
+
     def test_zero_baseline(self):
         """From 0 any rise fails, shown as +inf %."""
         base = [runs.complete({"bench": "b", "median": 0}, "l4", {}, "tsc")]
