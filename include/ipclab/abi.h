@@ -112,7 +112,7 @@ enum ipc_err {
 /* SYS_THREAD_JOIN: how a thread ended (returned in rdi). */
 #define JOIN_EXITED  0u   /* rsi = exit code */
 #define JOIN_FAULTED 1u   /* rsi = exception vector, rdx = faulting address */
-#define JOIN_KILLED  2u   /* SYS_EXIT was never reached: the space was destroyed */
+#define JOIN_KILLED  2u   /* its space was destroyed (SYS_CAP_DELETE of the creator's cap) */
 
 /* SYS_INFO keys. */
 #define INFO_TICKS      0u  /* timer ticks since boot */
