@@ -43,7 +43,8 @@ UNIT = "instructions"
 SOURCE_DIR = Path("bench/linux-guest")
 BUILD_DIR = Path("build/linux-guest")
 INIT_SOURCES = (SOURCE_DIR / "init.c", Path("bench/host/transports.c"),
-                Path("bench/host/run.c"), Path("bench/host/counters_none.c"))
+                Path("bench/host/run.c"), Path("bench/host/stats.c"),
+                Path("bench/host/counters_none.c"))
 INIT_HEADERS = (Path("bench/host/ipcbench.h"), Path("bench/host/counters.h"),
                 Path("include/ipclab/result.h"))
 INIT_CFLAGS = ("-static", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Iinclude", "-Ibench/host")

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define MSG_MAX      64         /* the largest message, in bytes */
 #define WARMUP       1000       /* round trips run and discarded before the samples */
@@ -83,5 +84,14 @@ void report_axes_init(void);
 int perf_usable(char *why, size_t why_len);
 int perf_case_figures(const char *self, const struct run_opts *o, const char *only,
 		      size_t case_index, char *json, size_t json_len);
+
+/* stats.c: one case's statistics, and JSON output for its result line. */
+struct stats {
+	double min, median, mean, stddev, p99, max;
+};
+/* Subtracts the overhead from each of the n samples in x, sorts them and summarises them. */
+void stats_of(int64_t *x, size_t n, int64_t overhead, struct stats *s);
+void json_num(FILE *f, double v);        /* at most one decimal: 1234, 1234.5 */
+void json_str(FILE *f, const char *s);   /* quoted and escaped */
 
 #endif
