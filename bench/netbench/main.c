@@ -167,31 +167,6 @@ static long run_case(struct driver *d, unsigned len, uint64_t frames, unsigned b
 
 /* --- Results ------------------------------------------------------------ */
 
-static void sort(uint64_t *a, unsigned n)
-{
-	for (unsigned gap = n / 2; gap; gap /= 2)
-		for (unsigned i = gap; i < n; i++)
-			for (unsigned j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
-				uint64_t t = a[j];
-				a[j] = a[j - gap];
-				a[j - gap] = t;
-			}
-}
-
-static uint64_t isqrt(uint64_t x)
-{
-	uint64_t r = 0;
-	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
-		if (x >= r + bit) {
-			x -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-	}
-	return r;
-}
-
 /* A fraction as a JSON number with three decimals. */
 static void fixed3(char *buf, size_t n, uint64_t num, uint64_t den)
 {
@@ -212,7 +187,7 @@ static void print_result(enum build b, unsigned len, unsigned batch, unsigned st
 	bool icount = !strcmp(unit, "instructions");
 	uint64_t sum = 0, sq = 0;
 	unsigned n = o->nrounds;
-	sort(rounds, n);
+	sort_u64(rounds, n);
 	for (unsigned i = 0; i < n; i++)
 		sum += rounds[i];
 	uint64_t mean = n ? sum / n : 0;
@@ -236,7 +211,7 @@ static void print_result(enum build b, unsigned len, unsigned batch, unsigned st
 	       per > client ? per - client : 0, o->xfers, fps, mbit,
 	       icount ? "guest virtual time under icount: bounded by the emulator, not a hardware rate"
 		      : "guest TSC", n, batch, n ? rounds[0] : 0, n ? rounds[n / 2] : 0, mean,
-	       n ? isqrt(sq / n) : 0, n ? rounds[n * 99 / 100] : 0, n ? rounds[n - 1] : 0);
+	       n ? isqrt_u64(sq / n) : 0, n ? rounds[n * 99 / 100] : 0, n ? rounds[n - 1] : 0);
 	if (missing + o->chk.lost + o->chk.corrupted + o->chk.reordered) {
 		printf("netbench: %s: %lu lost, %lu corrupted, %lu out of order: FAIL\n", name,
 		       missing + o->chk.lost, o->chk.corrupted, o->chk.reordered);

@@ -50,31 +50,6 @@ static void build_table(void)
 	add("notify", bench_notify, SAME_SPACE, ONEWAY, 0, 0, "notify-to-wakeup");
 }
 
-static void sort(uint64_t *a, unsigned n)
-{
-	for (unsigned gap = n / 2; gap; gap /= 2)        /* Shell sort: small and iterative */
-		for (unsigned i = gap; i < n; i++)
-			for (unsigned j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
-				uint64_t t = a[j];
-				a[j] = a[j - gap];
-				a[j - gap] = t;
-			}
-}
-
-static uint64_t isqrt(uint64_t x)
-{
-	uint64_t r = 0;
-	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
-		if (x >= r + bit) {
-			x -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-	}
-	return r;
-}
-
 struct stats {
 	uint64_t min, median, mean, stddev, p99, max;
 };
@@ -82,7 +57,7 @@ struct stats {
 /* Sorts s; the mean and deviation are rounded to whole units. */
 static struct stats summarise(uint64_t *s, unsigned n)
 {
-	sort(s, n);
+	sort_u64(s, n);
 	uint64_t sum = 0;
 	for (unsigned i = 0; i < n; i++)
 		sum += s[i];
@@ -91,7 +66,7 @@ static struct stats summarise(uint64_t *s, unsigned n)
 		uint64_t d = s[i] > mean ? s[i] - mean : mean - s[i];
 		var += d * d / n;
 	}
-	return (struct stats){ s[0], s[n / 2], mean, isqrt(var), s[n * 99 / 100], s[n - 1] };
+	return (struct stats){ s[0], s[n / 2], mean, isqrt_u64(var), s[n * 99 / 100], s[n - 1] };
 }
 
 /* The cost of measuring nothing: refuse to go on if it is unstable. */

@@ -129,3 +129,28 @@ bool list_has(const char *list, const char *word)
 	}
 	return false;
 }
+
+void sort_u64(uint64_t *a, unsigned n)
+{
+	for (unsigned gap = n / 2; gap; gap /= 2)        /* Shell sort: small and iterative */
+		for (unsigned i = gap; i < n; i++)
+			for (unsigned j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+				uint64_t t = a[j];
+				a[j] = a[j - gap];
+				a[j - gap] = t;
+			}
+}
+
+uint64_t isqrt_u64(uint64_t x)
+{
+	uint64_t r = 0;
+	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}

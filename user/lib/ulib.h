@@ -23,6 +23,11 @@ bool arg_get(const char *args, const char *key, char *out, size_t n);
 /* Is word in a comma-separated list? "all" matches everything. */
 bool list_has(const char *list, const char *word);
 
+/* Sort n numbers in place, ascending (for benchmark statistics). */
+void sort_u64(uint64_t *a, unsigned n);
+/* The integer square root: the largest r with r * r <= x. */
+uint64_t isqrt_u64(uint64_t x);
+
 static inline struct start_info *start_info(void) { return (struct start_info *)USER_START_INFO; }
 
 static inline uint64_t tsc_begin(void)
