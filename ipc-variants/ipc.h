@@ -18,6 +18,15 @@ int ipc_call(struct trap_frame *f);           /* SYS_CALL */
 int ipc_reply_recv(struct trap_frame *f);     /* SYS_REPLY_RECV */
 int ipc_stats(struct trap_frame *f);          /* SYS_IPC_STATS */
 
+/* A call the kernel makes for the current thread, which is in the kernel
+ * for a reason of its own (a page fault for its pager): send the words of
+ * msg to the endpoint or port o with badge, wait for ever for the reply
+ * and return its first word in *reply0 (~0 if the reply is empty).  Returns
+ * an error (E_DEAD: no one will reply) and nothing else about the thread
+ * changes but its message registers, which the caller restores. */
+int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
+		    uint64_t *reply0);
+
 /* The object's last RIGHT_CONTROL capability is gone: wake every waiter
  * with E_DEAD and refuse all later use. */
 void ipc_object_destroy(struct kobj *o);

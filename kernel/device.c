@@ -280,8 +280,7 @@ void device_space_release(struct space *s)
 {
 	iobitmap_free(s->root);
 	for (unsigned i = 0; i < s->nborrowed; i++)
-		if (--s->borrowed[i]->refs == 0)
-			kobj_release(s->borrowed[i]);
+		kobj_put(s->borrowed[i]);
 	s->nborrowed = 0;
 }
 
@@ -291,8 +290,8 @@ static void line_unbind(unsigned gsi)
 {
 	struct irq_line *l = &lines[gsi];
 	ioapic_mask(gsi);
-	if (l->notification && --l->notification->refs == 0)
-		kobj_release(l->notification);
+	if (l->notification)
+		kobj_put(l->notification);
 	*l = (struct irq_line){ .count = l->count };
 }
 

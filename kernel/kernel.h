@@ -77,6 +77,9 @@ struct thread {
 	struct port *reply_port;     /* async: where our reply goes (from the request) */
 	uint64_t reply_seq;          /* async: ... and which of its owner's calls it answers */
 	struct port *own_port;       /* async: our implicit reply port, made at first call */
+	bool kernel_call;            /* async: a call the kernel makes for us (kernel buffers) */
+	struct kobj *pager;          /* endpoint or port our page faults are sent to, or NULL */
+	uint64_t pager_badge;
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
 	struct thread *zombie_next;
@@ -174,7 +177,7 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 			     unsigned prio);
 void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr);
 void thread_kill(struct thread *t);        /* ends t as JOIN_KILLED, wherever it is */
-void thread_fault(struct trap_frame *f) __attribute__((noreturn));
+void thread_fault(struct trap_frame *f);       /* returns if the thread goes on */
 void thread_release(struct thread *t);     /* drop one reference */
 void thread_reap(void);
 extern struct thread *zombies;             /* what thread_reap frees */
@@ -217,6 +220,12 @@ static inline int copy_to_user(vaddr_t dst, const void *src, size_t n)
 	return (int)user_copy((void *)dst, src, n);
 }
 void kobj_release(struct kobj *o);
+/* Drop one reference to o (not a capability's: cap_drop does those). */
+static inline void kobj_put(struct kobj *o)
+{
+	if (--o->refs == 0)
+		kobj_release(o);
+}
 
 /* check.c: the kernel's own consistency, checked on request (SYS_CHECK). */
 extern struct thread *all_threads;

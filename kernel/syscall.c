@@ -159,6 +159,30 @@ static int sys_thread_join(struct trap_frame *f)
 	return IPC_OK;
 }
 
+static int sys_thread_pager(struct trap_frame *f)
+{
+	LOOKUP(th, arg0(f), OBJ_THREAD, RIGHT_CONTROL);
+	struct thread *t = (struct thread *)th_cap->obj;
+	struct kobj *pager = NULL;
+	uint64_t badge = 0;
+	if (arg1(f)) {
+		LOOKUP(ipc, arg1(f), OBJ_NONE, RIGHT_SEND);
+		pager = ipc_cap->obj;
+		badge = ipc_cap->badge;
+		if (pager->type != OBJ_ENDPOINT && pager->type != OBJ_PORT)
+			return E_BADCAP;
+	}
+	if (t->state == THREAD_DEAD)
+		return E_DEAD;
+	if (pager)
+		pager->refs++;
+	if (t->pager)
+		kobj_put(t->pager);
+	t->pager = pager;
+	t->pager_badge = badge;
+	return IPC_OK;
+}
+
 static int sys_cap_copy(struct trap_frame *f)
 {
 	LOOKUP(src, arg0(f), OBJ_NONE, 0);
@@ -236,6 +260,7 @@ static int (*const syscalls[SYS_COUNT])(struct trap_frame *) = {
 	[SYS_IRQ_BIND] = sys_irq_bind,
 	[SYS_IRQ_ACK] = sys_irq_ack,
 	[SYS_NIC] = sys_nic,
+	[SYS_THREAD_PAGER] = sys_thread_pager,
 };
 
 void syscall_dispatch(struct trap_frame *f)

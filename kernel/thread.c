@@ -74,6 +74,9 @@ void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr)
 	t->end_how = how;
 	t->end_code = code;
 	t->end_addr = addr;
+	if (t->pager)
+		kobj_put(t->pager);
+	t->pager = NULL;
 	if (t->joiner) {
 		t->joiner->joining = NULL;
 		wait_end(t->joiner, IPC_OK);
@@ -107,21 +110,43 @@ static const char *const vector_names[32] = {
 	[17] = "#AC alignment check", [18] = "#MC machine check", [19] = "#XM SIMD error",
 };
 
-/* A user thread faulted: report it in one line and stop it. */
+/* A page fault in a thread with a pager becomes a call to the pager on the
+ * thread's behalf (docs/abi.md); the thread's registers are kept aside
+ * meanwhile.  Returns the reason to stop it, or NULL to run the faulting
+ * instruction again. */
+static const char *fault_to_pager(struct trap_frame *f, uint64_t addr)
+{
+	struct trap_frame saved = *f;
+	uint64_t msg[FAULT_MSG_WORDS] = {
+		[FAULT_MSG_ADDR] = addr, [FAULT_MSG_ACCESS] = f->error, [FAULT_MSG_RIP] = f->rip,
+	}, verdict;
+	int err = ipc_kernel_call(current->pager, current->pager_badge, msg, &verdict);
+	*f = saved;
+	if (err)
+		return err == E_DEAD ? "its pager is gone" : "its pager's reply is malformed";
+	return verdict == FAULT_RESUME ? NULL : "its pager refused";
+}
+
+/* A user thread faulted: give a page fault to its pager, if it has one;
+ * else (or if the pager will not resolve it) report it in one line and stop
+ * the thread. */
 void thread_fault(struct trap_frame *f)
 {
+	uint64_t addr = f->vector == VEC_PF ? read_cr2() : f->rip;
+	const char *why = "thread stopped";
+	if (f->vector == VEC_PF && current->pager && !(why = fault_to_pager(f, addr)))
+		return;
 	char name[48];
 	thread_name(current, name, sizeof(name));
-	uint64_t addr = f->vector == VEC_PF ? read_cr2() : f->rip;
 	const char *what = vector_names[f->vector] ? vector_names[f->vector] : "exception";
 	if (f->vector == VEC_PF)
-		kprintf("ipclab: fault: thread %s: %s (%s %s) at %p, rip %p: thread stopped\n",
+		kprintf("ipclab: fault: thread %s: %s (%s %s) at %p, rip %p: %s\n",
 			name, what, f->error & 1 ? "protection" : "not present",
 			f->error & 16 ? "fetch" : f->error & 2 ? "write" : "read",
-			(void *)addr, (void *)f->rip);
+			(void *)addr, (void *)f->rip, why);
 	else
-		kprintf("ipclab: fault: thread %s: %s (error %lu) at rip %p: thread stopped\n",
-			name, what, f->error, (void *)f->rip);
+		kprintf("ipclab: fault: thread %s: %s (error %lu) at rip %p: %s\n",
+			name, what, f->error, (void *)f->rip, why);
 	thread_end(current, JOIN_FAULTED, f->vector, addr);
 	panic("a dead thread ran");
 }

@@ -26,8 +26,10 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->vector < 32) {
-		if ((f->cs & 3) == 3)
-			thread_fault(f);
+		if ((f->cs & 3) == 3) {
+			thread_fault(f);             /* stops the thread, or its pager mended it */
+			return;
+		}
 		if (f->vector == VEC_PF && f->rip >= (uint64_t)user_copy_may_fault &&
 		    f->rip < (uint64_t)user_copy_may_fault_end) {
 			f->rip = (uint64_t)user_copy_fixup;   /* a bad user pointer: E_FAULT */

@@ -48,7 +48,8 @@
 #define SYS_IRQ_BIND 29       /* (IRQ slot, notification slot, bits, IRQ_ flags) */
 #define SYS_IRQ_ACK 30        /* (IRQ slot): unmask the line again */
 #define SYS_NIC 31            /* (frames slot, NIC_ op, ...): the in-kernel e1000 driver */
-#define SYS_COUNT 32
+#define SYS_THREAD_PAGER 32   /* (thread slot, IPC slot or 0): its page faults become calls there */
+#define SYS_COUNT 33
 
 /* Sync IPC (L4-style): message word i travels in register IPC_MR<i>, in
  * both directions, and never in memory.  Async IPC (Mach-style): r8 holds a
@@ -108,6 +109,17 @@ enum ipc_err {
 /* SYS_IRQ_BIND flags: how the line signals (PCI: level, active low). */
 #define IRQ_LEVEL      0x1u
 #define IRQ_ACTIVE_LOW 0x2u
+
+/* A page fault of a thread with a pager (SYS_THREAD_PAGER) is a call the
+ * kernel makes on the thread's behalf, with the badge of the pager
+ * capability, of these words (as many as the variant's messages hold): */
+#define FAULT_MSG_ADDR   0  /* the faulting address */
+#define FAULT_MSG_ACCESS 1  /* the #PF error code: bit 0 protection, 1 write, 2 user, 4 fetch */
+#define FAULT_MSG_RIP    2  /* the faulting instruction */
+#define FAULT_MSG_WORDS  3
+/* The pager's reply: first word FAULT_RESUME runs the instruction again;
+ * any other reply stops the thread as a fault with no pager would. */
+#define FAULT_RESUME 0
 
 /* SYS_THREAD_JOIN: how a thread ended (returned in rdi). */
 #define JOIN_EXITED  0u   /* rsi = exit code */

@@ -61,6 +61,31 @@ static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, ui
 	return (*p)->dead ? E_DEAD : IPC_OK;
 }
 
+/* Copy 1 and copy 2 move between user memory and the queue, except in a
+ * call the kernel makes itself (ipc_kernel_call), whose buffers are its
+ * own: the user range check refuses them, and only then do we look why. */
+static __attribute__((noinline, cold)) int copy_kernel(void *to, const void *from, uint64_t len)
+{
+	if (!current->kernel_call)
+		return E_FAULT;
+	memcpy(to, from, len);
+	return IPC_OK;
+}
+
+static inline int copy_in(void *to, vaddr_t from, uint64_t len)
+{
+	if (unlikely(from >= USER_TOP || len > USER_TOP - from))
+		return copy_kernel(to, (const void *)from, len);
+	return (int)user_copy(to, (const void *)from, len);
+}
+
+static inline int copy_out(vaddr_t to, const void *from, uint64_t len)
+{
+	if (unlikely(to >= USER_TOP || len > USER_TOP - to))
+		return copy_kernel((void *)to, from, len);
+	return (int)user_copy((void *)to, from, len);
+}
+
 /* Nobody will answer call seq on rp: its owner, if still waiting for that
  * call, learns it. */
 static void reply_abandon(struct port *rp, uint64_t seq)
@@ -97,7 +122,7 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint
 			return E_DEAD;
 	}
 	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
-	int err = copy_from_user(m->data, buf, len);
+	int err = copy_in(m->data, buf, len);
 	if (err)
 		return err;
 	m->badge = badge;
@@ -139,7 +164,7 @@ static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, 
 		f->rsi = m->len;                 /* how much room it needs */
 		return E_TOOBIG;
 	}
-	int err = copy_to_user(f->r8, m->data, m->len);
+	int err = copy_out(f->r8, m->data, m->len);
 	if (err)
 		return err;
 	f->rdi = m->badge;
@@ -189,14 +214,12 @@ int ipc_recv(struct trap_frame *f)
 	return port_get_msg(p, f, f->rdx, NULL);
 }
 
-int ipc_call(struct trap_frame *f)
+/* The call, its arguments checked: the message at f's buffer to p with our
+ * reply port, then the reply into the same buffer. */
+static inline int call_on(struct port *p, uint64_t badge,
+							       struct trap_frame *f)
 {
-	struct port *p;
 	struct thread *r;
-	uint64_t badge;
-	int err = send_args(f, &p, &badge);
-	if (err)
-		return err;
 	struct port *own = current->own_port;
 	if (!own) {
 		if (!(own = current->own_port = port_new()))
@@ -208,10 +231,37 @@ int ipc_call(struct trap_frame *f)
 	own->call_seq++;
 	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
 		;                                /* replies carry no reply right to put */
-	err = port_put_msg(p, badge, own, own->call_seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
+	int err = port_put_msg(p, badge, own, own->call_seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
 	if (!err)
 		err = port_get_msg(own, f, f->rdx ? f->rdx : TIMEOUT_FOREVER, r);
 	own->call_seq++;                         /* this call is over, however it ended */
+	return err;
+}
+
+int ipc_call(struct trap_frame *f)
+{
+	struct port *p;
+	uint64_t badge;
+	int err = send_args(f, &p, &badge);
+	return err ? err : call_on(p, badge, f);
+}
+
+int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
+		    uint64_t *reply0)
+{
+	struct port *p = (struct port *)o;
+	if (p->dead)
+		return E_DEAD;
+	uint64_t buf[FAULT_MSG_WORDS];
+	memcpy(buf, msg, sizeof(buf));
+	struct trap_frame kf = {
+		.r8 = (uint64_t)buf, .rdx = TIMEOUT_FOREVER,
+		.rsi = sizeof(buf) << IPC_CAP_SHIFT | MIN(sizeof(buf), CONFIG_ASYNC_MSG_MAX),
+	};
+	current->kernel_call = true;
+	int err = call_on(p, badge, &kf);
+	current->kernel_call = false;
+	*reply0 = (kf.rsi & IPC_LEN_MASK) >= 8 ? buf[0] : ~0ul;
 	return err;
 }
 

@@ -93,14 +93,15 @@ int ipc_recv(struct trap_frame *f)
 	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, NULL);
 }
 
-int call_slow(struct trap_frame *f)
+/* The call, its arguments checked: hand the message in f to a waiting
+ * receiver or queue it, then wait for the reply.  final: return to user
+ * from the wait (a system call); else come back here (the kernel's calls). */
+static int call_on(struct endpoint *ep, uint64_t badge, struct trap_frame *f, uint64_t timeout,
+		   bool final)
 {
-	struct endpoint *ep;
-	uint64_t badge;
-	int err = send_args(f, &ep, &badge);
-	if (err)
-		return err;
 	struct thread *r = tq_pop(&ep->receivers);
+	struct tqueue *q = NULL;
+	enum wait_kind kind = WAIT_REPLY;
 	if (r) {
 		msg_transfer(thread_frame(r), f, badge);
 		wait_finish(r, IPC_OK);
@@ -108,12 +109,42 @@ int call_slow(struct trap_frame *f)
 			reply_abandon(r);
 		r->caller = current;
 		current->callee = r;
-		wait_block_final(NULL, WAIT_REPLY, reply_timeout(f->rdx), r);
+		timeout = reply_timeout(timeout);
+	} else {
+		if (timeout == TIMEOUT_NONE)
+			return E_TIMEOUT;
+		current->badge = badge;         /* the message waits in our frame */
+		q = &ep->senders;
+		kind = WAIT_CALL;
 	}
-	if (f->rdx == TIMEOUT_NONE)
-		return E_TIMEOUT;
-	current->badge = badge;
-	wait_block_final(&ep->senders, WAIT_CALL, f->rdx, NULL);
+	if (final)
+		wait_block_final(q, kind, timeout, r);
+	return wait_block(q, kind, timeout, r);
+}
+
+int call_slow(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = send_args(f, &ep, &badge);
+	return err ? err : call_on(ep, badge, f, f->rdx, true);
+}
+
+int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
+		    uint64_t *reply0)
+{
+	struct endpoint *ep = (struct endpoint *)o;
+	struct trap_frame *f = thread_frame(current);
+	if (ep->dead)
+		return E_DEAD;
+	_Static_assert(FAULT_MSG_WORDS == 3, "message words 0..2 travel in r8, r9, r10");
+	f->r8 = msg[0];
+	f->r9 = msg[1];
+	f->r10 = msg[2];
+	f->rsi = MIN(FAULT_MSG_WORDS, CONFIG_MSG_REGS) * 8;
+	int err = call_on(ep, badge, f, TIMEOUT_FOREVER, false);
+	*reply0 = (f->rsi & IPC_LEN_MASK) >= 8 ? f->r8 : ~0ul;
+	return err;
 }
 
 int reply_recv_slow(struct trap_frame *f)

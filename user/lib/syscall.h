@@ -82,6 +82,14 @@ static inline long sys_thread_create(uint64_t space_slot, uint64_t dest_slot, ui
 	return syscall6(SYS_THREAD_CREATE, space_slot, dest_slot, entry, stack, arg, prio).err;
 }
 
+/* Send the thread's page faults to the endpoint or port in ipc_slot (0:
+ * none): each is a call of FAULT_MSG_WORDS words that the pager answers
+ * with FAULT_RESUME once the page is mapped (docs/abi.md). */
+static inline long sys_thread_pager(uint64_t thread_slot, uint64_t ipc_slot)
+{
+	return syscall6(SYS_THREAD_PAGER, thread_slot, ipc_slot, 0, 0, 0, 0).err;
+}
+
 /* Wait for a thread to end: *how is JOIN_, *code the exit code or vector. */
 static inline long sys_thread_join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
 {

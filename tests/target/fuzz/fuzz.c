@@ -180,6 +180,9 @@ static void fuzz_one(uint64_t *s, unsigned me)
 		a[2] = timeout(s);
 		a[4] = pointer(s);                               /* r8: word 0, or the buffer */
 		break;
+	case SYS_THREAD_PAGER:                                   /* victims' faults to a worker */
+		a[0] = own_slot(s), a[1] = pick(s, 4) ? own_slot(s) : 0;
+		break;
 	case SYS_NOTIFY:
 		a[1] = flags(s);
 		break;
@@ -192,7 +195,9 @@ static void fuzz_one(uint64_t *s, unsigned me)
 	last_call[me][0] = nr;
 	for (int i = 0; i < 6; i++)
 		last_call[me][i + 1] = a[i];
-	syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	struct sysret r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (nr == SYS_THREAD_CREATE && r.err == IPC_OK && pick(s, 2))   /* before it faults */
+		syscall6(SYS_THREAD_PAGER, a[1], own_slot(s), 0, 0, 0, 0);
 	last_call[me][0] = ~0ull;
 }
 

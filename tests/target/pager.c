@@ -1,0 +1,183 @@
+/* User-level pagers: a page fault of a thread with a pager reaches the pager
+ * as a call (address, access, instruction) with the pager capability's
+ * badge; the pager maps a frame and replies FAULT_RESUME, and the thread
+ * goes on as if the page had been there.  A pager that refuses, dies or
+ * loses its endpoint gets the thread stopped and reported like any fault.
+ * The paged threads run in a space of their own (a fresh copy of this
+ * program), as a pager's clients would. */
+#include "ktest.h"
+#include "ipc.h"
+
+#define P_EP (SLOT_FREE + 90)        /* the pager's endpoint or port */
+#define P_EP_BADGED (SLOT_FREE + 91) /* ... the capability the kernel calls through */
+#define P_SPACE (SLOT_FREE + 92)     /* the paged space */
+#define P_THREAD (SLOT_FREE + 93)    /* the paged thread */
+#define P_PAGER (SLOT_FREE + 94)     /* the pager thread */
+#define P_BADGE 0x7a6eul
+#define P_BASE 0x50000000ul          /* nothing is mapped here until the pager says */
+#define P_PAGES 16
+#define P_WORDS (P_PAGES * 4096 / 8)
+
+/* What the pager saw, for the test to check. */
+static volatile uint64_t faults, bad_messages, last_addr, last_access, last_rip;
+enum pager_mode { PAGER_MAPS, PAGER_REFUSES_SECOND, PAGER_DIES };
+static volatile enum pager_mode mode;
+
+/* Runs in the paged space: fill the region, then read it all back.  Every
+ * first touch of a page is a write fault its pager resolves. */
+static void paged_worker(uint64_t seed)
+{
+	volatile uint64_t *w = (volatile uint64_t *)P_BASE;
+	for (uint64_t i = 0; i < P_WORDS; i++)
+		w[i] = seed ^ (i * 0x9e3779b97f4a7c15ul);
+	for (uint64_t i = 0; i < P_WORDS; i++)
+		if (w[i] != (seed ^ (i * 0x9e3779b97f4a7c15ul)))
+			sys_exit(1000 + i);
+	sys_exit(0);
+}
+
+/* The pager: a message per fault, checked; then map (into the paged
+ * space), refuse, or die holding the call, per mode.  Ends when its
+ * endpoint is destroyed. */
+static void pager(uint64_t arg)
+{
+	(void)arg;
+	struct ipc_msg m = { 0 };
+	long err = ipc_recv(P_EP, &m, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		faults++;
+		if (m.badge != P_BADGE || m.len != (IPC_MSG_MAX < 24 ? IPC_MSG_MAX : 24u))
+			bad_messages++;
+		last_addr = m.w[FAULT_MSG_ADDR];
+		last_access = m.w[FAULT_MSG_ACCESS];
+		last_rip = m.w[FAULT_MSG_RIP];
+		uint64_t verdict = FAULT_RESUME;
+		if (mode == PAGER_DIES)
+			sys_exit(0);
+		if (mode == PAGER_REFUSES_SECOND)
+			verdict = faults >= 2;          /* the first: resume without mapping */
+		else if (last_addr - P_BASE >= P_PAGES * 4096 ||
+			 sys_map(SLOT_MEMORY, P_SPACE, last_addr & ~0xffful, 1, MAP_WRITE))
+			verdict = 1;
+		m.len = 8;
+		m.w[0] = verdict;
+		err = ipc_reply_recv(P_EP, &m, TIMEOUT_FOREVER);
+	}
+	sys_exit(err == E_DEAD ? 0 : 100 + (uint64_t)err);
+}
+
+/* A paged space running paged_worker, its pager's capability badged, and
+ * (unless skipped) the pager thread.  The worker runs below our priority,
+ * so nothing of it runs before its pager is set. */
+static long start(enum pager_mode m, bool with_pager)
+{
+	uint64_t entry, stack;
+	long err;
+	faults = bad_messages = last_addr = last_access = last_rip = 0;
+	mode = m;
+	if ((err = ipc_create(P_EP)) ||
+	    (err = sys_cap_copy_badged(P_EP, SLOT_SELF, P_EP_BADGED, RIGHT_SEND, P_BADGE)) ||
+	    (err = sys_space_create(P_SPACE)) ||
+	    (err = sys_module_load(SLOT_SELF_IMAGE, P_SPACE, SLOT_MEMORY, "paged", 5, &entry, &stack)) ||
+	    (err = sys_thread_create(P_SPACE, P_THREAD, (uint64_t)paged_worker, stack - 8, 42,
+				     TEST_PRIO - 1)) ||
+	    (err = sys_thread_pager(P_THREAD, P_EP_BADGED)))
+		return err;
+	return with_pager ? spawn(pager, 0, P_PAGER) : IPC_OK;
+}
+
+/* Destroy the endpoint and the space; the pager, if any, must end cleanly. */
+static void finish(bool with_pager)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(sys_cap_delete(P_EP));
+	if (with_pager) {
+		EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+		EXPECT(how == JOIN_EXITED && code == 0, "pager: how %lu code %lu", how, code);
+	}
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+}
+
+void test_pager_demand(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(start(PAGER_MAPS, true));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == 0, "paged thread: how %lu code %lu addr %p", how,
+	       code, (void *)addr);
+	EXPECT(faults == P_PAGES, "%lu faults for %u pages", faults, P_PAGES);
+	EXPECT(bad_messages == 0, "%lu fault messages with a wrong badge or length", bad_messages);
+	EXPECT(last_addr >> 12 == (P_BASE >> 12) + P_PAGES - 1, "last fault at %p",
+	       (void *)last_addr);
+	EXPECT((last_access & 0x7) == 0x6, "access %lx: not a user write to a missing page",
+	       last_access);
+	EXPECT(last_rip >= USER_IMAGE_BASE && last_rip < USER_IMAGE_BASE + 0x100000,
+	       "fault rip %p is not in the program", (void *)last_rip);
+	finish(true);
+}
+
+/* The pager says resume without mapping: the same fault comes again; then
+ * it refuses and the thread is stopped at that address. */
+void test_pager_refuses(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(start(PAGER_REFUSES_SECOND, true));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == P_BASE,
+	       "paged thread: how %lu code %lu addr %p", how, code, (void *)addr);
+	EXPECT(faults == 2 && last_addr == P_BASE, "%lu faults, last at %p", faults,
+	       (void *)last_addr);
+	finish(true);
+}
+
+static void destroyer(uint64_t slot)
+{
+	sys_exit((uint64_t)sys_cap_delete(slot));
+}
+
+/* A pager that dies holding the fault, and an endpoint destroyed with a
+ * fault queued on it: either way the thread is stopped, not left hanging. */
+void test_pager_dies(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(start(PAGER_DIES, true));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == P_BASE,
+	       "paged thread, pager died: how %lu code %lu addr %p", how, code, (void *)addr);
+	EXPECT(faults == 1, "%lu faults", faults);
+	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+	EXPECT_OK(sys_cap_delete(P_EP));
+	EXPECT_OK(sys_cap_delete(P_EP_BADGED));
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+
+	/* No one receives: the fault waits in the queue until the destroyer,
+	 * which runs only once the worker is blocked, deletes the endpoint. */
+	EXPECT_OK(start(PAGER_MAPS, false));
+	EXPECT_OK(spawn_prio(destroyer, P_EP, P_PAGER, TEST_PRIO - 2));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == P_BASE,
+	       "paged thread, endpoint destroyed: how %lu code %lu addr %p", how, code,
+	       (void *)addr);
+	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == IPC_OK, "destroyer: how %lu code %lu", how, code);
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+}
+
+/* Bad arguments get errors and change nothing. */
+void test_pager_bad_args(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(ipc_create(P_EP));
+	EXPECT_OK(sys_cap_copy(P_EP, SLOT_SELF, P_EP_BADGED, RIGHT_RECV));
+	EXPECT_OK(spawn(paged_worker, 1, P_THREAD));            /* faults: it has no pager */
+	EXPECT(sys_thread_pager(P_THREAD, CAP_SLOTS) == E_BADCAP, "slot out of range");
+	EXPECT(sys_thread_pager(P_THREAD, P_SPACE) == E_BADCAP, "empty slot");
+	EXPECT(sys_thread_pager(P_THREAD, SLOT_CONSOLE) != IPC_OK, "the console as pager");
+	EXPECT(sys_thread_pager(P_THREAD, P_EP_BADGED) == E_RIGHTS, "no send right");
+	EXPECT(sys_thread_pager(SLOT_CONSOLE, P_EP) == E_BADCAP, "not a thread");
+	EXPECT(sys_thread_pager(P_SPACE, P_EP) == E_BADCAP, "empty thread slot");
+	EXPECT_OK(sys_thread_join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF, "no pager: how %lu code %lu", how, code);
+	EXPECT(sys_thread_pager(P_THREAD, P_EP) == E_DEAD, "a dead thread takes a pager");
+	EXPECT_OK(sys_cap_delete(P_THREAD));
+}
