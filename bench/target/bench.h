@@ -14,7 +14,7 @@ enum where { SAME_SPACE, OTHER_SPACE };
 enum shape { ROUNDTRIP, ONEWAY };
 
 struct bench_case {
-	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify */
+	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify, pagefault */
 	const char *name;          /* the case: unique within bench */
 	/* Fill samples[0..n) with one measurement each (overhead not yet
 	 * subtracted); returns 0 or an error to report. */
@@ -62,5 +62,7 @@ long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_map(const struct bench_case *c, uint64_t *s, unsigned n);
 
 #endif

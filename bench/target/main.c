@@ -48,6 +48,8 @@ static void build_table(void)
 	for (unsigned n = 1; n <= 8; n *= 2)
 		add("rpc", bench_rpc, OTHER_SPACE, ROUNDTRIP, 8, n, "%u-client%s", n, n > 1 ? "s" : "");
 	add("notify", bench_notify, SAME_SPACE, ONEWAY, 0, 0, "notify-to-wakeup");
+	add("pagefault", bench_pagefault, SAME_SPACE, ROUNDTRIP, 0, 0, "same-space/map-1-page");
+	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
 }
 
 struct stats {

@@ -1,0 +1,82 @@
+/* A page fault served by a user-level pager (docs/abi.md, SYS_THREAD_PAGER):
+ * from the faulting store to its completion, through the kernel's call to
+ * the pager, the pager's SYS_MAP of one fresh (zeroed) page and its reply.
+ * The pager is a thread of the same space; the faulting thread measures
+ * itself, one new page per sample, and never gives a page back.  Beside
+ * it, the SYS_MAP of one fresh page alone: the difference is what the
+ * fault and the two messages cost. */
+#include "bench.h"
+
+#define TOUCHER (CLIENT0 + 7)
+#define REGION 0x200000000ul          /* 8 GiB up: fresh pages for every run */
+
+static uint64_t next_page = REGION;
+static uint64_t *touch_samples;
+static unsigned touch_n;
+
+static void pager(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { 0 };
+	long err = ipc_recv(EP, &m, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		uint64_t page = m.w[FAULT_MSG_ADDR] & ~0xffful;
+		m.w[0] = sys_map(SLOT_MEMORY, SLOT_SELF, page, 1, MAP_WRITE) ? 1 : FAULT_RESUME;
+		m.len = 8;
+		err = ipc_reply_recv(EP, &m, TIMEOUT_FOREVER);
+	}
+	sys_cap_delete(EP);
+	sys_exit(0);
+}
+
+/* Runs below the pager's priority and ours: it starts once we wait for it. */
+static void toucher(uint64_t base)
+{
+	for (unsigned i = 0; i < touch_n; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(base + i * 4096ul);
+		fp_begin();
+		uint64_t t0 = tsc_begin();
+		*p = i;
+		uint64_t t1 = tsc_end();
+		fp_end();
+		touch_samples[i] = t1 - t0;
+	}
+	sys_exit(0);
+}
+
+long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n)
+{
+	(void)c;
+	uint64_t how, code, addr, base = next_page;
+	next_page += n * 4096ul;
+	touch_samples = s;
+	touch_n = n;
+	long err = server_start(SAME_SPACE, pager, 0);
+	if (err || (err = thread_start(toucher, base, TOUCHER, BENCH_PRIO - 1)) ||
+	    (err = sys_thread_pager(TOUCHER, EP)) ||
+	    (err = sys_thread_join(TOUCHER, &how, &code, &addr)))
+		return err;
+	sys_cap_delete(TOUCHER);
+	long stop = server_stop();
+	if (how != JOIN_EXITED)
+		return 3000 + (long)code;           /* the pager refused: no memory */
+	return stop;
+}
+
+long bench_map(const struct bench_case *c, uint64_t *s, unsigned n)
+{
+	(void)c;
+	uint64_t base = next_page;
+	next_page += n * 4096ul;
+	for (unsigned i = 0; i < n; i++) {
+		fp_begin();
+		uint64_t t0 = tsc_begin();
+		long err = sys_map(SLOT_MEMORY, SLOT_SELF, base + i * 4096ul, 1, MAP_WRITE);
+		uint64_t t1 = tsc_end();
+		fp_end();
+		if (err)
+			return err;
+		s[i] = t1 - t0;
+	}
+	return 0;
+}
