@@ -41,6 +41,7 @@ class BootRequest:
     build: bool = True                # run make first
     echo: bool = True                 # stream the serial output to stdout
     qemu: str = qemu.QEMU
+    profile: bool = False             # footprint mode: also count instructions by address
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
         if not (root / FOOTPRINT_PLUGIN).is_file():
             raise HarnessError(f"{FOOTPRINT_PLUGIN} is missing (make plugin builds it)")
         (root / footprint_log(request.config)).unlink(missing_ok=True)
-        plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)))
+        plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)),
+                                       profile=request.profile)
     args = qemu.kernel_args(mode, request.run, request.extra_args)
     argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args)
     timeout = request.timeout or qemu.default_timeout(mode)

@@ -35,6 +35,11 @@
  *  - fetched lines: a callback on each instruction that begins a new line
  *    (or crosses into the next one), so straight-line code in one line costs
  *    one callback.
+ * With the option profile=on the plugin also counts, per region, the
+ * instructions executed at each address, and writes them at exit as
+ *   @@ipclab-profile {"region":ID,"pcs":[["<hex address>",count],...]} @@end
+ * (every open region counts an instruction, as for the totals, so a region's
+ * counts add up to its instructions).  It costs a callback per instruction.
  * Only vCPU 0 is measured.  The instruction counters are shared, so with
  * more vCPUs their instructions leak into vCPU 0's regions (a warning says so).
  */
@@ -386,6 +391,56 @@ static void region_end(unsigned id)
 	set_clear(&scratch_pages);
 }
 
+/* --- Profile: instructions by (region, address) ----------------------------- */
+
+struct pc_count {
+	uint64_t pc;     /* 0: empty (no instruction is at address 0 in a region) */
+	uint32_t region;
+	uint64_t n;
+};
+
+static bool profile;
+static struct pc_count *pcs;
+static size_t pcs_cap, pcs_n;
+
+static size_t pc_index(uint64_t pc, uint32_t region, size_t cap)
+{
+	return (size_t)(((pc ^ (uint64_t)region << 48) * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+}
+
+static struct pc_count *pc_slot(struct pc_count *table, size_t cap, uint64_t pc, uint32_t region)
+{
+	size_t i = pc_index(pc, region, cap);
+	while (table[i].pc && (table[i].pc != pc || table[i].region != region))
+		i = (i + 1) & (cap - 1);
+	return &table[i];
+}
+
+static void pcs_grow(void)
+{
+	struct pc_count *old = pcs;
+	size_t oldcap = pcs_cap;
+	pcs_cap = oldcap ? oldcap * 2 : 4096;
+	pcs = xcalloc(pcs_cap, sizeof(*pcs));
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].pc)
+			*pc_slot(pcs, pcs_cap, old[i].pc, old[i].region) = old[i];
+	free(old);
+}
+
+static void pc_count(uint64_t pc, uint32_t region)
+{
+	if ((pcs_n + 1) * 10 > pcs_cap * 7)
+		pcs_grow();
+	struct pc_count *c = pc_slot(pcs, pcs_cap, pc, region);
+	if (!c->pc) {
+		c->pc = pc;
+		c->region = region;
+		pcs_n++;
+	}
+	c->n++;
+}
+
 /* --- Execution callbacks --------------------------------------------------- */
 
 /* Marker userdata: kind << 16 | id. */
@@ -401,6 +456,18 @@ static void on_marker(unsigned int vcpu, void *udata)
 		else
 			region_end(m & 0xffff);
 	}
+	unlock_if_multi();
+}
+
+/* Profile userdata: the instruction's address. */
+static void on_profile(unsigned int vcpu, void *udata)
+{
+	if (vcpu != 0 || !n_open)
+		return;
+	lock_if_multi();
+	if (!finished)
+		for (unsigned i = 0; i < n_open; i++)
+			pc_count((uintptr_t)udata, open_list[i]->id);
 	unlock_if_multi();
 }
 
@@ -484,6 +551,9 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			continue;
 		}
 		unsigned k = is_kernel(pc);
+		if (profile)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_profile, QEMU_PLUGIN_CB_NO_REGS,
+							       (void *)(uintptr_t)pc);
 		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
 							   &now.insns[k], 1);
 		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
@@ -563,6 +633,41 @@ static void report_region(struct region *r)
 	qemu_plugin_outs(b.text);
 }
 
+static int by_region_then_pc(const void *a, const void *b)
+{
+	const struct pc_count *x = a, *y = b;
+	if (x->region != y->region)
+		return x->region < y->region ? -1 : 1;
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+/* One profile line per region, addresses in order. */
+static void report_profile(void)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pcs_cap; i++)
+		if (pcs[i].pc)
+			pcs[n++] = pcs[i];          /* compacts the table: it is not used again */
+	qsort(pcs, n, sizeof(*pcs), by_region_then_pc);
+	for (size_t i = 0; i < n;) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		if (!f) {
+			fputs("footprint: out of memory\n", stderr);
+			abort();
+		}
+		uint32_t region = pcs[i].region;
+		fprintf(f, "@@ipclab-profile {\"region\":%u,\"pcs\":[", region);
+		for (const char *sep = ""; i < n && pcs[i].region == region; i++, sep = ",")
+			fprintf(f, "%s[\"%" PRIx64 "\",%" PRIu64 "]", sep, pcs[i].pc, pcs[i].n);
+		fputs("]} @@end\n", f);
+		fclose(f);
+		qemu_plugin_outs(text);
+		free(text);
+	}
+}
+
 static void at_exit(qemu_plugin_id_t id, void *udata)
 {
 	(void)id;
@@ -579,6 +684,8 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 		report_region(r);
 		measured++;
 	}
+	if (profile)
+		report_profile();
 	char line[256];
 	snprintf(line, sizeof(line),
 		 "footprint: %u region id(s); whole run: %" PRIu64 " kernel, %" PRIu64
@@ -591,15 +698,18 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 					   int argc, char **argv)
 {
-	(void)argv;
 	if (info->version.min > QEMU_PLUGIN_VERSION) {
 		fprintf(stderr, "footprint: QEMU wants plugin API %d or later; built for %d\n",
 			info->version.min, QEMU_PLUGIN_VERSION);
 		return -1;
 	}
-	if (argc > 0) {
-		fprintf(stderr, "footprint: takes no arguments\n");
-		return -1;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "profile=on") && strcmp(argv[i], "profile=off")) {
+			fprintf(stderr, "footprint: unknown option %s (it takes profile=on|off)\n",
+				argv[i]);
+			return -1;
+		}
+		profile = !strcmp(argv[i], "profile=on");
 	}
 	if (info->system_emulation && info->system.max_vcpus > 1) {
 		multi_vcpu = true;

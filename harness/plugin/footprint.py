@@ -38,9 +38,10 @@ _LINE = re.compile(re.escape(LINE_BEGIN) + r"(.*?)" + re.escape(LINE_END) + r"\s
 PathLike = Union[str, Path]
 
 
-def qemu_args(plugin_path: PathLike, log_path: PathLike) -> list[str]:
+def qemu_args(plugin_path: PathLike, log_path: PathLike, profile: bool = False) -> list[str]:
     """The QEMU options that load the plugin and send its output to log_path.
 
+    profile turns on the per-address counts (see parse_profile).
     The plugin writes through QEMU's log, so this sets `-d plugin -D log_path`;
     QEMU keeps only the last -d and -D, so a caller that needs other log items
     must merge them into this -d.  Relative paths are taken from QEMU's
@@ -52,7 +53,8 @@ def qemu_args(plugin_path: PathLike, log_path: PathLike) -> list[str]:
     log = str(log_path)
     if "%" in log:
         raise ValueError(f"QEMU's -D treats '%' specially; pick another log path: {log!r}")
-    return ["-plugin", "file=" + plugin.replace(",", ",,"), "-d", "plugin", "-D", log]
+    spec = "file=" + plugin.replace(",", ",,") + (",profile=on" if profile else "")
+    return ["-plugin", spec, "-d", "plugin", "-D", log]
 
 
 def parse(text: str) -> dict[int, dict]:
@@ -79,3 +81,33 @@ def parse(text: str) -> dict[int, dict]:
             raise ValueError(f"log line {number}: a second footprint line for region {region}")
         regions[region] = record
     return regions
+
+
+PROFILE_BEGIN = "@@ipclab-profile "
+_PROFILE = re.compile(re.escape(PROFILE_BEGIN) + r"(.*?)" + re.escape(LINE_END) + r"\s*$")
+
+
+def parse_profile(text: str) -> dict[int, dict[int, int]]:
+    """The profile lines of a QEMU log (plugin option profile=on): for each
+    region ID, the instructions executed at each address while it was open.
+
+        @@ipclab-profile {"region": ID, "pcs": [["<hex address>", count], ...]} @@end
+
+    Other lines are skipped; a malformed profile line raises ValueError.
+    """
+    profiles: dict[int, dict[int, int]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if PROFILE_BEGIN.strip() not in line:
+            continue
+        match = _PROFILE.search(line)
+        try:
+            record = json.loads(match.group(1)) if match else None
+            region, pcs = record["region"], record["pcs"]
+            counts = {int(pc, 16): count for pc, count in pcs}
+            if (not isinstance(region, int) or isinstance(region, bool) or region in profiles
+                    or not all(isinstance(c, int) and c > 0 for c in counts.values())):
+                raise ValueError
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise ValueError(f"log line {number}: malformed profile line: {line[:120]!r}") from None
+        profiles[region] = counts
+    return profiles

@@ -46,6 +46,31 @@ SAMPLE = (
     'footprint: 2 region id(s); whole run: 10 kernel, 20 user instructions\n')
 
 
+class ParseProfileTest(unittest.TestCase):
+    def test_reads_regions(self):
+        text = ('noise\n@@ipclab-profile {"region":1,"pcs":[["100000",3],["ffffffff80100000",2]]}'
+                ' @@end\r\n@@ipclab-profile {"region":7,"pcs":[]} @@end\n')
+        self.assertEqual(footprint.parse_profile(text),
+                         {1: {0x100000: 3, 0xffffffff80100000: 2}, 7: {}})
+        self.assertEqual(footprint.parse(text), {})    # not footprint lines
+
+    def test_malformed(self):
+        for bad in ('@@ipclab-profile {"region":1,"pcs":[]}',               # no end
+                    '@@ipclab-profile {"region":1} @@end',                  # no pcs
+                    '@@ipclab-profile {"region":1,"pcs":[["xyz",1]]} @@end',
+                    '@@ipclab-profile {"region":1,"pcs":[["10",0]]} @@end',
+                    '@@ipclab-profile {"region":true,"pcs":[]} @@end',
+                    '@@ipclab-profile [1] @@end',
+                    '@@ipclab-profile {"region":1,"pcs":[]} @@end\n'
+                    '@@ipclab-profile {"region":1,"pcs":[]} @@end'):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                footprint.parse_profile(bad)
+
+    def test_option(self):
+        args = footprint.qemu_args("build/plugin/footprint.so", "log", profile=True)
+        self.assertEqual(args[1], "file=build/plugin/footprint.so,profile=on")
+
+
 class ParseTest(unittest.TestCase):
     def test_reads_every_region(self):
         regions = footprint.parse(SAMPLE)
@@ -130,6 +155,8 @@ class EndToEndTest(unittest.TestCase):
     region 5 runs in long mode, partly at kernel addresses.
     """
 
+    PROFILE = False
+
     @classmethod
     def setUpClass(cls):
         started = time.monotonic()
@@ -149,7 +176,7 @@ class EndToEndTest(unittest.TestCase):
         argv = [QEMU, "-M", "pc", "-display", "none", "-no-reboot", "-monitor", "none",
                 "-serial", "none", "-kernel", str(tmp / "tiny.elf"),
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                *footprint.qemu_args(plugin, log)]
+                *footprint.qemu_args(plugin, log, profile=cls.PROFILE)]
         cls.qemu = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=25,
                                   check=False)
         cls.log = log.read_text() if log.exists() else ""
@@ -217,6 +244,40 @@ class EndToEndTest(unittest.TestCase):
 
     def test_fast_enough(self):
         self.assertLess(self.elapsed, 30.0)
+
+    def test_no_profile_unless_asked(self):
+        if not self.PROFILE:
+            self.assertEqual(footprint.parse_profile(self.log), {})
+
+
+class ProfileEndToEndTest(EndToEndTest):
+    """The same guest with profile=on: the totals are unchanged, and each
+    region's per-address counts add up to its instructions, at the addresses
+    its code is at."""
+
+    PROFILE = True
+
+    def test_counts_add_up(self):
+        profiles = footprint.parse_profile(self.log)
+        self.assertEqual(sorted(profiles), [1, 3, 5, 9, 0xffff])
+        for region, counts in profiles.items():
+            if region == 9:
+                continue                 # never closed: its totals are never taken
+            r = self.regions[region]
+            self.assertEqual(sum(counts.values()),
+                             r["user"]["instructions"] + r["kernel"]["instructions"], region)
+
+    def test_addresses(self):
+        counts = footprint.parse_profile(self.log)[1]
+        s = self.symbols
+        # Region 1, twice: the loop's 5 instructions 32 times each time.
+        loop = [pc for pc in counts if s["r1_start"] < pc < s["r1_part1_end"]]
+        self.assertEqual(sorted(counts[pc] for pc in loop)[-5:], [64] * 5)
+        self.assertEqual(counts[s["far"]], 2)
+        self.assertTrue(all(s["outer"] <= pc < s["r1_end"] or s["far"] <= pc < s["r1_end"]
+                            for pc in counts), [hex(pc) for pc in counts])
+        kernel = [pc for pc in footprint.parse_profile(self.log)[5] if pc >= 0xffff800000000000]
+        self.assertEqual(len(kernel), 6)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,154 @@
+"""Where a benchmark case's instructions go, function by function.
+
+    python3 -m harness.profile --config mach --bench pingpong --case roundtrip/other-space/0B
+
+boots the preset in footprint mode with the plugin's per-address counts on
+(harness/plugin/footprint.c, option profile=on), runs the benchmark's cases a
+hundred times each between their markers, and prints, for each case asked
+for, the instructions per iteration of every kernel and user function that
+ran, most first.  Addresses are named from the kernel's and the benchmark
+program's symbol tables (`nm`).  The counts are exact and repeat from run to
+run, like every icount figure: they are the guest's instructions, not time.
+"""
+
+import argparse
+import bisect
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from harness import bench, qemu
+from harness.boot import (BootRequest, HarnessError, boot, footprint_log, footprint_module,
+                          say)
+
+KERNEL_BASE = 0xffff800000000000
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """Function start addresses, sorted, and their names."""
+
+    starts: tuple[int, ...]
+    names: tuple[str, ...]
+
+    def name(self, pc: int) -> str:
+        """The function that holds pc, or its address in hex if none does."""
+        i = bisect.bisect_right(self.starts, pc) - 1
+        return self.names[i] if i >= 0 else f"{pc:#x}"
+
+
+def read_symbols(nm_lines: Iterable[str]) -> Symbols:
+    """Text symbols from `nm` output lines (address, type, name); other
+    symbols are left out.  Of several names at one address the first wins."""
+    table: dict[int, str] = {}
+    for line in nm_lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            table.setdefault(int(parts[0], 16), parts[2])
+    starts = tuple(sorted(table))
+    return Symbols(starts, tuple(table[a] for a in starts))
+
+
+def symbols_of(paths: Sequence[Path]) -> Symbols:
+    """The text symbols of every ELF file in paths (kernel and user do not overlap)."""
+    lines: list[str] = []
+    for path in paths:
+        try:
+            done = subprocess.run(["nm", "--defined-only", str(path)], capture_output=True,
+                                  text=True, check=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            raise HarnessError(f"cannot read the symbols of {path}: {err}") from None
+        lines += done.stdout.splitlines()
+    return read_symbols(lines)
+
+
+@dataclass(frozen=True)
+class Row:
+    function: str
+    kernel: bool
+    per_iteration: float
+
+
+def by_function(pcs: dict[int, int], occurrences: int, symbols: Symbols) -> list[Row]:
+    """Per-address counts summed by function, per occurrence, most first."""
+    totals: dict[tuple[str, bool], int] = {}
+    for pc, count in pcs.items():
+        key = (symbols.name(pc), pc >= KERNEL_BASE)
+        totals[key] = totals.get(key, 0) + count
+    rows = [Row(name, kernel, total / occurrences) for (name, kernel), total in totals.items()]
+    return sorted(rows, key=lambda r: (-r.per_iteration, r.function))
+
+
+def format_table(label: str, rows: Sequence[Row], top: Optional[int]) -> list[str]:
+    total = sum(r.per_iteration for r in rows)
+    kernel = sum(r.per_iteration for r in rows if r.kernel)
+    out = [f"{label}: {fmt(total)} instructions per iteration "
+           f"(kernel {fmt(kernel)}, user {fmt(total - kernel)})",
+           f"  {'instructions':>12}  {'share':>6}  function"]
+    shown = rows if top is None else rows[:top]
+    for r in shown:
+        share = 100 * r.per_iteration / total if total else 0.0
+        out.append(f"  {fmt(r.per_iteration):>12}  {share:5.1f}%  {r.function}"
+                   f"{'' if r.kernel else ' (user)'}")
+    if len(shown) < len(rows):
+        rest = sum(r.per_iteration for r in rows[len(shown):])
+        out.append(f"  {fmt(rest):>12}  {100 * rest / total:5.1f}%  "
+                   f"({len(rows) - len(shown)} more functions)")
+    return out
+
+
+def fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m harness.profile",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", required=True, help="the preset: configs/NAME.mk")
+    parser.add_argument("--bench", default="pingpong",
+                        help="the benchmark(s) to run: name[,name...] (default: pingpong)")
+    parser.add_argument("--case", action="append",
+                        help="only this case (repeatable; default: every case of the benchmark)")
+    parser.add_argument("--top", type=int, default=25,
+                        help="functions shown per case (default: 25; 0: all)")
+    parser.add_argument("--no-build", action="store_true", help="do not run make first")
+    args = parser.parse_args(argv)
+    root = Path(__file__).resolve().parent.parent
+    try:
+        plugin = footprint_module()
+        request = BootRequest(args.config, "footprint", run="bench",
+                              extra_args=bench.bench_arg(args.bench.split(",")) + " footprint=1",
+                              build=not args.no_build, echo=False, profile=True)
+        record = boot(root, request)
+        if not record.passed:
+            raise HarnessError(f"{args.config}/footprint: {record.explanation}")
+        text = (root / footprint_log(args.config)).read_text(encoding="utf-8", errors="replace")
+        profiles = plugin.parse_profile(text)
+        symbols = symbols_of([root / qemu.build_dir(args.config) / "kernel.elf",
+                              root / qemu.build_dir(args.config) / "user" / "bench.elf"])
+    except (HarnessError, OSError, ValueError) as err:
+        say(str(err))
+        return 2
+    labels = bench.region_labels(record.finished.stdout)
+    shown = 0
+    for region in sorted(profiles):
+        label = labels.get(region, f"region {region}")
+        if args.case and label.split(" ", 1)[-1] not in args.case:
+            continue
+        occurrences = (record.footprint or {}).get(region, {}).get("occurrences", 0)
+        if not occurrences:
+            continue
+        rows = by_function(profiles[region], occurrences, symbols)
+        print("\n".join(format_table(f"{args.config} {label}", rows, args.top or None)))
+        print()
+        shown += 1
+    if not shown:
+        say(f"no profiled case matched (cases: {', '.join(sorted(labels.values()))})")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Tests of harness/profile.py: symbols, the per-function sums, the table."""
+
+import unittest
+
+from harness import profile
+
+NM = """\
+ffffffff80100000 T syscall_entry
+ffffffff80100040 t syscall_general
+ffffffff80100040 t alias_of_general
+ffffffff80100100 T port_put_msg
+ffffffff80200000 D some_data
+0000000000401000 T main
+0000000000401100 t echo_server
+                 U undefined_thing
+"""
+
+
+class SymbolsTest(unittest.TestCase):
+    def setUp(self):
+        self.symbols = profile.read_symbols(NM.splitlines())
+
+    def test_text_symbols_only(self):
+        self.assertNotIn("some_data", self.symbols.names)
+        self.assertNotIn("undefined_thing", self.symbols.names)
+        self.assertEqual(list(self.symbols.starts), sorted(self.symbols.starts))
+
+    def test_names(self):
+        s = self.symbols
+        self.assertEqual(s.name(0xffffffff80100000), "syscall_entry")
+        self.assertEqual(s.name(0xffffffff8010003f), "syscall_entry")
+        self.assertEqual(s.name(0xffffffff80100040), "syscall_general")   # the first name wins
+        self.assertEqual(s.name(0xffffffff80100200), "port_put_msg")
+        self.assertEqual(s.name(0x401050), "main")
+        self.assertEqual(s.name(0x1000), "0x1000")                        # before every symbol
+
+
+class ByFunctionTest(unittest.TestCase):
+    def test_sums_per_occurrence(self):
+        symbols = profile.read_symbols(NM.splitlines())
+        pcs = {0xffffffff80100000: 100, 0xffffffff80100004: 100, 0xffffffff80100100: 300,
+               0x401100: 50}
+        rows = profile.by_function(pcs, 100, symbols)
+        self.assertEqual([(r.function, r.kernel, r.per_iteration) for r in rows],
+                         [("port_put_msg", True, 3.0), ("syscall_entry", True, 2.0),
+                          ("echo_server", False, 0.5)])
+        table = profile.format_table("mach pingpong x", rows, top=2)
+        self.assertEqual(table[0], "mach pingpong x: 5.50 instructions per iteration "
+                                   "(kernel 5, user 0.50)")
+        self.assertIn("port_put_msg", table[2])
+        self.assertIn("54.5%", table[2])
+        self.assertTrue(table[-1].strip().endswith("(1 more functions)"))
+        self.assertTrue(table[-1].strip().startswith("0.50"))
+        self.assertEqual(len(profile.format_table("x", rows, top=None)), 2 + 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
