@@ -163,6 +163,8 @@ static void fuzz_one(uint64_t *s, unsigned me)
 		/* Not below the workers' priority: main's yield loop would starve
 		 * such a thread, and a worker joining it would wait for ever. */
 		a[4] = next(s), a[5] = 10 + pick(s, 30);
+		if (pick(s, 2))
+			a[5] = 10;                               /* runs after we set its pager */
 		break;
 	case SYS_CAP_COPY:
 		a[1] = pick(s, 2) ? SLOT_SELF : any_slot(s), a[2] = own_slot(s), a[3] = flags(s);
@@ -196,8 +198,11 @@ static void fuzz_one(uint64_t *s, unsigned me)
 	for (int i = 0; i < 6; i++)
 		last_call[me][i + 1] = a[i];
 	struct sysret r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (nr == SYS_THREAD_CREATE && r.err == IPC_OK && pick(s, 2))   /* before it faults */
-		syscall6(SYS_THREAD_PAGER, a[1], own_slot(s), 0, 0, 0, 0);
+	if (nr == SYS_THREAD_CREATE && r.err == IPC_OK && a[5] == 10) {
+		uint64_t pager = own_slot(s);                   /* an endpoint there, if it can be */
+		syscall6(SYS_IPC_CREATE, pager, 0, 0, 0, 0, 0);
+		syscall6(SYS_THREAD_PAGER, a[1], pager, 0, 0, 0, 0);
+	}
 	last_call[me][0] = ~0ull;
 }
 
