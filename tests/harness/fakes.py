@@ -84,7 +84,8 @@ if "serve=crashy" in args:           # harness.supervise's boots, as root and rp
     if not after:
         say("root: crashy " + ended + ": restarted 10 times already, giving it up")
     load = {{"test": "rpcload", "calls": calls, "answered": calls if after else 0,
-            "dead": restarts if after else 256, "instances": restarts + 1 if after else 0,
+            "dead": restarts if after else 256, "carried": 3 * restarts if after else 0,
+            "instances": restarts + 1 if after else 0,
             "failed_clients": 0 if after else clients}}
     say(RESULT_BEGIN + json.dumps(load) + RESULT_END)
     say("root: crashy restarted %d times%s" % (restarts, "" if after else ", then given up"))

@@ -20,7 +20,8 @@ def log(ending: str, restarts: int, summary: str = "") -> list[str]:
 def load(**changes) -> dict:
     """rpcload's result for a load on crashy_after=25: 6 deaths."""
     return {"test": "rpcload", "clients": supervise.CLIENTS, "calls": TOTAL,
-            "answered": TOTAL, "dead": 6, "instances": 7, "failed_clients": 0, **changes}
+            "answered": TOTAL, "dead": 6, "carried": 18, "instances": 7, "failed_clients": 0,
+            **changes}
 
 
 class LoadTest(unittest.TestCase):
@@ -42,6 +43,7 @@ class LoadTest(unittest.TestCase):
              f"{TOTAL - 1} of {TOTAL} calls answered"),
             (PASSED, good, [load(dead=5)], "5 calls ended in E_DEAD, not one per restart (6)"),
             (PASSED, good, [load(instances=6)], "6 server instances answered, not 7"),
+            (PASSED, good, [load(carried=0)], "no call went on to a new instance"),
             (PASSED, log("exited with 3", 6), [load()], "crashy ended as 'exited with 3'"),
             (PASSED, log("faulted (vector 14 at 0x0)", 5), [load(dead=5, instances=6)],
              "make it die 6 times"),
@@ -64,7 +66,7 @@ class CrashLoopTest(unittest.TestCase):
 
     LINES = log("faulted (vector 14 at 0x0)", 10, "root: crashy restarted 10 times, then given up")
     GIVE_UP = "root: crashy faulted (vector 14 at 0x0): restarted 10 times already, giving it up"
-    LOAD = load(answered=0, dead=256, instances=0, failed_clients=supervise.CLIENTS)
+    LOAD = load(answered=0, dead=256, carried=0, instances=0, failed_clients=supervise.CLIENTS)
 
     def test_good(self):
         lines = self.LINES[:-1] + [self.GIVE_UP] + self.LINES[-1:]

@@ -4,7 +4,9 @@
  * requests (service.h) and dies on the next one while holding its call:
  * crashy_how=fault (the default) writes through a null pointer, exit ends
  * the thread with code 3.  Either way its caller gets E_DEAD and the
- * supervisor starts a new instance. */
+ * supervisor starts a new instance.  It yields before each answer, so that
+ * the other clients' calls are waiting in the endpoint or port whenever it
+ * dies, for the next instance to receive. */
 #include "ulib.h"
 #include "ipc.h"
 #include "../service.h"
@@ -32,6 +34,7 @@ int main(struct start_info *info)
 	struct ipc_msg m = { 0 };
 	long err = ipc_recv(SLOT_SERVICE, &m, TIMEOUT_FOREVER);
 	for (uint64_t served = 0; err == IPC_OK; served++) {
+		sys_yield();              /* hold the call a while: the others' queue behind it */
 		if (served == after)
 			die(how, served);
 		m.w[0] = service_answer(m.w[0]);

@@ -4,8 +4,12 @@
  * with a request of its own, and check every answer.  A call that ends in
  * E_DEAD (the server died holding it) is made again; its answer must then
  * come from a newer instance than the one that answered before.  A call
- * that ends in E_DEAD more than DEAD_MAX times in a row gives up: the
- * service is gone (no supervisor restarts that often).
+ * answered by a newer instance than the client's previous one without an
+ * E_DEAD is "carried": it went on across a restart untouched (crashy holds
+ * each call a while, so these have waited in the endpoint or port while the
+ * server was replaced).  A call that ends in E_DEAD more than DEAD_MAX times
+ * in a row gives up: the service is gone (no supervisor restarts that
+ * often).
  *
  * At the end one result line (include/ipclab/result.h) gives the counts;
  * the exit code is 0 only if every call was answered correctly. */
@@ -25,6 +29,7 @@
 /* What one client saw; written by its thread, read once it has ended. */
 struct client {
 	uint64_t answered, dead;
+	uint64_t carried;                /* answered by a newer instance, no E_DEAD */
 	long error;                      /* why it stopped early, or IPC_OK */
 	bool wrong;                      /* ... a wrong answer */
 	uint64_t instances[INSTANCES_MAX];   /* the instances that answered it, in order */
@@ -75,6 +80,7 @@ static void client(uint64_t id)
 		}
 		if (by != last && c->ninstances < INSTANCES_MAX)
 			c->instances[c->ninstances++] = by;
+		c->carried += last && by != last && !redone;
 		last = by;
 		c->answered++;
 		sys_yield();
@@ -118,7 +124,7 @@ int main(struct start_info *info)
 			return 1;
 		}
 	}
-	uint64_t answered = 0, dead = 0, how, code, addr;
+	uint64_t answered = 0, dead = 0, carried = 0, how, code, addr;
 	unsigned failed = 0;
 	for (unsigned i = 0; i < n; i++) {
 		long err = sys_thread_join(CLIENT_SLOT + i, &how, &code, &addr);
@@ -126,14 +132,15 @@ int main(struct start_info *info)
 		failed += err || how != JOIN_EXITED || c->error || c->wrong || c->answered != ncalls;
 		answered += c->answered;
 		dead += c->dead;
+		carried += c->carried;
 	}
 	unsigned instances = instances_seen(n);
 	printf("rpcload: %u clients: %lu of %lu calls answered, %lu ended in E_DEAD and were "
-	       "made again, %u server instances answered\n", n, answered, n * ncalls, dead,
-	       instances);
+	       "made again, %lu carried across a restart, %u server instances answered\n", n,
+	       answered, n * ncalls, dead, carried, instances);
 	printf(RESULT_BEGIN "{\"test\":\"rpcload\",\"variant\":\"%s\",\"clients\":%u,"
-	       "\"calls\":%lu,\"answered\":%lu,\"dead\":%lu,\"instances\":%u,"
-	       "\"failed_clients\":%u}" RESULT_END "\n", CONFIG_NAME, n, n * ncalls, answered,
-	       dead, instances, failed);
+	       "\"calls\":%lu,\"answered\":%lu,\"dead\":%lu,\"carried\":%lu,"
+	       "\"instances\":%u,\"failed_clients\":%u}" RESULT_END "\n", CONFIG_NAME, n,
+	       n * ncalls, answered, dead, carried, instances, failed);
 	return failed ? 1 : 0;
 }
