@@ -89,7 +89,7 @@ static long grant_services(uint64_t space, const struct server *own)
 		return sys_cap_copy(own->ep, space, SLOT_SERVICE, RIGHT_RECV);
 	for (unsigned k = 0; k < nservers; k++) {
 		long err = sys_cap_copy(servers[k].ep, space, SLOT_SERVICE + k, RIGHT_SEND);
-		if (err)
+		if (err && err != E_BADCAP)          /* E_BADCAP: given up, its slot stays empty */
 			return err;
 	}
 	return 0;
@@ -188,34 +188,33 @@ static void supervise(uint64_t k)
 	}
 }
 
-/* Start the first instance of server module i and its supervisor. */
+/* Start the first instance of server module i and its supervisor.  It is
+ * server k = the servers before it, whether it starts or not, so that the
+ * others keep their SLOT_SERVICE + k; one that cannot start is given up. */
 static bool serve(unsigned i)
 {
 	if (nservers == SERVICES_MAX) {
 		printf("root: %s: more than %u servers\n", module_name(i), SERVICES_MAX);
 		return false;
 	}
-	unsigned k = nservers;
+	unsigned k = nservers++;
 	struct server *s = &servers[k];
-	uint64_t slot = SERVER_SLOT0 + 4 * k;
+	uint64_t slot = SERVER_SLOT0 + 4 * k, stack = SUPERVISOR_STACKS + k * 0x10000;
 	*s = (struct server){ .module = i, .ep = slot, .space = slot + 1, .thread = slot + 2,
 			      .supervisor = slot + 3 };
-	uint64_t stack = SUPERVISOR_STACKS + k * 0x10000;
 	long err;
+	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
 	if ((err = ipc_create(s->ep)) ||
-	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, stack, SUPERVISOR_STACK_PAGES, MAP_WRITE))) {
+	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, stack, SUPERVISOR_STACK_PAGES, MAP_WRITE)) ||
+	    (err = module_start(i, s->space, s->thread, s)) ||
+	    (err = sys_thread_create(SLOT_SELF, s->supervisor, (uint64_t)supervise,
+				     stack + SUPERVISOR_STACK_PAGES * 4096 - 8, k, SUPERVISOR_PRIO))) {
 		printf("root: %s: cannot serve: error %ld\n", module_name(i), err);
+		s->given_up = true;
+		sys_cap_delete(s->ep);
 		return false;
 	}
-	if (module_start(i, s->space, s->thread, s))
-		return false;
-	nservers++;
-	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
-	err = sys_thread_create(SLOT_SELF, s->supervisor, (uint64_t)supervise,
-				stack + SUPERVISOR_STACK_PAGES * 4096 - 8, k, SUPERVISOR_PRIO);
-	if (err)
-		printf("root: %s: cannot supervise: error %ld\n", module_name(i), err);
-	return err == IPC_OK;
+	return true;
 }
 
 /* The boot module called name, or -1. */
@@ -238,7 +237,9 @@ static bool serve_all(const char *list)
 			n++;
 		int i = n ? module_index(p, n) : -1;
 		if (i < 0) {
-			printf("root: serve=%s: no boot module '%.*s'\n", list, (int)n, p);
+			char name[MODULE_NAME_MAX];
+			snprintf(name, n < sizeof(name) ? n + 1 : sizeof(name), "%s", p);
+			printf("root: serve=%s: no boot module '%s'\n", list, name);
 			ok = false;
 		} else {
 			ok &= serve((unsigned)i);
