@@ -62,6 +62,11 @@ MODULES     += devtest e1000 netbench
 devtest_DIR := tests/devtest
 e1000_DIR   := bench/e1000
 netbench_DIR := bench/netbench
+# Supervision (root's serve=): a server that dies on purpose, and a load on it.
+MODULES     += crashy rpcload
+crashy_DIR  := tests/supervise/crashy
+rpcload_DIR := tests/supervise/rpcload
+USER_SRC_DIRS += tests/supervise/%
 MODULE_ELFS := $(patsubst %,$(B)/user/%.elf,$(MODULES))
 
 .PHONY: all run iso test host-tests bench fuzz presets all-variants clean help deps deps-run deps-iso

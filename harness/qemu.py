@@ -206,6 +206,7 @@ def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
     kernel, *modules = files
     initrd = ",".join(f"{path} {name}" for path, name in zip(modules, MODULES))
     initrd, nic = device_args(config, args, initrd)
+    initrd = supervision_args(config, args, initrd)
     return argv + nic + ["-kernel", str(kernel), "-initrd", initrd, "-append", args]
 
 
@@ -232,6 +233,20 @@ def device_args(config: str, args: str, initrd: str) -> tuple[str, list[str]]:
         return initrd, ["-netdev", f"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:0",
                         "-device", "e1000,netdev=n0"]
     return initrd, []
+
+
+# The supervision test's modules (README, "Supervision"): each is loaded
+# only when run= or serve= names it.
+SUPERVISION_MODULES = ("crashy", "rpcload")
+
+
+def supervision_args(config: str, args: str, initrd: str) -> str:
+    """The initrd list with the supervision modules that args names."""
+    words = dict(w.partition("=")[::2] for w in args.split())
+    named = {m for key in ("run", "serve") for m in words.get(key, "").split(",")}
+    out = build_dir(config) / "user"
+    return ",".join([initrd, *(f"{out / m}.elf {m}" for m in SUPERVISION_MODULES
+                              if m in named)])
 
 
 def qemu_version(qemu: str = QEMU) -> Optional[str]:

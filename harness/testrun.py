@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import hostile, qemu
+from harness import hostile, qemu, supervise
 from harness.boot import BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -325,11 +325,10 @@ def run_target_tests(options: Options, report: Report) -> None:
         except (HarnessError, MarkerError) as err:
             report(TestOutcome(f"target/{config}/build", False, str(err)))
             continue
-        # kernel_fault and fuzz are boots of their own, not ktest tests.
+        # kernel_fault, fuzz, ... are boots of their own, not ktest tests.
         tests = ("",) if selection.everything else tuple(
             name for name in selection.names
-            if not any(boot_test.startswith(name)
-                       for boot_test in (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST)))
+            if not any(boot_test.startswith(name) for boot_test in BOOT_TESTS))
         for test in tests:
             _boot_target(options, config, f"test={test}" if test else "", markers, report)
         if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
@@ -338,12 +337,16 @@ def run_target_tests(options: Options, report: Report) -> None:
             _boot_fuzz(options, config, report)
         if narrow(options.only, f"target/{config}/{HOSTILE_TEST}"):
             _boot_hostile(options, config, report)
+        for case in supervise.CASES:
+            if narrow(options.only, f"target/{config}/{case.name}"):
+                _boot_supervise(options, config, case, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
 HOSTILE_TEST = "hostile_modules"
 FUZZ_TEST = "fuzz"
 FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
+BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, *(c.name for c in supervise.CASES))
 
 
 def _boot_hostile(options: Options, config: str, report: Report) -> None:
@@ -380,6 +383,24 @@ def _boot_fuzz(options: Options, config: str, report: Report) -> None:
     detail = summary[-1] if summary else "no fuzz summary line"
     report(TestOutcome(name, record.passed, "" if record.passed else
                        f"{record.explanation}; {detail}; log {record.log}"))
+
+
+def _boot_supervise(options: Options, config: str, case: supervise.Case,
+                    report: Report) -> None:
+    """Root restarts a server that dies under an RPC load; no client hangs."""
+    name = f"target/{config}/{case.name}"
+    # icount: the interleaving of clients and deaths repeats exactly.
+    request = BootRequest(config, "icount", run="rpcload", extra_args=case.args(),
+                          timeout=options.timeout, build=False, echo=options.verbose,
+                          qemu=options.qemu)
+    try:
+        record = boot(options.root, request)
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    found = supervise.problems(case, record.verdict, record.finished.stdout,
+                               record.serial.results)
+    report(TestOutcome(name, not found, f"{'; '.join(found)}; log {record.log}"))
 
 
 def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:

@@ -154,6 +154,12 @@ enum ipc_err {
 #define SLOT_DEV_MMIO  25 /* device memory: the PCI memory window */
 #define SLOT_DEV_IRQS  26 /* the I/O APIC's interrupt lines */
 #define SLOT_DEV_DRIVER 27 /* netbench only: the e1000 driver's boot module */
+/* Supervised servers (serve= on the kernel command line, docs/abi.md): a
+ * server receives on SLOT_SERVICE; a run= module finds the k-th server of
+ * serve= at SLOT_SERVICE + k (send right only).  The endpoint or port
+ * belongs to the root task and outlives every instance of the server. */
+#define SLOT_SERVICE   28
+#define SERVICES_MAX   4  /* SLOT_SERVICE .. SLOT_SERVICE + 3 */
 #define SLOT_FREE      32 /* first slot a program may use freely */
 #define CAP_SLOTS      256
 

@@ -3,6 +3,7 @@
 The fake QEMU behaves as its kernel arguments say (`fake=hang`, `fake=fail`,
 ...) and prints the real markers from include/ipclab/result.h.  With
 `run=bench` it prints the results of BENCH_TABLE (doubled for mach presets);
+with `serve=crashy`, what root and rpcload print in harness.supervise's boots;
 given `-plugin ... -D <file>` it writes FOOTPRINT to file as the plugin does.
 """
 
@@ -72,6 +73,23 @@ if "run=bench" in args:
     if "footprint=1" in args:
         say("bench: footprint region 1 = pingpong roundtrip/other-space/0w")
     sys.exit(33)
+if "serve=crashy" in args:           # harness.supervise's boots, as root and rpcload say them
+    opts = dict(a.partition("=")[::2] for a in args)
+    after, clients = int(opts["crashy_after"]), int(opts["clients"])
+    calls = clients * int(opts["calls"])
+    ended = "exited with 3" if opts["crashy_how"] == "exit" else "faulted (vector 14 at 0x0)"
+    restarts = (calls - 1) // after if after else 10
+    for n in range(1, restarts + 1):
+        say("root: crashy " + ended + ": restart %d of 10" % n)
+    if not after:
+        say("root: crashy " + ended + ": restarted 10 times already, giving it up")
+    load = {{"test": "rpcload", "calls": calls, "answered": calls if after else 0,
+            "dead": restarts if after else 256, "carried": 3 * restarts if after else 0,
+            "instances": restarts + 1 if after else 0,
+            "failed_clients": 0 if after else clients}}
+    say(RESULT_BEGIN + json.dumps(load) + RESULT_END)
+    say("root: crashy restarted %d times%s" % (restarts, "" if after else ", then given up"))
+    sys.exit(33 if after else 35)
 for word in args:
     if word.startswith("run="):
         for module in word[4:].split(","):

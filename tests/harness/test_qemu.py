@@ -125,6 +125,17 @@ class CommandLineTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             qemu.qemu_argv("l4", "bochs", "")
 
+    def test_supervision_modules_only_when_named(self):
+        """crashy and rpcload are loaded when run= or serve= names them, and only then."""
+        self.assertEqual(qemu.supervision_args("l4", "run=ktest,bench unit=tsc", "x"), "x")
+        self.assertEqual(qemu.supervision_args("l4", "run=rpcload serve=crashy", "x"),
+                         "x,build/l4/user/crashy.elf crashy,build/l4/user/rpcload.elf rpcload")
+        self.assertEqual(qemu.supervision_args("mach", "run=ktest serve=crashy", "x"),
+                         "x,build/mach/user/crashy.elf crashy")
+        args = "run=rpcload serve=crashy unit=tsc"
+        initrd = qemu.qemu_argv("l4", "tcg", args)[-3]
+        self.assertTrue(initrd.startswith(self.INITRD + ",build/l4/user/crashy.elf crashy"))
+
     def test_boot_files_and_timeouts(self):
         """The files a boot needs, and the default watchdog per mode."""
         self.assertEqual([str(p) for p in qemu.boot_files("l4", "iso")],

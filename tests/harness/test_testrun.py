@@ -252,8 +252,10 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "12 passed, 2 failed")
+        self.assertEqual(lines[-1], "15 passed, 2 failed")
         self.assertIn("ok   target/l4/hostile_modules", lines)
+        for case in ("supervise_fault", "supervise_exit", "supervise_crashloop"):
+            self.assertIn(f"ok   target/l4/{case}", lines)
         self.assertIn("ok   target/l4/kernel_fault", lines)
         self.assertIn("ok   target/l4/fuzz", lines)
         self.assertIn("FAIL host/test_bad/two: want 2, got 3", lines)

@@ -114,6 +114,17 @@ bool arg_get(const char *args, const char *key, char *out, size_t n)
 	return false;
 }
 
+uint64_t arg_u64(const char *args, const char *key, uint64_t fallback)
+{
+	char buf[24];
+	if (!arg_get(args, key, buf, sizeof(buf)) || buf[0] < '0' || buf[0] > '9')
+		return fallback;
+	uint64_t v = 0;
+	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return v;
+}
+
 bool list_has(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);

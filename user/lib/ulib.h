@@ -20,6 +20,9 @@ int strncmp(const char *a, const char *b, size_t n);
 /* The value of key=value in a space-separated argument string, copied into
  * out; false if absent. */
 bool arg_get(const char *args, const char *key, char *out, size_t n);
+/* The decimal number of key=<digits> in the argument string, or fallback
+ * if absent or not a number. */
+uint64_t arg_u64(const char *args, const char *key, uint64_t fallback);
 /* Is word in a comma-separated list? "all" matches everything. */
 bool list_has(const char *list, const char *word);
 

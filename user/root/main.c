@@ -1,13 +1,38 @@
-/* The root task: the first user program.  It holds every boot capability and
- * starts the boot modules named by `run=` on the kernel command line, one
- * after the other, each in a space of its own, then powers the machine off:
- * pass if every one exited with 0. */
+/* The root task: the first user program.  It holds every boot capability.
+ * It starts the servers named by `serve=` on the kernel command line and
+ * supervises them: whenever one faults or exits, a thread of ours starts a
+ * fresh instance on the same endpoint.  Then it runs the modules named by
+ * `run=`, one after the other, each in a space of its own, and powers the
+ * machine off: pass if every one exited with 0 and no server was given up. */
 #include "ulib.h"
 #include "device.h"
+#include "ipc.h"
 
 #define CHILD_PRIO 10
 #define CHILD_SPACE SLOT_FREE
 #define CHILD_THREAD (SLOT_FREE + 1)
+
+/* Supervision: a supervisor runs above its server and the clients, so a
+ * restart is not held up by the load it serves.  RESTARTS_MAX bounds a
+ * crash loop. */
+#define SUPERVISOR_PRIO 15
+#define RESTARTS_MAX 10
+#define SERVER_SLOT0 (SLOT_FREE + 8)    /* server k's four slots start at + 4 * k */
+#define SUPERVISOR_STACKS 0x20000000ul  /* one 64 KiB window per supervisor */
+#define SUPERVISOR_STACK_PAGES 4
+
+/* A supervised server: its boot module and our slots for its endpoint (with
+ * RIGHT_CONTROL), the running instance's space and thread, and the
+ * supervisor thread. */
+struct server {
+	unsigned module;
+	uint64_t ep, space, thread, supervisor;
+	unsigned restarts;
+	volatile bool given_up;
+};
+
+static struct server servers[SERVICES_MAX];
+static unsigned nservers;
 
 /* The device modules (docs/devices.md): each gets the PCI
  * configuration ports, device memory in the PCI window below 4 GiB (the
@@ -16,6 +41,8 @@
 static const char *const device_modules[] = { "devtest", "e1000", "netbench" };
 #define PCI_WINDOW_BASE 0x80000000ul
 #define PCI_WINDOW_SIZE 0x80000000ul
+
+static const char *module_name(unsigned i) { return start_info()->modules[i].name; }
 
 /* Make the device capabilities, in our own SLOT_DEV_ slots, the first
  * time a device module runs. */
@@ -32,8 +59,9 @@ static void make_device_caps(void)
 		;
 }
 
-/* Give a device module its capabilities (none to other modules). */
-static long grant_devices(const char *name)
+/* Give a device module, starting in space, its capabilities (none to other
+ * modules). */
+static long grant_devices(const char *name, uint64_t space)
 {
 	bool device = false;
 	for (unsigned d = 0; d < sizeof(device_modules) / sizeof(device_modules[0]); d++)
@@ -43,62 +71,208 @@ static long grant_devices(const char *name)
 	make_device_caps();
 	static const uint64_t slots[] = { SLOT_DEV_PORTS, SLOT_DEV_MMIO, SLOT_DEV_IRQS };
 	for (unsigned k = 0; k < sizeof(slots) / sizeof(slots[0]); k++) {
-		long err = sys_cap_copy(slots[k], CHILD_SPACE, slots[k], RIGHTS_ALL);
+		long err = sys_cap_copy(slots[k], space, slots[k], RIGHTS_ALL);
 		if (err && err != E_BADCAP)               /* E_BADCAP: this machine has none */
 			return err;
 	}
 	for (unsigned i = 0; i < start_info()->nmodules && !strcmp(name, "netbench"); i++)
-		if (!strcmp(start_info()->modules[i].name, "e1000"))
-			return sys_cap_copy(SLOT_MODULE0 + i, CHILD_SPACE, SLOT_DEV_DRIVER, RIGHT_READ);
+		if (!strcmp(module_name(i), "e1000"))
+			return sys_cap_copy(SLOT_MODULE0 + i, space, SLOT_DEV_DRIVER, RIGHT_READ);
 	return 0;
 }
 
-/* Run module i to its end; returns true if it exited with code 0. */
-static bool run_module(unsigned i, const char *args)
+/* Give a program the services: a server (own) receives on SLOT_SERVICE; any
+ * other program may call server k at SLOT_SERVICE + k. */
+static long grant_services(uint64_t space, const struct server *own)
 {
-	const char *name = start_info()->modules[i].name;
-	uint64_t slot = SLOT_MODULE0 + i, entry, stack, how, code, addr;
-	long err;
-	if ((err = sys_space_create(CHILD_SPACE)) ||
-	    (err = sys_cap_copy(SLOT_CONSOLE, CHILD_SPACE, SLOT_CONSOLE, RIGHT_WRITE)) ||
-	    (err = sys_cap_copy(CHILD_SPACE, CHILD_SPACE, SLOT_SELF, RIGHTS_ALL)) ||
-	    (err = sys_cap_copy(SLOT_MEMORY, CHILD_SPACE, SLOT_MEMORY, RIGHTS_ALL)) ||
-	    (err = sys_cap_copy(slot, CHILD_SPACE, SLOT_SELF_IMAGE, RIGHT_READ)) ||
-	    (err = grant_devices(name)) ||
-	    (err = sys_module_load(slot, CHILD_SPACE, SLOT_MEMORY, args, strlen(args), &entry, &stack)) ||
-	    (err = sys_thread_create(CHILD_SPACE, CHILD_THREAD, entry, stack, 0, CHILD_PRIO)) ||
-	    (err = sys_thread_join(CHILD_THREAD, &how, &code, &addr))) {
-		printf("root: %s: cannot start: error %ld\n", name, err);
-		sys_cap_delete(CHILD_SPACE);
-		return false;
+	if (own)
+		return sys_cap_copy(own->ep, space, SLOT_SERVICE, RIGHT_RECV);
+	for (unsigned k = 0; k < nservers; k++) {
+		long err = sys_cap_copy(servers[k].ep, space, SLOT_SERVICE + k, RIGHT_SEND);
+		if (err && err != E_BADCAP)          /* E_BADCAP: given up, its slot stays empty */
+			return err;
 	}
+	return 0;
+}
+
+/* Start module i in a new space (our slot space), its first thread in our
+ * slot thread; own is the server it is, or NULL for a client.  On failure
+ * the space is gone again. */
+static long module_start(unsigned i, uint64_t space, uint64_t thread, const struct server *own)
+{
+	const char *name = module_name(i), *args = start_info()->args;
+	uint64_t slot = SLOT_MODULE0 + i, entry, stack;
+	long err;
+	if ((err = sys_space_create(space)) ||
+	    (err = sys_cap_copy(SLOT_CONSOLE, space, SLOT_CONSOLE, RIGHT_WRITE)) ||
+	    (err = sys_cap_copy(space, space, SLOT_SELF, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(SLOT_MEMORY, space, SLOT_MEMORY, RIGHTS_ALL)) ||
+	    (err = sys_cap_copy(slot, space, SLOT_SELF_IMAGE, RIGHT_READ)) ||
+	    (err = grant_devices(name, space)) ||
+	    (err = grant_services(space, own)) ||
+	    (err = sys_module_load(slot, space, SLOT_MEMORY, args, strlen(args), &entry, &stack)) ||
+	    (err = sys_thread_create(space, thread, entry, stack, 0, CHILD_PRIO))) {
+		printf("root: %s: cannot start: error %ld\n", name, err);
+		sys_cap_delete(space);
+	}
+	return err;
+}
+
+/* Say in one line how a program ended, then what happens next. */
+static void say_end(const char *name, uint64_t how, uint64_t code, uint64_t addr,
+		    const char *then)
+{
+	if (how == JOIN_EXITED)
+		printf("root: %s exited with %lu%s\n", name, code, then);
+	else if (how == JOIN_FAULTED)
+		printf("root: %s faulted (vector %lu at %p)%s\n", name, code, (void *)addr, then);
+	else
+		printf("root: %s was killed%s\n", name, then);
+}
+
+/* Run module i to its end; returns true if it exited with code 0. */
+static bool run_module(unsigned i)
+{
+	uint64_t how, code, addr;
+	if (module_start(i, CHILD_SPACE, CHILD_THREAD, NULL))
+		return false;
+	long err = sys_thread_join(CHILD_THREAD, &how, &code, &addr);
 	sys_cap_delete(CHILD_THREAD);
 	sys_cap_delete(CHILD_SPACE);
-	if (how == JOIN_EXITED) {
-		printf("root: %s exited with %lu\n", name, code);
-		return code == 0;
+	if (err) {
+		printf("root: %s: cannot join: error %ld\n", module_name(i), err);
+		return false;
 	}
-	printf("root: %s died (vector %lu at %p)\n", name, code, (void *)addr);
-	return false;
+	say_end(module_name(i), how, code, addr, "");
+	return how == JOIN_EXITED && code == 0;
+}
+
+/* Stop serving s: destroying the endpoint ends every call waiting on it,
+ * and every later one, with E_DEAD, so no client waits for ever. */
+static __attribute__((noreturn)) void give_up(struct server *s)
+{
+	s->given_up = true;
+	sys_cap_delete(s->ep);
+	sys_exit(1);
+}
+
+/* Server k's supervisor, a thread of ours: wait for the instance to end,
+ * say how, and start a fresh one in a new space on the same endpoint, at
+ * most RESTARTS_MAX times.  Clients keep their capabilities; the call the
+ * dead instance held ends in E_DEAD, and queued calls reach the new one. */
+static void supervise(uint64_t k)
+{
+	struct server *s = &servers[k];
+	const char *name = module_name(s->module);
+	for (;;) {
+		uint64_t how, code, addr;
+		long err = sys_thread_join(s->thread, &how, &code, &addr);
+		sys_cap_delete(s->thread);
+		sys_cap_delete(s->space);             /* the old space goes, with its frames */
+		if (err) {
+			printf("root: %s: cannot join: error %ld; giving it up\n", name, err);
+			give_up(s);
+		}
+		char then[64];
+		if (s->restarts == RESTARTS_MAX) {
+			snprintf(then, sizeof(then), ": restarted %u times already, giving it up",
+				 s->restarts);
+			say_end(name, how, code, addr, then);
+			give_up(s);
+		}
+		s->restarts++;
+		snprintf(then, sizeof(then), ": restart %u of %u", s->restarts, RESTARTS_MAX);
+		say_end(name, how, code, addr, then);
+		if (module_start(s->module, s->space, s->thread, s))
+			give_up(s);
+	}
+}
+
+/* Start the first instance of server module i and its supervisor.  It is
+ * server k = the servers before it, whether it starts or not, so that the
+ * others keep their SLOT_SERVICE + k; one that cannot start is given up. */
+static bool serve(unsigned i)
+{
+	if (nservers == SERVICES_MAX) {
+		printf("root: %s: more than %u servers\n", module_name(i), SERVICES_MAX);
+		return false;
+	}
+	unsigned k = nservers++;
+	struct server *s = &servers[k];
+	uint64_t slot = SERVER_SLOT0 + 4 * k, stack = SUPERVISOR_STACKS + k * 0x10000;
+	*s = (struct server){ .module = i, .ep = slot, .space = slot + 1, .thread = slot + 2,
+			      .supervisor = slot + 3 };
+	long err;
+	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
+	if ((err = ipc_create(s->ep)) ||
+	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, stack, SUPERVISOR_STACK_PAGES, MAP_WRITE)) ||
+	    (err = module_start(i, s->space, s->thread, s)) ||
+	    (err = sys_thread_create(SLOT_SELF, s->supervisor, (uint64_t)supervise,
+				     stack + SUPERVISOR_STACK_PAGES * 4096 - 8, k, SUPERVISOR_PRIO))) {
+		printf("root: %s: cannot serve: error %ld\n", module_name(i), err);
+		s->given_up = true;
+		sys_cap_delete(s->ep);
+		return false;
+	}
+	return true;
+}
+
+/* The boot module called name, or -1. */
+static int module_index(const char *name, size_t len)
+{
+	for (unsigned i = 0; i < start_info()->nmodules; i++)
+		if (strlen(module_name(i)) == len && !strncmp(module_name(i), name, len))
+			return (int)i;
+	return -1;
+}
+
+/* Serve every module of the comma-separated list, in its order (server k
+ * is the k-th); false if one is missing or cannot start. */
+static bool serve_all(const char *list)
+{
+	bool ok = true;
+	for (const char *p = list; *p;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		int i = n ? module_index(p, n) : -1;
+		if (i < 0) {
+			char name[MODULE_NAME_MAX];
+			snprintf(name, n < sizeof(name) ? n + 1 : sizeof(name), "%s", p);
+			printf("root: serve=%s: no boot module '%s'\n", list, name);
+			ok = false;
+		} else {
+			ok &= serve((unsigned)i);
+		}
+		p += n + (p[n] == ',');
+	}
+	return ok;
 }
 
 int main(struct start_info *info)
 {
-	char run[128];
+	char run[128], serves[128] = "";
 	if (!arg_get(info->args, "run", run, sizeof(run)))
 		memcpy(run, "all", 4);
-	printf("root: %lu boot modules, run=%s\n", info->nmodules, run);
-	bool pass = true;
+	arg_get(info->args, "serve", serves, sizeof(serves));
+	printf("root: %lu boot modules, run=%s%s%s\n", info->nmodules, run,
+	       serves[0] ? " serve=" : "", serves);
+	bool pass = serve_all(serves);
 	unsigned started = 0;
 	for (unsigned i = 0; i < info->nmodules; i++) {
-		if (!list_has(run, info->modules[i].name))
+		if (!list_has(run, module_name(i)) || list_has(serves, module_name(i)))
 			continue;
 		started++;
-		pass &= run_module(i, info->args);
+		pass &= run_module(i);
 	}
 	if (!started) {
 		printf("root: run=%s names no boot module\n", run);
 		pass = false;
+	}
+	for (unsigned k = 0; k < nservers; k++) {
+		printf("root: %s restarted %u times%s\n", module_name(servers[k].module),
+		       servers[k].restarts, servers[k].given_up ? ", then given up" : "");
+		pass &= !servers[k].given_up;
 	}
 	sys_poweroff(SLOT_MACHINE, pass ? 0 : 1);
 	return 1;

@@ -238,23 +238,11 @@ static void unstick(void)
 		sys_cap_delete(slot);
 }
 
-/* key=<decimal> from the arguments, or fallback. */
-static uint64_t number_arg(const char *args, const char *key, uint64_t fallback)
-{
-	char buf[24];
-	if (!arg_get(args, key, buf, sizeof(buf)) || buf[0] < '0' || buf[0] > '9')
-		return fallback;
-	uint64_t v = 0;
-	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	return v;
-}
-
 int main(struct start_info *info)
 {
-	seed = number_arg(info->args, "seed", 1);
-	total_calls = number_arg(info->args, "calls", 20000);
-	nworkers = (unsigned)number_arg(info->args, "threads", 4);
+	seed = arg_u64(info->args, "seed", 1);
+	total_calls = arg_u64(info->args, "calls", 20000);
+	nworkers = (unsigned)arg_u64(info->args, "threads", 4);
 	if (nworkers < 1 || nworkers > MAX_WORKERS)
 		nworkers = 4;
 	printf("fuzz: seed %lu, %lu calls, %u threads\n", seed, total_calls, nworkers);
