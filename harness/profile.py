@@ -6,7 +6,8 @@ boots the preset in footprint mode with the plugin's per-address counts on
 (harness/plugin/footprint.c, option profile=on), runs the benchmark's cases a
 hundred times each between their markers, and prints, for each case asked
 for, the instructions per iteration of every kernel and user function that
-ran, most first.  Addresses are named from the kernel's and the benchmark
+ran, most first (and with --annotate FUNCTION, that function's disassembly
+with the count of each instruction).  Addresses are named from the kernel's and the benchmark
 program's symbol tables (`nm`).  The counts are exact and repeat from run to
 run, like every icount figure: they are the guest's instructions, not time.
 """
@@ -99,6 +100,35 @@ def format_table(label: str, rows: Sequence[Row], top: Optional[int]) -> list[st
     return out
 
 
+def annotate(elf: Path, symbols: Symbols, function: str, pcs: dict[int, int],
+             occurrences: int) -> list[str]:
+    """The function's disassembly (objdump), each instruction with how many
+    times it ran per iteration."""
+    if function not in symbols.names:
+        raise HarnessError(f"no function {function} in the symbols")
+    i = symbols.names.index(function)
+    start = symbols.starts[i]
+    stop = symbols.starts[i + 1] if i + 1 < len(symbols.starts) else start + 4096
+    try:
+        done = subprocess.run(["objdump", "-d", "--no-show-raw-insn", f"--start-address={start}",
+                               f"--stop-address={stop}", str(elf)], capture_output=True,
+                              text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"cannot disassemble {function}: {err}") from None
+    out = [f"{function}: instructions run per iteration, by address"]
+    for line in done.stdout.splitlines():
+        address, colon, text = line.partition(":")
+        try:
+            pc = int(address.strip(), 16)
+        except ValueError:
+            continue
+        if not colon or not text.strip():
+            continue
+        count = pcs.get(pc, 0) / occurrences
+        out.append(f"  {fmt(count) if count else '.':>8}  {pc:x}:{text.rstrip()}")
+    return out
+
+
 def fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
@@ -113,6 +143,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="only this case (repeatable; default: every case of the benchmark)")
     parser.add_argument("--top", type=int, default=25,
                         help="functions shown per case (default: 25; 0: all)")
+    parser.add_argument("--annotate", metavar="FUNCTION", action="append", default=[],
+                        help="also print this function's disassembly with the count of "
+                             "every instruction (repeatable)")
     parser.add_argument("--no-build", action="store_true", help="do not run make first")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
@@ -126,8 +159,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise HarnessError(f"{args.config}/footprint: {record.explanation}")
         text = (root / footprint_log(args.config)).read_text(encoding="utf-8", errors="replace")
         profiles = plugin.parse_profile(text)
-        symbols = symbols_of([root / qemu.build_dir(args.config) / "kernel.elf",
-                              root / qemu.build_dir(args.config) / "user" / "bench.elf"])
+        elves = [root / qemu.build_dir(args.config) / "kernel.elf",
+                 root / qemu.build_dir(args.config) / "user" / "bench.elf"]
+        symbols = symbols_of(elves)
     except (HarnessError, OSError, ValueError) as err:
         say(str(err))
         return 2
@@ -143,6 +177,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         rows = by_function(profiles[region], occurrences, symbols)
         print("\n".join(format_table(f"{args.config} {label}", rows, args.top or None)))
         print()
+        for function in args.annotate:
+            start = symbols.starts[symbols.names.index(function)] \
+                if function in symbols.names else KERNEL_BASE
+            elf = elves[0] if start >= KERNEL_BASE else elves[1]
+            try:
+                print("\n".join(annotate(elf, symbols, function, profiles[region], occurrences)))
+            except HarnessError as err:
+                say(str(err))
+                return 2
+            print()
         shown += 1
     if not shown:
         say(f"no profiled case matched (cases: {', '.join(sorted(labels.values()))})")

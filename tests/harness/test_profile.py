@@ -1,6 +1,10 @@
 """Tests of harness/profile.py: symbols, the per-function sums, the table."""
 
+import shutil
+import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
 from harness import profile
 
@@ -56,3 +60,24 @@ class ByFunctionTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(shutil.which("gcc") and shutil.which("objdump") and shutil.which("nm"),
+                     "needs gcc, objdump and nm")
+class AnnotateTest(unittest.TestCase):
+    def test_counts_beside_instructions(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            src, obj = Path(tmp) / "f.c", Path(tmp) / "f.o"
+            src.write_text("int g(int x) { return x * 3 + 1; }\nint h(int x) { return x; }\n")
+            subprocess.run(["gcc", "-O1", "-c", "-o", str(obj), str(src)], check=True)
+            symbols = profile.symbols_of([obj])
+            start = symbols.starts[symbols.names.index("g")]
+            lines = profile.annotate(obj, symbols, "g", {start: 300}, 100)
+            with self.assertRaises(profile.HarnessError):
+                profile.annotate(obj, symbols, "nothere", {}, 1)
+        self.assertEqual(lines[0], "g: instructions run per iteration, by address")
+        self.assertTrue(lines[1].split()[0] == "3" and lines[1].split()[1] == f"{start:x}:",
+                        lines[1])
+        self.assertTrue(all(line.split()[0] == "." for line in lines[2:]), lines)
+        self.assertGreater(len(lines), 2)
+        self.assertFalse(any("h>" in line or "<h" in line for line in lines[1:]))
