@@ -108,8 +108,9 @@ class ProgressTest(unittest.TestCase):
 def fake_footprint_module() -> types.ModuleType:
     """A stand-in for harness/plugin/footprint.py, with its options and log lines."""
     module = types.ModuleType(boot.FOOTPRINT_MODULE)
-    module.qemu_args = lambda plugin, log: ["-plugin", f"file={plugin}", "-d", "plugin",
-                                            "-D", str(log)]
+    module.qemu_args = lambda plugin, log, profile=False: [
+        "-plugin", f"file={plugin}" + (",profile=on" if profile else ""), "-d", "plugin",
+        "-D", str(log)]
 
     def parse(text):
         records = [json.loads(line.split(" ", 1)[1].rsplit(" ", 1)[0])
