@@ -133,10 +133,8 @@ int main(struct start_info *info)
 	    (err = nic_port_start(&port, regs, (void *)RING_VA, ring_pa, (void *)REGION_VA, region_pa,
 				  region_size, flags)))
 		return (int)err;
-	/* Everything is mapped: our own space capability goes, so that nothing
-	 * of ours keeps our space alive once our thread has ended (that is
-	 * what frees the interrupt line for the next driver). */
-	sys_cap_delete(SLOT_SELF);
+	/* Our space, and with it the interrupt line, is given back when our
+	 * client deletes its capability to it, once our thread has ended. */
 	bool fault_xfer = false;
 	char fault[8];
 	if (arg_get(info->args, "fault", fault, sizeof(fault))) {

@@ -19,7 +19,9 @@ long region_create(uint64_t *phys)
 
 /* Watches the user-level driver: when it ends, for whatever reason, its
  * endpoint is destroyed, so a client waiting in a call gets E_DEAD instead
- * of waiting for ever. */
+ * of waiting for ever, and so is its space (deleting our creator's
+ * capability), which gives back everything it held: its interrupt line
+ * above all, which the next driver binds. */
 static struct driver *watched;
 static void reaper(uint64_t unused)
 {
@@ -29,6 +31,7 @@ static void reaper(uint64_t unused)
 	if (err)
 		watched->how = ~0ul;
 	sys_cap_delete(S_EP);
+	sys_cap_delete(S_DSPACE);
 	watched->running = false;
 	sys_exit(0);
 }
@@ -65,9 +68,9 @@ static long user_start(struct driver *d, uint32_t flags, const char *extra)
 	d->running = true;
 	d->how = d->code = 0;
 	watched = d;
-	err = thread_start(reaper, S_REAPER, REAPER_PRIO);
+	return thread_start(reaper, S_REAPER, REAPER_PRIO);
 out:
-	sys_cap_delete(S_DSPACE);                /* the driver's thread keeps it */
+	sys_cap_delete(S_DSPACE);
 	return err;
 }
 
