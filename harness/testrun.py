@@ -6,6 +6,7 @@ Four groups of tests, each test with a full name:
     harness/<test id>        the harness's own unit tests (tests/harness)
     target/<config>/<name>   on-target tests: `TEST <name> ok|FAIL` from ktest
     iso/<config>/banner      the GRUB ISO boots to the banner and passes
+    iso/<config>/netbench    its e1000 entry: devtest and netbench pass
 
 `--only PATTERN` keeps the tests whose full name contains PATTERN.  A bare
 name (no '/') names an on-target test and reaches the guest as
@@ -433,22 +434,42 @@ def _boot_target(options: Options, config: str, args: str, markers: Markers,
 
 # --- ISO ------------------------------------------------------------------------------
 
+# The ISO's GRUB entries and what a test boots them with: run= picks the
+# entry (qemu.iso_entry), the rest is baked into the image.
+ISO_TESTS = (("banner", "all"), ("netbench", "devtest,netbench"))
+
+
+def iso_problem(record, run: str) -> Optional[str]:
+    """Why an ISO boot failed, or None: EXIT_PASS after the banner, and for the
+    device entry every module's TEST lines present and passing."""
+    failed = [f"TEST {t.name} FAIL {t.reason}" for t in record.serial.failed_tests()]
+    if failed:
+        return "; ".join(failed)
+    if not record.passed:
+        return record.explanation
+    if "netbench" in run and not any(t.name.startswith("e1000_user") for t in record.serial.tests):
+        return "netbench ran no check (no e1000_user TEST line)"
+    return None
+
+
 def run_iso_tests(options: Options, report: Report) -> None:
-    """Build each configuration's ISO, boot it, and check banner and EXIT_PASS."""
+    """Build each configuration's ISO, boot each entry, and check banner and EXIT_PASS."""
     if not options.iso:
         return
     for config in options.configs:
-        name = f"iso/{config}/banner"
-        if not narrow(options.only, name):
-            continue
-        request = BootRequest(config, "iso", timeout=options.timeout,
-                              echo=options.verbose, qemu=options.qemu)
-        try:
-            record = boot(options.root, request)
-        except HarnessError as err:
-            report(TestOutcome(name, False, str(err)))
-            continue
-        report(TestOutcome(name, record.passed, f"{record.explanation}; log {record.log}"))
+        for test, run in ISO_TESTS:
+            name = f"iso/{config}/{test}"
+            if not narrow(options.only, name):
+                continue
+            request = BootRequest(config, "iso", run=run, timeout=options.timeout,
+                                  echo=options.verbose, qemu=options.qemu)
+            try:
+                record = boot(options.root, request)
+            except HarnessError as err:
+                report(TestOutcome(name, False, str(err)))
+                continue
+            problem = iso_problem(record, run)
+            report(TestOutcome(name, problem is None, f"{problem}; log {record.log}"))
 
 
 # --- The whole run ------------------------------------------------------------------
