@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import hostile, qemu
+from harness import hostile, netbench, qemu
 from harness.boot import BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -330,7 +330,7 @@ def run_target_tests(options: Options, report: Report) -> None:
         tests = ("",) if selection.everything else tuple(
             name for name in selection.names
             if not any(boot_test.startswith(name)
-                       for boot_test in (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST)))
+                       for boot_test in (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST)))
         for test in tests:
             _boot_target(options, config, f"test={test}" if test else "", markers, report)
         if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
@@ -339,12 +339,62 @@ def run_target_tests(options: Options, report: Report) -> None:
             _boot_fuzz(options, config, report)
         if narrow(options.only, f"target/{config}/{HOSTILE_TEST}"):
             _boot_hostile(options, config, report)
+        if narrow(options.only, f"target/{config}/{ECHO_TEST}"):
+            _boot_echo(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
 HOSTILE_TEST = "hostile_modules"
 FUZZ_TEST = "fuzz"
 FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
+ECHO_TEST = "e1000_echo"
+# The user-level driver with and without interrupt throttling, every frame
+# sent to the harness's sink and echoed back: short, and judged by counts only.
+ECHO_ITRS = (0, 200)
+ECHO_ARGS = (f"echo=1 frames=500 sizes=64,1500 single=0 checks=0 builds=user "
+             f"itr={','.join(map(str, ECHO_ITRS))}")
+
+
+def echo_problems(results: list[dict], streams: dict, itrs=ECHO_ITRS) -> list[str]:
+    """What is wrong with an echo boot's e1000 results and the sink's streams:
+    a frame lost, corrupted, late or missing either way, a throttling setting
+    without cases, or one whose cases took no receive interrupt."""
+    problems = []
+    for r in results:
+        _, problem = netbench.compare(r, streams.get(r.get("stream")))
+        bad = [f"{k} {r.get(k)}" for k in ("lost", "corrupted", "out_of_order") if r.get(k)]
+        if r.get("received") != r.get("frames"):
+            bad.append(f"{r.get('received')} of {r.get('frames')} came back")
+        problems += ([problem] if problem else []) + [f"{r.get('case')}: {b}" for b in bad]
+    for itr in itrs:
+        cases = [r for r in results if r.get("itr") == itr]
+        if not cases:
+            problems.append(f"itr {itr}: no case")
+        elif not sum(r.get("interrupts", 0) for r in cases):
+            problems.append(f"itr {itr}: no receive interrupt taken")
+    return problems
+
+
+def _boot_echo(options: Options, config: str, report: Report) -> None:
+    """Frames through the host's sink and back: the driver waits for every
+    echo by its interrupt; none may be lost or bad, and interrupts are taken."""
+    name = f"target/{config}/{ECHO_TEST}"
+    try:
+        with netbench.Sink(echo=1) as sink:
+            request = BootRequest(config, "tcg", run="netbench",
+                                  extra_args=f"nic=udp:{sink.port} {ECHO_ARGS}",
+                                  timeout=options.timeout, build=False, echo=options.verbose,
+                                  qemu=options.qemu)
+            record = boot(options.root, request)
+    except (HarnessError, OSError) as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    streams, _ = netbench.tally(sink.datagrams)
+    results = [r for r in record.serial.results if r.get("bench") == netbench.BENCH]
+    problems = echo_problems(results, streams)
+    if not record.passed:
+        problems.insert(0, record.explanation)
+    report(TestOutcome(name, not problems, "; ".join(problems) + f"; log {record.log}"))
 
 
 def _boot_hostile(options: Options, config: str, report: Report) -> None:

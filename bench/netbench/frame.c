@@ -89,12 +89,17 @@ void frame_check(const uint8_t *buf, unsigned len, unsigned stream, struct frame
 		c->corrupted++;
 		return;
 	}
+	uint64_t stride = c->stride > 1 ? c->stride : 1;
+	if (stride > 1 && seq % stride) {
+		c->corrupted++;                        /* not a number the peer echoes */
+		return;
+	}
 	c->frames++;
 	if (seq == c->next_seq) {
-		c->next_seq++;
+		c->next_seq += stride;
 	} else if (seq > c->next_seq) {
-		c->lost += seq - c->next_seq;          /* a gap: counted lost unless it turns up */
-		c->next_seq = seq + 1;
+		c->lost += (seq - c->next_seq) / stride;   /* a gap: counted lost unless it turns up */
+		c->next_seq = seq + stride;
 	} else {
 		c->reordered++;                        /* late or again: not the next one */
 	}

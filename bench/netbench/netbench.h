@@ -53,6 +53,7 @@ void driver_wait_end(struct driver *d);
 struct frame_check {
 	uint64_t frames, lost, duplicated, corrupted, reordered;
 	uint64_t next_seq;
+	uint64_t stride;                      /* sequence numbers expected: 0, stride, ... (0: 1) */
 };
 /* Fill the payload of a buffer for frames of len bytes (once per case);
  * returns the payload's checksum parts. */

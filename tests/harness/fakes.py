@@ -74,6 +74,23 @@ if "run=bench" in args:
     if "footprint=1" in args:
         say("bench: footprint region 1 = pingpong roundtrip/other-space/0w")
     sys.exit(33)
+if "run=netbench" in args:             # the echo boot: frames through the sink and back
+    sys.path.insert(0, {tree!r})
+    import socket
+    from tests.harness.test_netbench import make_frame
+    port = int([a for a in args if a.startswith("nic=udp:")][0][len("nic=udp:"):])
+    itrs = [int(i) for a in args if a.startswith("itr=") for i in a[4:].split(",")]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(5)
+        for stream, itr in enumerate(itrs, 1):
+            for seq in range(3):
+                sock.sendto(make_frame(stream, seq, 64), ("127.0.0.1", port))
+            back = [sock.recv(2048) for _ in range(3)]
+            result = {{"bench": "e1000", "case": "user/64B/itr%d" % itr, "stream": stream,
+                      "itr": itr, "frames": 3, "received": len(back), "frame_bytes": 64,
+                      "interrupts": 1}}
+            say(RESULT_BEGIN + json.dumps(result) + RESULT_END)
+    sys.exit(33)
 for word in args:
     if word.startswith("run="):
         for module in word[4:].split(","):
@@ -165,4 +182,4 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
         python=sys.executable, banner=MARKERS.banner_prefix, test=MARKERS.test_prefix,
         result_begin=MARKERS.result_begin, result_end=MARKERS.result_end,
         refusals={name: reason for name, (_, reason) in hostile.images(b"").items()},
-        bench_table=BENCH_TABLE, footprint=FOOTPRINT))
+        bench_table=BENCH_TABLE, footprint=FOOTPRINT, tree=str(TREE)))

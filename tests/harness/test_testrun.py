@@ -16,8 +16,9 @@ from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
-                             iso_problem, kernel_fault_problem, run_tests,
+                             echo_problems, iso_problem, kernel_fault_problem, run_tests,
                              target_boot_problem)
+from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
 
@@ -218,6 +219,29 @@ class IsoProblemTest(unittest.TestCase):
         self.assertEqual(iso_problem(self.record(False, []), "all"), "explained")
 
 
+class EchoProblemsTest(unittest.TestCase):
+    """The echo boot's verdict, from the guest's results and the sink's streams."""
+
+    @staticmethod
+    def result(stream, itr, **changes):
+        """One e1000 result line of the echo boot, every frame back."""
+        return {"case": f"user/64B/itr{itr}", "stream": stream, "itr": itr, "frames": 10,
+                "received": 10, "frame_bytes": 64, "interrupts": 2, **changes}
+
+    def test_good_and_bad(self):
+        """Nothing wrong; then a frame lost each way, and a setting without interrupts."""
+        streams = {s: Stream(frames=10, next_seq=10) for s in (1, 2)}
+        good = [self.result(1, 0), self.result(2, 200)]
+        self.assertEqual(echo_problems(good, streams), [])
+        problems = echo_problems([self.result(1, 0, received=9, lost=1),
+                                  self.result(2, 200, interrupts=0)],
+                                 {1: Stream(frames=10, next_seq=10), 2: Stream(frames=9)})
+        self.assertEqual(problems, ["user/64B/itr0: lost 1", "user/64B/itr0: 9 of 10 came back",
+                                    "user/64B/itr200: lost 1",
+                                    "itr 200: no receive interrupt taken"])
+        self.assertEqual(echo_problems([], {}), ["itr 0: no case", "itr 200: no case"])
+
+
 class KernelFaultTest(unittest.TestCase):
     """crash=kernel must end in the panic status with a register dump."""
 
@@ -277,7 +301,8 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "13 passed, 2 failed")
+        self.assertEqual(lines[-1], "14 passed, 2 failed")
+        self.assertIn("ok   target/l4/e1000_echo", lines)
         self.assertIn("ok   target/l4/hostile_modules", lines)
         self.assertIn("ok   target/l4/kernel_fault", lines)
         self.assertIn("ok   target/l4/fuzz", lines)
