@@ -33,6 +33,7 @@ static uint8_t mac[6];
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };   /* the sink: any address */
 static bool peer;                          /* nic=udp:...: frames go to the host */
 static uint64_t echo_every;                /* echo=K: the host returns seq 0, K, 2K, ... */
+static bool use_bell = BELL_DEFAULT;       /* bell=0|1: how the user-level driver is reached */
 static unsigned itr;
 static uint64_t tx_total, tx_done;         /* since the driver started */
 static uint64_t rounds[ROUNDS_MAX];
@@ -145,7 +146,7 @@ static long run_case(struct driver *d, unsigned len, uint64_t frames, unsigned b
 {
 	uint64_t part[2], out[3];
 	memset(o, 0, sizeof(*o));
-	o->chk.stride = peer ? echo_every : 1;
+	o->chk.stride = peer && echo_every ? echo_every : 1;
 	for (unsigned k = 0; k < NIC_SLOTS; k++) {
 		frame_fill_payload(tx_buf(k), len, part);
 		shared->tx[k] = (struct nic_txreq){ NIC_TX_AREA + k * NIC_BUF_SIZE, len };
@@ -237,14 +238,14 @@ static void print_result(enum build b, unsigned len, unsigned batch, unsigned st
 	uint64_t missing = due - (o->received < due ? o->received : due);
 	printf(RESULT_BEGIN "{\"bench\":\"e1000\",\"case\":\"%s\",\"variant\":\"%s\","
 	       "\"unit\":\"%s\",\"driver\":\"%s\",\"traffic\":\"%s\",\"frame_bytes\":%u,"
-	       "\"batch\":%u,\"echo_every\":%lu,\"itr\":%u,\"interrupts\":%lu,\"stream\":%u,\"frames\":%lu,\"received\":%lu,"
+	       "\"transport\":\"%s\",\"batch\":%u,\"echo_every\":%lu,\"itr\":%u,\"interrupts\":%lu,\"stream\":%u,\"frames\":%lu,\"received\":%lu,"
 	       "\"lost\":%lu,\"corrupted\":%lu,\"out_of_order\":%lu,\"elapsed\":%lu,\"busy\":%lu,"
 	       "\"cpu_util\":%s,\"%s_per_frame\":%lu,\"client_per_frame\":%lu,"
 	       "\"driver_per_frame\":%lu,\"requests\":%lu,\"frames_per_s\":%lu,\"mbit_per_s\":%s,"
 	       "\"rate_basis\":\"%s\",\"samples\":%u,\"iterations\":%u,\"min\":%lu,\"median\":%lu,"
 	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":0}" RESULT_END "\n",
 	       name, CONFIG_NAME, unit, bname, !peer ? "loopback" : echo_every ? "host-echo" : "host-peer",
-	       len, batch, echo_every, itr,
+	       len, b == KERNEL ? "syscall" : use_bell ? "doorbell" : "ipc", batch, echo_every, itr,
 	       o->interrupts, stream, o->sent, o->received, missing + o->chk.lost, o->chk.corrupted,
 	       o->chk.reordered, o->elapsed, busy, util, icount ? "instructions" : "tsc", per, client,
 	       per > client ? per - client : 0, o->xfers, fps, mbit,
@@ -358,7 +359,7 @@ static void check_bad_input(struct driver *d, const char *name)
  * program; the kernel goes on and a fresh driver works. */
 static void check_bad_driver(uint32_t flags, const char *how, const char *name)
 {
-	struct driver d = { 0 };
+	struct driver d = { .bell = use_bell };
 	uint64_t out[3];
 	char why[120];
 	if (driver_start(&d, USER, flags, how)) {
@@ -423,7 +424,7 @@ static long run_build(enum build b, uint32_t flags, const struct plan *pl)
 {
 	static unsigned stream;
 	static const char *const bnames[] = { "user", "kernel" };
-	struct driver d = { 0 };
+	struct driver d = { .bell = use_bell };
 	uint64_t out[3];
 	long err;
 	if ((err = driver_start(&d, b, flags, ""))) {
@@ -477,6 +478,7 @@ int main(struct start_info *info)
 			   (unsigned)arg_number(info->args, "batch", 32),
 			   arg_number(info->args, "single", 1), arg_number(info->args, "checks", 1) };
 	echo_every = peer ? arg_number(info->args, "echo", 0) : 0;
+	use_bell = arg_number(info->args, "bell", BELL_DEFAULT);
 	if (pl.batch == 0 || pl.batch > NIC_SLOTS - 2)
 		pl.batch = NIC_SLOTS - 2;
 	tsc_khz = sys_info(INFO_TSC_KHZ);
@@ -491,8 +493,9 @@ int main(struct start_info *info)
 	if ((err = thread_start_soaker()))
 		return 1;
 	printf("netbench: %s traffic, %lu frames per case, sizes %s, batch %u, itr %s, echo %lu, "
-	       "unit %s\n", !peer ? "loopback" : echo_every ? "host-echo" : "host-peer", pl.frames,
-	       sizes, pl.batch, itrs, echo_every, unit);
+	       "user driver by %s, unit %s\n", !peer ? "loopback" : echo_every ? "host-echo" :
+	       "host-peer", pl.frames, sizes, pl.batch, itrs, echo_every, use_bell ? "doorbell" : "IPC",
+	       unit);
 	static const char *const bnames[] = { "user", "kernel" };
 	for (int b = USER; b <= KERNEL; b++) {
 		if (!list_word(builds, bnames[b]))
