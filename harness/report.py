@@ -862,6 +862,7 @@ class DriverPair:
     user_fps: Optional[float] = None
     kernel_fps: Optional[float] = None
     itr: int = 0                        # interrupt throttling (256 ns units)
+    transport: str = ""                 # how the user-level driver was reached (ipc, doorbell)
     user_irqs: Optional[float] = None   # receive interrupts the driver waited for
     kernel_irqs: Optional[float] = None
 
@@ -882,6 +883,8 @@ def driver_pairs(run: Run) -> list[DriverPair]:
                                 {"unit": r.get("unit", "?"), "itr": itr})
         slot[f"{driver}_cost"], slot[f"{driver}_fps"] = cost, number(r.get("frames_per_s"))
         slot[f"{driver}_irqs"] = number(r.get("interrupts"))
+        if driver == "user" and r.get("transport"):
+            slot["transport"] = r["transport"]
     return [DriverPair(preset, size, batch, **values)
             for (preset, size, batch, _), values in found.items()]
 
@@ -897,14 +900,16 @@ def section_drivers(sources: Sources) -> list[str]:
                  "built into the kernel (`E1000_IN_KERNEL=y`), moving the same frames.  "
                  "`user ÷ kernel` above 1 means the user-level driver costs more per frame, or "
                  "moves more frames per second.  The `batch1` rows hand the driver one frame "
-                 "at a time.")
+                 "at a time; beside the preset, how its client reached the user-level driver "
+                 "(IPC, or a doorbell notification and a mailbox).")
     for run in sources.drivers:
         mode = base_mode(run.meta.get("mode", "?"))
         pairs = driver_pairs(run)
         unit = ", ".join(dict.fromkeys(p.unit for p in pairs)) or unit_of(run)
         # Interrupts only where the driver waits for them: not in loopback.
         irqs = run.meta.get("traffic") not in (None, "loop")
-        rows = [[p.preset, str(p.frame_bytes), p.batch,
+        rows = [[f"{p.preset} ({p.transport})" if p.transport else p.preset,
+                 str(p.frame_bytes), p.batch,
                  fmt_or_missing(p.user_cost), fmt_or_missing(p.kernel_cost),
                  fmt_ratio(ratio(p.user_cost, p.kernel_cost)),
                  fmt_or_missing(p.user_fps), fmt_or_missing(p.kernel_fps),
