@@ -1,6 +1,6 @@
 """The e1000 driver benchmark: build, boot, and count the frames outside the guest.
 
-    python3 -m harness.netbench [--configs l4,mach] [--mode icount] [--traffic loop|peer]
+    python3 -m harness.netbench [--configs l4,mach] [--mode icount] [--traffic loop|peer|echo]
 
 Every preset is built with E1000_IN_KERNEL=y, so one boot measures both the
 user-level driver and the in-kernel one (docs/e1000.md), and booted with
@@ -9,7 +9,11 @@ the guest checks it.  With `--traffic peer` QEMU's `-netdev socket` sends
 every frame as a UDP datagram to a sink on 127.0.0.1 that this module runs:
 it checks each frame's sequence number and checksum and times the stream on
 the host's clock, so the figures are proven by something outside the guest.
-A frame lost, duplicated or corrupted anywhere fails the run.
+With `--traffic echo` the sink also sends every `--echo`-th frame it has
+checked back to the guest (source and destination swapped, checksum
+updated), so the guest receives frames that arrive when they will, through
+its driver's interrupt path, and checks them in turn.  A frame lost,
+duplicated or corrupted anywhere fails the run.
 
 The frame format and checksum are those of bench/netbench/frame.c.
 """
@@ -76,6 +80,21 @@ def read_header(frame: bytes) -> Optional[Header]:
     return Header(stream, seq, length, magic, checksum, ethertype)
 
 
+def echo_frame(frame: bytes) -> bytes:
+    """A frame sent back: destination and source swapped, the checksum made
+    right again if it was right (a corrupted frame stays corrupted)."""
+    back = bytearray(frame[6:12] + frame[0:6] + frame[12:])
+    if frame_ok(frame):
+        struct.pack_into("<Q", back, 8 * CSUM_WORD, frame_checksum(bytes(back)))
+    return bytes(back)
+
+
+def echoed(frame: bytes, every: int) -> bool:
+    """Does the sink send this frame back: one of ours, sequence number a multiple of every?"""
+    h = read_header(frame)
+    return every > 0 and h is not None and h.ethertype == ETHERTYPE and h.seq % every == 0
+
+
 def frame_ok(frame: bytes) -> bool:
     """Is this one of netbench's frames, whole and unchanged?"""
     h = read_header(frame)
@@ -131,9 +150,12 @@ def tally(datagrams: Sequence[tuple[float, bytes]]) -> tuple[dict[int, Stream], 
 # --- The sink ---------------------------------------------------------------------------
 
 class Sink:
-    """A UDP socket on 127.0.0.1 that keeps every datagram with its arrival time."""
+    """A UDP socket on 127.0.0.1 that keeps every datagram with its arrival time
+    and, with echo=K, sends every K-th frame of ours straight back (echo_frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, echo: int = 0) -> None:
+        self.echo = echo
+        self.echoed = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # SO_RCVBUFFORCE (33 on Linux; Python does not name it) passes rmem_max
         # where we may; a burst of the guest's frames must fit while we lag.
@@ -154,14 +176,18 @@ class Sink:
         self._thread = threading.Thread(target=self._receive, daemon=True)
 
     def _receive(self) -> None:
-        """Receive until stopped; checking waits until the end, to keep up."""
+        """Receive until stopped; checking waits until the end, to keep up,
+        but for the frames echoed at once."""
         keep, clock = self.datagrams.append, time.monotonic
         while not self._stop.is_set():
             try:
-                data = self.sock.recv(65536)
+                data, sender = self.sock.recvfrom(65536)
             except socket.timeout:
                 continue
             keep((clock(), data))
+            if echoed(data, self.echo):
+                self.sock.sendto(echo_frame(data), sender)
+                self.echoed += 1
 
     def __enter__(self) -> "Sink":
         self._thread.start()
@@ -211,16 +237,19 @@ def compare(result: dict, stream: Optional[Stream]) -> tuple[dict, Optional[str]
 
 
 def run_preset(root: Path, config: str, mode: str, traffic: str, guest_args: str,
-               timeout: Optional[float], echo: bool) -> PresetRun:
-    """Build and boot one preset with netbench; check its frames."""
+               timeout: Optional[float], echo: bool, echo_every: int = 1) -> PresetRun:
+    """Build and boot one preset with netbench; check its frames (echo: show
+    the serial output; echo_every: with traffic echo, which frames return)."""
     out = PresetRun(config)
     try:
         build_with_driver(root, config)
         markers = load_markers(root)
-        if traffic == "peer":
-            with Sink() as sink:
+        if traffic in ("peer", "echo"):
+            every = echo_every if traffic == "echo" else 0
+            with Sink(every) as sink:
                 record = boot(root, BootRequest(config, mode, run="netbench",
-                                                extra_args=f"nic=udp:{sink.port} {guest_args}",
+                                                extra_args=f"nic=udp:{sink.port} echo={every} "
+                                                           f"{guest_args}",
                                                 timeout=timeout, build=False, echo=echo))
             streams, stray = tally(sink.datagrams)
         else:
@@ -236,14 +265,17 @@ def run_preset(root: Path, config: str, mode: str, traffic: str, guest_args: str
         if r.get("bench") != BENCH:
             continue
         r = runs.complete(r, config, axes, qemu.time_unit(record.mode))
-        if traffic == "peer":
+        if traffic in ("peer", "echo"):
             r, problem = compare(r, streams.pop(r.get("stream"), None))
             if problem:
                 out.problems.append(problem)
-        elif r.get("lost") or r.get("corrupted") or r.get("out_of_order"):
+        if r.get("lost") or r.get("corrupted") or r.get("out_of_order"):
             out.problems.append(f"{r['case']}: the guest counted lost or bad frames")
+        if traffic == "echo" and r.get("received", 0) < -(-r.get("frames", 0) // echo_every):
+            out.problems.append(f"{r['case']}: {r.get('received', 0)} frames came back of "
+                                f"{-(-r.get('frames', 0) // echo_every)} echoed")
         out.results.append(r)
-    if traffic == "peer" and stray:
+    if traffic != "loop" and stray:
         out.problems.append(f"{stray} datagrams that are no frame of ours")
     failed = [t for t in record.serial.tests if not t.ok]
     out.problems += [f"TEST {t.name} FAIL {t.reason}" for t in failed]
@@ -255,9 +287,10 @@ def run_preset(root: Path, config: str, mode: str, traffic: str, guest_args: str
 # --- Output -----------------------------------------------------------------------------
 
 def table(preset_runs: Sequence[PresetRun], peer: bool) -> list[str]:
-    """One line per case: cost per frame, rates, and the sink's view."""
+    """One line per case: cost per frame, rates, frames received and
+    interrupts taken, and the sink's view."""
     head = f"{'preset':<9} {'case':<16} {'frames':>7} {'per frame':>10} {'driver':>7} " \
-           f"{'cpu':>5} {'frames/s':>10} {'Mbit/s':>9}"
+           f"{'cpu':>5} {'frames/s':>10} {'Mbit/s':>9} {'received':>8} {'irqs':>6}"
     if peer:
         head += f" {'sink frames':>11} {'sink fr/s':>10}"
     lines = [head]
@@ -266,7 +299,8 @@ def table(preset_runs: Sequence[PresetRun], peer: bool) -> list[str]:
             per = r.get("instructions_per_frame", r.get("tsc_per_frame"))
             line = (f"{p.config:<9} {r['case']:<16} {r.get('frames', 0):>7} {per:>10} "
                     f"{r.get('driver_per_frame', 0):>7} {r.get('cpu_util', 0):>5} "
-                    f"{r.get('frames_per_s', 0):>10} {r.get('mbit_per_s', 0):>9}")
+                    f"{r.get('frames_per_s', 0):>10} {r.get('mbit_per_s', 0):>9} "
+                    f"{r.get('received', 0):>8} {r.get('interrupts', 0):>6}")
             if peer:
                 line += f" {r.get('sink_frames', 0):>11} {r.get('sink_frames_per_s') or '-':>10}"
             lines.append(line)
@@ -301,7 +335,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--configs", default="l4", metavar="A,B|all", help="presets (default l4)")
     p.add_argument("--mode", default="icount", choices=("tcg", "icount", "kvm"))
-    p.add_argument("--traffic", default="loop", choices=("loop", "peer"))
+    p.add_argument("--traffic", default="loop", choices=("loop", "peer", "echo"))
+    p.add_argument("--echo", type=int, default=1, metavar="K",
+                   help="with --traffic echo: the sink returns every K-th frame (default 1: all)")
     p.add_argument("--args", default="", metavar='"ARGS"',
                    help="more netbench arguments: frames=N sizes=64,512,1500 batch=N itr=N ...")
     p.add_argument("--output", type=Path, metavar="FILE",
@@ -317,6 +353,9 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the benchmark on every preset asked for; 0 only if every frame arrived intact."""
     args = parse_args(argv)
+    if args.echo < 1:
+        say(f"--echo must be 1 or more, not {args.echo}")
+        return 2
     root = args.root
     configs = (sorted(p.stem for p in (root / "configs").glob("*.mk"))
                if args.configs == "all" else [c for c in args.configs.split(",") if c])
@@ -325,8 +364,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         say(f"{config}: building with E1000_IN_KERNEL=y and booting netbench "
             f"({args.mode}, {args.traffic})")
         done.append(run_preset(root, config, args.mode, args.traffic, args.args, args.timeout,
-                               args.verbose))
-    for line in table(done, args.traffic == "peer"):
+                               args.verbose, args.echo))
+    for line in table(done, args.traffic != "loop"):
         print(line)
     output = args.output or root / "build" / f"e1000-{args.mode}-{args.traffic}.json"
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -178,14 +178,15 @@ def driver_line(result: dict) -> tuple[str, Optional[str]]:
 def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
     """The driver's frames per second against frame size, a line per preset and driver.
 
-    The /batch1 cases are left out.  With more than MAX_DRIVER_LINES lines
+    The /batch1 cases, and those with interrupt throttling, are left out; a
+    run of traffic other than loop gets a plot of its own name.  With more than MAX_DRIVER_LINES lines
     only the presets in keep (the models' roots) are drawn, and the title
     says so.  Each preset has its colour; the user-level driver is solid,
     the in-kernel one dashed.
     """
     found = {}
     for r in run.results:
-        if r["bench"] == DRIVER_BENCH and not r["case"].endswith("/batch1"):
+        if r["bench"] == DRIVER_BENCH and not r["case"].endswith("/batch1") and not r.get("itr"):
             size, rate = first_key(r, FRAME_SIZE_KEYS), first_key(r, FRAME_RATE_KEYS)
             if size is not None and rate is not None:
                 found[(driver_line(r), size)] = rate
@@ -203,7 +204,8 @@ def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
     mode = report.base_mode(run.meta.get("mode", "?"))
     style = {**{f"c{i}": presets.index(p) + 1 for i, (p, _) in enumerate(lines, 1)},
              **{f"d{i}": 2 if d == "kernel" else 1 for i, (_, d) in enumerate(lines, 1)}}
-    return Plot(f"driver-{mode}", "driver",
+    traffic = run.meta.get("traffic", "loop")
+    return Plot(f"driver-{mode}" + (f"-{traffic}" if traffic != "loop" else ""), "driver",
                 dat_text(["frame-bytes", *(n.replace(" ", "-") for n in names)], rows),
                 {"mode": mode, "rate": rate_label(run, "frames"), "subset": subset,
                  **titles(names), **style})

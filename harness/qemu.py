@@ -196,13 +196,17 @@ def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
               plugin: Sequence[str] = ()) -> list[str]:
     """The full QEMU command line; paths are relative to the top of the tree.
 
-    In iso mode the kernel arguments are baked into the image and args is
-    ignored.  plugin holds the TCG plugin's options (footprint mode).
+    In iso mode the kernel arguments are baked into the image's GRUB entries:
+    args only picks the entry (iso_entry) and its NIC.  plugin holds the TCG
+    plugin's options (footprint mode).
     """
     argv = [qemu, *BASE_ARGS, *accel_args(mode), *plugin]
     files = boot_files(config, mode)
     if mode == "iso":
-        return argv + ["-cdrom", str(files[0])]
+        entry = iso_entry(args)
+        _, nic = device_args(config, ISO_DEVICE_ARGS, "") if entry == ISO_DEVICE_ENTRY else ("", [])
+        return argv + nic + ["-smbios", f"type=11,value=ipclab-boot={entry}",
+                             "-cdrom", str(files[0])]
     kernel, *modules = files
     initrd = ",".join(f"{path} {name}" for path, name in zip(modules, MODULES))
     initrd, nic = device_args(config, args, initrd)
@@ -216,6 +220,21 @@ def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
 # 127.0.0.1:PORT, where harness.netbench's sink counts them), or QEMU's
 # default NIC (an e1000 on -M pc) when nic= is absent.
 DEVICE_MODULES = ("devtest", "e1000", "netbench")
+
+
+# The ISO's GRUB entries (tools/grub.cfg.in), by id: the tests and IPC
+# benchmarks, and the device modules' tests and driver benchmark.  GRUB boots
+# the one an SMBIOS OEM string names at once, without its menu.
+ISO_ENTRY = "ipclab"
+ISO_DEVICE_ENTRY = "netbench"
+ISO_DEVICE_ARGS = "run=devtest,netbench nic=loop"     # what that entry boots with
+
+
+def iso_entry(args: str) -> str:
+    """The ISO entry for kernel arguments: the device entry when run= names a device module."""
+    words = dict(w.partition("=")[::2] for w in args.split())
+    wanted = set(words.get("run", "").split(","))
+    return ISO_DEVICE_ENTRY if wanted & set(DEVICE_MODULES) else ISO_ENTRY
 
 
 def device_args(config: str, args: str, initrd: str) -> tuple[str, list[str]]:

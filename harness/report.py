@@ -266,11 +266,12 @@ def base_mode(mode: str) -> str:
 
 
 def newest_drivers(stored: Sequence[tuple[Path, Run]]) -> list[Path]:
-    """The newest e1000 driver run of each mode (e1000-icount, e1000-kvm, ...)."""
-    chosen: dict[str, Path] = {}
+    """The newest e1000 driver run of each mode (e1000-icount, e1000-kvm, ...) and
+    traffic (loop, peer, echo)."""
+    chosen: dict[tuple, Path] = {}
     for path, run in stored:
         if is_driver_run(run):
-            chosen.setdefault(run.meta["mode"], path)
+            chosen.setdefault((run.meta["mode"], run.meta.get("traffic")), path)
     return list(chosen.values())
 
 
@@ -860,10 +861,15 @@ class DriverPair:
     kernel_cost: Optional[float] = None
     user_fps: Optional[float] = None
     kernel_fps: Optional[float] = None
+    itr: int = 0                        # interrupt throttling (256 ns units)
+    transport: str = ""                 # how the user-level driver was reached (ipc, doorbell)
+    user_irqs: Optional[float] = None   # receive interrupts the driver waited for
+    kernel_irqs: Optional[float] = None
 
 
 def driver_pairs(run: Run) -> list[DriverPair]:
-    """User against kernel driver per preset, frame size and batch, in the run's order."""
+    """User against kernel driver per preset, frame size, batch and interrupt
+    throttling, in the run's order."""
     found: dict[tuple, dict] = {}
     for r in run.results:
         driver, size = r.get("driver"), number(r.get("frame_bytes"))
@@ -872,10 +878,15 @@ def driver_pairs(run: Run) -> list[DriverPair]:
         batch = "1" if r["case"].endswith("/batch1") else str(r.get("batch", "?"))
         cost = next((number(r.get(k)) for k in DRIVER_COST_KEYS
                      if number(r.get(k)) is not None), None)
-        slot = found.setdefault((r["variant"], int(size), batch), {"unit": r.get("unit", "?")})
+        itr = int(number(r.get("itr")) or 0)
+        slot = found.setdefault((r["variant"], int(size), batch, itr),
+                                {"unit": r.get("unit", "?"), "itr": itr})
         slot[f"{driver}_cost"], slot[f"{driver}_fps"] = cost, number(r.get("frames_per_s"))
+        slot[f"{driver}_irqs"] = number(r.get("interrupts"))
+        if driver == "user" and r.get("transport"):
+            slot["transport"] = r["transport"]
     return [DriverPair(preset, size, batch, **values)
-            for (preset, size, batch), values in found.items()]
+            for (preset, size, batch, _), values in found.items()]
 
 
 def section_drivers(sources: Sources) -> list[str]:
@@ -889,16 +900,22 @@ def section_drivers(sources: Sources) -> list[str]:
                  "built into the kernel (`E1000_IN_KERNEL=y`), moving the same frames.  "
                  "`user ÷ kernel` above 1 means the user-level driver costs more per frame, or "
                  "moves more frames per second.  The `batch1` rows hand the driver one frame "
-                 "at a time.")
+                 "at a time; beside the preset, how its client reached the user-level driver "
+                 "(IPC, or a doorbell notification and a mailbox).")
     for run in sources.drivers:
         mode = base_mode(run.meta.get("mode", "?"))
         pairs = driver_pairs(run)
         unit = ", ".join(dict.fromkeys(p.unit for p in pairs)) or unit_of(run)
-        rows = [[p.preset, str(p.frame_bytes), p.batch,
+        # Interrupts only where the driver waits for them: not in loopback.
+        irqs = run.meta.get("traffic") not in (None, "loop")
+        rows = [[f"{p.preset} ({p.transport})" if p.transport else p.preset,
+                 str(p.frame_bytes), p.batch,
                  fmt_or_missing(p.user_cost), fmt_or_missing(p.kernel_cost),
                  fmt_ratio(ratio(p.user_cost, p.kernel_cost)),
                  fmt_or_missing(p.user_fps), fmt_or_missing(p.kernel_fps),
-                 fmt_ratio(ratio(p.user_fps, p.kernel_fps))] for p in pairs]
+                 fmt_ratio(ratio(p.user_fps, p.kernel_fps))]
+                + ([str(p.itr), f"{fmt_or_missing(p.user_irqs)} / {fmt_or_missing(p.kernel_irqs)}"]
+                   if irqs else []) for p in pairs]
         rate = ("frames per second of icount virtual time (1 instruction = 1 ns): under TCG "
                 "and icount the emulator bounds the rate, so compare the drivers with it, "
                 "not with real hardware" if mode in ("icount", "tcg", "footprint")
@@ -909,7 +926,8 @@ def section_drivers(sources: Sources) -> list[str]:
                   f"{rate}.", "",
                   *md_table(["preset", "frame bytes", "batch", "user per frame",
                              "kernel per frame", "user ÷ kernel", "user frames/s",
-                             "kernel frames/s", "user ÷ kernel"], rows, 1)]
+                             "kernel frames/s", "user ÷ kernel"]
+                            + (["itr", "interrupts user / kernel"] if irqs else []), rows, 1)]
         lines += driver_summary(pairs, unit)
     return lines
 
@@ -927,10 +945,13 @@ def driver_summary(pairs: Sequence[DriverPair], unit: str) -> list[str]:
         single = [p for p in both if p.batch == "1"]
         parts = []
         if batched:
+            rates = [p.user_fps / p.kernel_fps for p in batched if p.user_fps and p.kernel_fps]
             parts.append(f"batched, {span([p.user_cost / p.kernel_cost for p in batched], fmt_ratio)}"
                          f" the in-kernel driver's {unit} per frame "
                          f"({span([p.user_cost - p.kernel_cost for p in batched], fmt_number)} "
-                         f"more, frames of {span([p.frame_bytes for p in batched], str)} B)")
+                         f"more, frames of {span([p.frame_bytes for p in batched], str)} B)"
+                         + (f" and moves {span(rates, fmt_ratio)} its frames per second"
+                            if rates else ""))
         parts += [f"one frame at a time ({p.frame_bytes} B), "
                   f"{fmt_ratio(p.user_cost / p.kernel_cost)} "
                   f"({fmt_number(p.user_cost - p.kernel_cost)} more)" for p in single]

@@ -6,6 +6,7 @@ Four groups of tests, each test with a full name:
     harness/<test id>        the harness's own unit tests (tests/harness)
     target/<config>/<name>   on-target tests: `TEST <name> ok|FAIL` from ktest
     iso/<config>/banner      the GRUB ISO boots to the banner and passes
+    iso/<config>/netbench    its e1000 entry: devtest and netbench pass
 
 `--only PATTERN` keeps the tests whose full name contains PATTERN.  A bare
 name (no '/') names an on-target test and reaches the guest as
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import hostile, qemu, supervise
+from harness import hostile, netbench, qemu, supervise
 from harness.boot import BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -340,13 +341,64 @@ def run_target_tests(options: Options, report: Report) -> None:
         for case in supervise.CASES:
             if narrow(options.only, f"target/{config}/{case.name}"):
                 _boot_supervise(options, config, case, report)
+        if narrow(options.only, f"target/{config}/{ECHO_TEST}"):
+            _boot_echo(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
 HOSTILE_TEST = "hostile_modules"
 FUZZ_TEST = "fuzz"
 FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
-BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, *(c.name for c in supervise.CASES))
+ECHO_TEST = "e1000_echo"
+BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST,
+              *(c.name for c in supervise.CASES))
+# The user-level driver with and without interrupt throttling, every frame
+# sent to the harness's sink and echoed back: short, and judged by counts only.
+ECHO_ITRS = (0, 200)
+ECHO_ARGS = (f"echo=1 frames=500 sizes=64,1500 single=0 checks=0 builds=user "
+             f"itr={','.join(map(str, ECHO_ITRS))}")
+
+
+def echo_problems(results: list[dict], streams: dict, itrs=ECHO_ITRS) -> list[str]:
+    """What is wrong with an echo boot's e1000 results and the sink's streams:
+    a frame lost, corrupted, late or missing either way, a throttling setting
+    without cases, or one whose cases took no receive interrupt."""
+    problems = []
+    for r in results:
+        _, problem = netbench.compare(r, streams.get(r.get("stream")))
+        bad = [f"{k} {r.get(k)}" for k in ("lost", "corrupted", "out_of_order") if r.get(k)]
+        if r.get("received") != r.get("frames"):
+            bad.append(f"{r.get('received')} of {r.get('frames')} came back")
+        problems += ([problem] if problem else []) + [f"{r.get('case')}: {b}" for b in bad]
+    for itr in itrs:
+        cases = [r for r in results if r.get("itr") == itr]
+        if not cases:
+            problems.append(f"itr {itr}: no case")
+        elif not sum(r.get("interrupts", 0) for r in cases):
+            problems.append(f"itr {itr}: no receive interrupt taken")
+    return problems
+
+
+def _boot_echo(options: Options, config: str, report: Report) -> None:
+    """Frames through the host's sink and back: the driver waits for every
+    echo by its interrupt; none may be lost or bad, and interrupts are taken."""
+    name = f"target/{config}/{ECHO_TEST}"
+    try:
+        with netbench.Sink(echo=1) as sink:
+            request = BootRequest(config, "tcg", run="netbench",
+                                  extra_args=f"nic=udp:{sink.port} {ECHO_ARGS}",
+                                  timeout=options.timeout, build=False, echo=options.verbose,
+                                  qemu=options.qemu)
+            record = boot(options.root, request)
+    except (HarnessError, OSError) as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    streams, _ = netbench.tally(sink.datagrams)
+    results = [r for r in record.serial.results if r.get("bench") == netbench.BENCH]
+    problems = echo_problems(results, streams)
+    if not record.passed:
+        problems.insert(0, record.explanation)
+    report(TestOutcome(name, not problems, "; ".join(problems) + f"; log {record.log}"))
 
 
 def _boot_hostile(options: Options, config: str, report: Report) -> None:
@@ -454,22 +506,42 @@ def _boot_target(options: Options, config: str, args: str, markers: Markers,
 
 # --- ISO ------------------------------------------------------------------------------
 
+# The ISO's GRUB entries and what a test boots them with: run= picks the
+# entry (qemu.iso_entry), the rest is baked into the image.
+ISO_TESTS = (("banner", "all"), ("netbench", "devtest,netbench"))
+
+
+def iso_problem(record, run: str) -> Optional[str]:
+    """Why an ISO boot failed, or None: EXIT_PASS after the banner, and for the
+    device entry every module's TEST lines present and passing."""
+    failed = [f"TEST {t.name} FAIL {t.reason}" for t in record.serial.failed_tests()]
+    if failed:
+        return "; ".join(failed)
+    if not record.passed:
+        return record.explanation
+    if "netbench" in run and not any(t.name.startswith("e1000_user") for t in record.serial.tests):
+        return "netbench ran no check (no e1000_user TEST line)"
+    return None
+
+
 def run_iso_tests(options: Options, report: Report) -> None:
-    """Build each configuration's ISO, boot it, and check banner and EXIT_PASS."""
+    """Build each configuration's ISO, boot each entry, and check banner and EXIT_PASS."""
     if not options.iso:
         return
     for config in options.configs:
-        name = f"iso/{config}/banner"
-        if not narrow(options.only, name):
-            continue
-        request = BootRequest(config, "iso", timeout=options.timeout,
-                              echo=options.verbose, qemu=options.qemu)
-        try:
-            record = boot(options.root, request)
-        except HarnessError as err:
-            report(TestOutcome(name, False, str(err)))
-            continue
-        report(TestOutcome(name, record.passed, f"{record.explanation}; log {record.log}"))
+        for test, run in ISO_TESTS:
+            name = f"iso/{config}/{test}"
+            if not narrow(options.only, name):
+                continue
+            request = BootRequest(config, "iso", run=run, timeout=options.timeout,
+                                  echo=options.verbose, qemu=options.qemu)
+            try:
+                record = boot(options.root, request)
+            except HarnessError as err:
+                report(TestOutcome(name, False, str(err)))
+                continue
+            problem = iso_problem(record, run)
+            report(TestOutcome(name, problem is None, f"{problem}; log {record.log}"))
 
 
 # --- The whole run ------------------------------------------------------------------

@@ -7,7 +7,10 @@
  * (device memory it was given), binds the device's interrupt line to a
  * notification, and then answers the requests of include/ipclab/nic.h until
  * NIC_STOP.  Waiting for a frame, it acknowledges the line and waits on the
- * notification while its client waits for the answer.
+ * notification while its client waits for the answer.  The requests come
+ * by IPC on NIC_SLOT_EP, or with bell=1 through the mailbox in the
+ * region's page 0 and the doorbell notification in NIC_SLOT_BELL (the
+ * interrupt line is then bound to the doorbell too, with its own bit).
  *
  * For the bad-input tests it can also misbehave on purpose: fault=init
  * (fault once the device runs), fault=xfer (fault in the first transfer),
@@ -26,6 +29,9 @@
 #define REGION_VA 0x41000000ul
 
 static struct nic_port port;
+static uint64_t note = S_NOTE;            /* what the line signals: S_NOTE or the doorbell */
+static uint64_t irq_bit = 1;
+static uint64_t pending;                  /* bits waited for but not yet used */
 
 static uint64_t arg_number(const char *args, const char *key, uint64_t dflt)
 {
@@ -71,10 +77,27 @@ static long setup(const char *args, volatile uint32_t **regs)
 	*regs = (volatile uint32_t *)BAR_VA;
 	if (arg_number(args, "garbage", 0))
 		return IPC_OK;
-	if ((err = notify_create(S_NOTE)) ||
-	    (err = sys_dev_create(SLOT_DEV_IRQS, DEV_IRQ, S_IRQ, pci.irq_line, 1)) ||
-	    (err = sys_irq_bind(S_IRQ, S_NOTE, 1, IRQ_LEVEL | IRQ_ACTIVE_LOW)))
+	if (arg_number(args, "bell", 0))
+		note = NIC_SLOT_BELL, irq_bit = NIC_BELL_IRQ;
+	else if ((err = notify_create(S_NOTE)))
 		return err;
+	if ((err = sys_dev_create(SLOT_DEV_IRQS, DEV_IRQ, S_IRQ, pci.irq_line, 1)) ||
+	    (err = sys_irq_bind(S_IRQ, note, irq_bit, IRQ_LEVEL | IRQ_ACTIVE_LOW)))
+		return err;
+	return IPC_OK;
+}
+
+/* Wait until one of the bits `want` has been signalled; keep the others. */
+static long wait_bits(uint64_t want)
+{
+	while (!(pending & want)) {
+		uint64_t bits;
+		long err = ipc_wait(note, &bits, TIMEOUT_FOREVER);
+		if (err)
+			return err;
+		pending |= bits;
+	}
+	pending &= ~want;
 	return IPC_OK;
 }
 
@@ -82,9 +105,8 @@ static long setup(const char *args, volatile uint32_t **regs)
  * notification. */
 static long wait_irq(void)
 {
-	uint64_t bits;
 	sys_irq_ack(S_IRQ);
-	long err = ipc_wait(S_NOTE, &bits, TIMEOUT_FOREVER);
+	long err = wait_bits(irq_bit);
 	if (!err)
 		port.interrupts++;
 	return err;
@@ -112,6 +134,71 @@ static long xfer(uint64_t tx, uint64_t rx, uint64_t wait, uint64_t out[3])
 	return err;
 }
 
+/* One request: its error, and out[0..2]. */
+static long serve(uint64_t op, const uint64_t a[3], bool fault_xfer, uint64_t out[3])
+{
+	switch (op) {
+	case NIC_INFO: nic_info(&port, out); return IPC_OK;
+	case NIC_STATS: nic_stats(&port, out); return IPC_OK;
+	case NIC_XFER:
+		if (fault_xfer)
+			*(volatile int *)0 = 2;
+		return xfer(a[0], a[1], a[2], out);
+	case NIC_LINK: return link();
+	case NIC_STOP: e1000_stop(&port.hw); return IPC_OK;
+	default: return E_INVAL;
+	}
+}
+
+/* Requests by IPC until NIC_STOP (0) or an IPC error. */
+static long serve_ipc(bool fault_xfer)
+{
+	struct ipc_msg m;
+	memset(&m, 0, sizeof(m));
+	long err = ipc_recv(NIC_SLOT_EP, &m, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		uint64_t op = m.len >= 8 ? m.w[0] : 0, out[3] = { 0, 0, 0 };
+		for (uint64_t w = m.len / 8; w < 4; w++)
+			m.w[w] = 0;                        /* words the client did not send */
+		long r = serve(op, &m.w[1], fault_xfer, out);
+		m.len = 32;
+		m.w[0] = (uint64_t)r;
+		m.w[1] = out[0], m.w[2] = out[1], m.w[3] = out[2];
+		err = ipc_reply_recv(NIC_SLOT_EP, &m, op == NIC_STOP ? TIMEOUT_NONE : TIMEOUT_FOREVER);
+		if (op == NIC_STOP)
+			return IPC_OK;
+	}
+	return err;
+}
+
+/* Requests through the mailbox until NIC_STOP (0) or a notification error.
+ * Each request is read once; the answer is published by done_seq, and the
+ * client woken only if it said it waits. */
+static long serve_bell(bool fault_xfer)
+{
+	volatile struct nic_mailbox *mb = &port.shared->mailbox;
+	uint64_t served = mb->done_seq;
+	for (;;) {
+		long err = wait_bits(NIC_BELL_REQUEST);
+		if (err)
+			return err;
+		uint64_t seq = mb->req_seq;
+		if (seq == served)
+			continue;                          /* a doorbell without a request */
+		uint64_t op = mb->op, a[3] = { mb->arg[0], mb->arg[1], mb->arg[2] }, out[3] = { 0 };
+		long r = serve(op, a, fault_xfer, out);
+		mb->err = (uint64_t)r;
+		mb->out[0] = out[0], mb->out[1] = out[1], mb->out[2] = out[2];
+		__atomic_store_n(&mb->done_seq, seq, __ATOMIC_RELEASE);
+		served = seq;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);  /* done_seq before client_waiting */
+		if (mb->client_waiting && (err = ipc_notify(NIC_SLOT_DONE, 1)))
+			return err;
+		if (op == NIC_STOP)
+			return IPC_OK;
+	}
+}
+
 int main(struct start_info *info)
 {
 	volatile uint32_t *regs = NULL;
@@ -133,10 +220,8 @@ int main(struct start_info *info)
 	    (err = nic_port_start(&port, regs, (void *)RING_VA, ring_pa, (void *)REGION_VA, region_pa,
 				  region_size, flags)))
 		return (int)err;
-	/* Everything is mapped: our own space capability goes, so that nothing
-	 * of ours keeps our space alive once our thread has ended (that is
-	 * what frees the interrupt line for the next driver). */
-	sys_cap_delete(SLOT_SELF);
+	/* Our space, and with it the interrupt line, is given back when our
+	 * client deletes its capability to it, once our thread has ended. */
 	bool fault_xfer = false;
 	char fault[8];
 	if (arg_get(info->args, "fault", fault, sizeof(fault))) {
@@ -145,33 +230,7 @@ int main(struct start_info *info)
 		fault_xfer = !strcmp(fault, "xfer");
 	}
 
-	struct ipc_msg m;
-	memset(&m, 0, sizeof(m));
-	err = ipc_recv(NIC_SLOT_EP, &m, TIMEOUT_FOREVER);
-	while (err == IPC_OK) {
-		uint64_t op = m.len >= 8 ? m.w[0] : 0, out[3] = { 0, 0, 0 };
-		for (uint64_t w = m.len / 8; w < 4; w++)
-			m.w[w] = 0;                        /* words the client did not send */
-		long r = E_INVAL;
-		switch (op) {
-		case NIC_INFO: nic_info(&port, out); r = IPC_OK; break;
-		case NIC_STATS: nic_stats(&port, out); r = IPC_OK; break;
-		case NIC_XFER:
-			if (fault_xfer)
-				*(volatile int *)0 = 2;
-			r = xfer(m.w[1], m.w[2], m.w[3], out);
-			break;
-		case NIC_LINK: r = link(); break;
-		case NIC_STOP: e1000_stop(&port.hw); r = IPC_OK; break;
-		default: break;
-		}
-		m.len = 32;
-		m.w[0] = (uint64_t)r;
-		m.w[1] = out[0], m.w[2] = out[1], m.w[3] = out[2];
-		err = ipc_reply_recv(NIC_SLOT_EP, &m, op == NIC_STOP ? TIMEOUT_NONE : TIMEOUT_FOREVER);
-		if (op == NIC_STOP)
-			return 0;
-	}
+	err = note == NIC_SLOT_BELL ? serve_bell(fault_xfer) : serve_ipc(fault_xfer);
 	e1000_stop(&port.hw);
 	return err == E_DEAD ? 0 : (int)err;
 }

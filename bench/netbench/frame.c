@@ -89,12 +89,19 @@ void frame_check(const uint8_t *buf, unsigned len, unsigned stream, struct frame
 		c->corrupted++;
 		return;
 	}
-	c->frames++;
 	if (seq == c->next_seq) {
-		c->next_seq++;
-	} else if (seq > c->next_seq) {
-		c->lost += seq - c->next_seq;          /* a gap: counted lost unless it turns up */
-		c->next_seq = seq + 1;
+		c->frames++;
+		c->next_seq += c->stride;
+		return;
+	}
+	if (seq % c->stride) {
+		c->corrupted++;                        /* not a number the peer echoes */
+		return;
+	}
+	c->frames++;
+	if (seq > c->next_seq) {
+		c->lost += (seq - c->next_seq) / c->stride;   /* a gap: lost unless it turns up */
+		c->next_seq = seq + c->stride;
 	} else {
 		c->reordered++;                        /* late or again: not the next one */
 	}

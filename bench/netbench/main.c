@@ -7,13 +7,19 @@
  * request, and counts what comes back: in loopback (nic=loop, the default)
  * the PHY returns every frame and we verify each one; with nic=udp:PORT the
  * frames leave through QEMU to the harness's sink (harness/netbench.py),
- * which verifies them.  A thread at the lowest priority soaks up idle time,
+ * which verifies them; with echo=K as well the sink sends every K-th frame
+ * back (sequence numbers 0, K, 2K, ...), so frames also arrive from
+ * outside, when they will: we wait for them in the driver (NIC_XFER's
+ * wait: the interrupt path) and verify each one.  A thread at the lowest
+ * priority soaks up idle time,
  * so busy time, CPU utilisation and cost per frame are measured.  One JSON
  * line per case (bench "e1000", case "<build>/<bytes>B").  Then the bad
  * input: malformed requests, a driver that faults, a driver that programs
  * garbage into the device.  Arguments: frames=N sizes=64,512,1500
- * batch=N itr=N builds=user,kernel checks=0|1 single=0|1 (also 64-byte frames one per
- * request, case "<build>/64B/batch1") unit=... nic=... */
+ * batch=N itr=N[,N...] (interrupt throttling, 256 ns units: every build
+ * runs once per value; cases "<case>/itrN" for N > 0) builds=user,kernel
+ * checks=0|1 single=0|1 (also 64-byte frames one per request, case
+ * "<build>/64B/batch1") unit=... nic=... echo=K */
 #include "netbench.h"
 #include <ipclab/result.h>
 
@@ -26,6 +32,8 @@ static uint64_t tsc_khz;
 static uint8_t mac[6];
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };   /* the sink: any address */
 static bool peer;                          /* nic=udp:...: frames go to the host */
+static uint64_t echo_every;                /* echo=K: the host returns seq 0, K, 2K, ... */
+static bool use_bell = BELL_DEFAULT;       /* bell=0|1: how the user-level driver is reached */
 static unsigned itr;
 static uint64_t tx_total, tx_done;         /* since the driver started */
 static uint64_t rounds[ROUNDS_MAX];
@@ -110,12 +118,35 @@ static void receive(const uint64_t out[3], unsigned stream, struct outcome *o)
 	o->received += out[1];
 }
 
-/* Send frames of len bytes; in loopback, receive and check them too. */
+/* How many of the first `sent` frames the host echoes. */
+static uint64_t echoes(uint64_t sent)
+{
+	return echo_every ? (sent + echo_every - 1) / echo_every : 0;
+}
+
+/* At most how many more frames we may send now: in loopback and with an
+ * echoing host every frame that comes back must find a free receive
+ * buffer, so QEMU never has to drop or hold more than the ring takes. */
+static uint64_t window(const struct outcome *o)
+{
+	uint64_t room = NIC_SLOTS - 2;
+	if (!peer)
+		return o->sent - o->received < room ? room - (o->sent - o->received) : 0;
+	if (echo_every) {
+		uint64_t upto = (o->received + room) * echo_every;
+		return upto > o->sent ? upto - o->sent : 0;
+	}
+	return ~0ull;
+}
+
+/* Send frames of len bytes; in loopback or with an echoing host, receive
+ * and check them too. */
 static long run_case(struct driver *d, unsigned len, uint64_t frames, unsigned batch,
 		     unsigned stream, struct outcome *o)
 {
 	uint64_t part[2], out[3];
 	memset(o, 0, sizeof(*o));
+	o->chk.stride = peer && echo_every ? echo_every : 1;
 	for (unsigned k = 0; k < NIC_SLOTS; k++) {
 		frame_fill_payload(tx_buf(k), len, part);
 		shared->tx[k] = (struct nic_txreq){ NIC_TX_AREA + k * NIC_BUF_SIZE, len };
@@ -125,16 +156,21 @@ static long run_case(struct driver *d, unsigned len, uint64_t frames, unsigned b
 	soak_on = true;
 	ipc_notify(S_SOAKNOTE, 1);
 	uint64_t idle0 = soak_idle, t0 = tsc_begin();
-	while (peer ? o->sent < frames || tx_done < tx_total : o->received < o->sent || o->sent < frames) {
+	bool receiving = !peer || echo_every;
+	while (peer ? o->sent < frames || tx_done < tx_total || o->received < echoes(o->sent)
+		    : o->received < o->sent || o->sent < frames) {
 		uint64_t r0 = rdtsc_plain();
-		uint64_t in_flight = o->sent - o->received;
 		uint64_t want = min3(batch, frames - o->sent, NIC_SLOTS - 1 - (tx_total - tx_done));
-		if (!peer && want > NIC_SLOTS - 2 - in_flight)
-			want = NIC_SLOTS - 2 - in_flight;
+		uint64_t room = window(o);
+		if (want > room)
+			want = room;
 		for (uint64_t i = 0; i < want; i++)
 			frame_write_header(tx_buf(tx_total + i), len, dst, mac, stream, o->sent + i, part);
 		uint64_t c = rdtsc_plain() - r0;
-		long err = driver_call(d, NIC_XFER, want, peer ? 0 : NIC_SLOTS - 1, 0, out);
+		/* Nothing to send, echoes due: wait for them (the driver sleeps
+		 * until the device interrupts). */
+		bool wait = peer && want == 0 && o->received < echoes(o->sent);
+		long err = driver_call(d, NIC_XFER, want, receiving ? NIC_SLOTS - 1 : 0, wait, out);
 		o->xfers++;
 		if (err) {
 			printf("netbench: NIC_XFER of %lu frames failed: error %ld\n", want, err);
@@ -178,8 +214,10 @@ static void print_result(enum build b, unsigned len, unsigned batch, unsigned st
 			 const struct outcome *o, bool suffix)
 {
 	const char *bname = b == USER ? "user" : "kernel";
-	char name[40];
-	snprintf(name, sizeof(name), "%s/%uB%s", bname, len, suffix ? "/batch1" : "");
+	char name[48], throttle[16] = "";
+	if (itr)
+		snprintf(throttle, sizeof(throttle), "/itr%u", itr);
+	snprintf(name, sizeof(name), "%s/%uB%s%s", bname, len, suffix ? "/batch1" : "", throttle);
 	uint64_t busy = o->elapsed > o->idle ? o->elapsed - o->idle : 0;
 	uint64_t per = o->sent ? busy / o->sent : 0, client = o->sent ? o->client / o->sent : 0;
 	uint64_t fps = o->elapsed ? o->sent * tsc_khz * 1000 / o->elapsed : 0;
@@ -196,16 +234,18 @@ static void print_result(enum build b, unsigned len, unsigned batch, unsigned st
 	char util[16], mbit[24];
 	fixed3(util, sizeof(util), busy, o->elapsed);
 	fixed3(mbit, sizeof(mbit), kbit, 1000);
-	uint64_t missing = peer ? 0 : o->sent - (o->received < o->sent ? o->received : o->sent);
+	uint64_t due = peer ? echoes(o->sent) : o->sent;
+	uint64_t missing = due - (o->received < due ? o->received : due);
 	printf(RESULT_BEGIN "{\"bench\":\"e1000\",\"case\":\"%s\",\"variant\":\"%s\","
 	       "\"unit\":\"%s\",\"driver\":\"%s\",\"traffic\":\"%s\",\"frame_bytes\":%u,"
-	       "\"batch\":%u,\"itr\":%u,\"interrupts\":%lu,\"stream\":%u,\"frames\":%lu,\"received\":%lu,"
+	       "\"transport\":\"%s\",\"batch\":%u,\"echo_every\":%lu,\"itr\":%u,\"interrupts\":%lu,\"stream\":%u,\"frames\":%lu,\"received\":%lu,"
 	       "\"lost\":%lu,\"corrupted\":%lu,\"out_of_order\":%lu,\"elapsed\":%lu,\"busy\":%lu,"
 	       "\"cpu_util\":%s,\"%s_per_frame\":%lu,\"client_per_frame\":%lu,"
 	       "\"driver_per_frame\":%lu,\"requests\":%lu,\"frames_per_s\":%lu,\"mbit_per_s\":%s,"
 	       "\"rate_basis\":\"%s\",\"samples\":%u,\"iterations\":%u,\"min\":%lu,\"median\":%lu,"
 	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":0}" RESULT_END "\n",
-	       name, CONFIG_NAME, unit, bname, peer ? "host-peer" : "loopback", len, batch, itr,
+	       name, CONFIG_NAME, unit, bname, !peer ? "loopback" : echo_every ? "host-echo" : "host-peer",
+	       len, b == KERNEL ? "syscall" : use_bell ? "doorbell" : "ipc", batch, echo_every, itr,
 	       o->interrupts, stream, o->sent, o->received, missing + o->chk.lost, o->chk.corrupted,
 	       o->chk.reordered, o->elapsed, busy, util, icount ? "instructions" : "tsc", per, client,
 	       per > client ? per - client : 0, o->xfers, fps, mbit,
@@ -254,7 +294,7 @@ static const char *one_frame(struct driver *d)
 	struct outcome o;
 	if (run_case(d, 64, 1, 1, ++stream, &o))
 		return "NIC_XFER failed";
-	if (!peer && (o.chk.frames != 1 || o.chk.corrupted || o.chk.lost))
+	if ((!peer || echo_every) && (o.chk.frames != 1 || o.chk.corrupted || o.chk.lost))
 		return "the frame did not come back intact";
 	return NULL;
 }
@@ -265,7 +305,7 @@ static long settle(struct driver *d, const char *name)
 {
 	uint64_t out[3];
 	for (unsigned tries = 0; tries < 8; tries++) {
-		if (peer || !one_frame(d))
+		if ((peer && !echo_every) || !one_frame(d))
 			return IPC_OK;
 		long err = driver_call(d, NIC_LINK, 0, 0, 0, out);
 		if (err) {
@@ -319,7 +359,7 @@ static void check_bad_input(struct driver *d, const char *name)
  * program; the kernel goes on and a fresh driver works. */
 static void check_bad_driver(uint32_t flags, const char *how, const char *name)
 {
-	struct driver d = { 0 };
+	struct driver d = { .bell = use_bell };
 	uint64_t out[3];
 	char why[120];
 	if (driver_start(&d, USER, flags, how)) {
@@ -369,22 +409,80 @@ static long thread_start_soaker(void)
 	return err;
 }
 
+/* What each build runs: the cases and the checks. */
+struct plan {
+	const char *sizes;
+	uint64_t frames;
+	unsigned batch;
+	bool single, checks;
+};
+
+/* Start build b with these attach flags, run every case of the plan and
+ * its bad-input check, stop it.  Returns E_NOSYS if the kernel has no
+ * driver, else IPC_OK (failures are counted). */
+static long run_build(enum build b, uint32_t flags, const struct plan *pl)
+{
+	static unsigned stream;
+	static const char *const bnames[] = { "user", "kernel" };
+	struct driver d = { .bell = use_bell };
+	uint64_t out[3];
+	long err;
+	if ((err = driver_start(&d, b, flags, ""))) {
+		if (b == KERNEL && err == E_NOSYS)
+			return err;
+		printf("netbench: cannot start the %s driver: error %ld\n", bnames[b], err);
+		failures++;
+		return IPC_OK;
+	}
+	tx_total = tx_done = 0;
+	if ((err = driver_call(&d, NIC_INFO, 0, 0, 0, out))) {
+		printf("netbench: %s driver: NIC_INFO failed: error %ld\n", bnames[b], err);
+		failures++;
+		return IPC_OK;
+	}
+	for (unsigned i = 0; i < 6; i++)
+		mac[i] = out[0] >> 8 * i;
+	printf("netbench: %s driver: MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, itr %u\n",
+	       bnames[b], mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], out[1] ? "up" : "down", itr);
+	if (settle(&d, bnames[b])) {
+		failures++;
+		driver_stop(&d);
+		return IPC_OK;
+	}
+	for (const char *p = pl->sizes; *p;) {
+		unsigned len = (unsigned)number(p);
+		while (*p && *p != ',')
+			p++;
+		p += *p == ',';
+		if (len >= FRAME_HEADER && len <= NIC_FRAME_MAX)
+			measure(&d, b, len, pl->frames, pl->batch, ++stream, false);
+	}
+	if (pl->single)                         /* one frame per request: nothing amortised */
+		measure(&d, b, 64, pl->frames, 1, ++stream, true);
+	if (pl->checks)
+		check_bad_input(&d, b == USER ? "e1000_user_bad_input" : "e1000_kernel_bad_input");
+	if ((err = driver_stop(&d)))
+		printf("netbench: %s driver: NIC_STOP: error %ld\n", bnames[b], err);
+	return IPC_OK;
+}
+
 int main(struct start_info *info)
 {
-	char v[64], builds[32] = "user,kernel", sizes[64] = "64,512,1500";
+	char v[64], builds[32] = "user,kernel", sizes[64] = "64,512,1500", itrs[64] = "0";
 	arg_get(info->args, "unit", unit, sizeof(unit));
 	arg_get(info->args, "builds", builds, sizeof(builds));
 	arg_get(info->args, "sizes", sizes, sizeof(sizes));
+	arg_get(info->args, "itr", itrs, sizeof(itrs));
 	peer = arg_get(info->args, "nic", v, sizeof(v)) && !strncmp(v, "udp:", 4);
-	uint64_t frames = arg_number(info->args, "frames", 20000);
-	unsigned batch = (unsigned)arg_number(info->args, "batch", 32);
-	bool checks = arg_number(info->args, "checks", 1);
-	bool single = arg_number(info->args, "single", 1);
-	itr = (unsigned)arg_number(info->args, "itr", 0);
-	if (batch == 0 || batch > NIC_SLOTS - 2)
-		batch = NIC_SLOTS - 2;
+	struct plan pl = { sizes, arg_number(info->args, "frames", 20000),
+			   (unsigned)arg_number(info->args, "batch", 32),
+			   arg_number(info->args, "single", 1), arg_number(info->args, "checks", 1) };
+	echo_every = peer ? arg_number(info->args, "echo", 0) : 0;
+	use_bell = arg_number(info->args, "bell", BELL_DEFAULT);
+	if (pl.batch == 0 || pl.batch > NIC_SLOTS - 2)
+		pl.batch = NIC_SLOTS - 2;
 	tsc_khz = sys_info(INFO_TSC_KHZ);
-	uint32_t flags = (peer ? 0 : NIC_LOOPBACK) | itr << NIC_ITR_SHIFT;
+	uint32_t loop = peer ? 0 : NIC_LOOPBACK;
 
 	uint64_t phys;
 	long err = region_create(&phys);
@@ -394,60 +492,29 @@ int main(struct start_info *info)
 	}
 	if ((err = thread_start_soaker()))
 		return 1;
-	printf("netbench: %s traffic, %lu frames per case, sizes %s, batch %u, itr %u, unit %s\n",
-	       peer ? "host-peer" : "loopback", frames, sizes, batch, itr, unit);
-	unsigned stream = 0;
+	printf("netbench: %s traffic, %lu frames per case, sizes %s, batch %u, itr %s, echo %lu, "
+	       "user driver by %s, unit %s\n", !peer ? "loopback" : echo_every ? "host-echo" :
+	       "host-peer", pl.frames, sizes, pl.batch, itrs, echo_every, use_bell ? "doorbell" : "IPC",
+	       unit);
 	static const char *const bnames[] = { "user", "kernel" };
 	for (int b = USER; b <= KERNEL; b++) {
 		if (!list_word(builds, bnames[b]))
 			continue;
-		struct driver d = { 0 };
-		if ((err = driver_start(&d, (enum build)b, flags, ""))) {
-			if (b == KERNEL && err == E_NOSYS) {
-				printf("netbench: no in-kernel driver (built without E1000_IN_KERNEL=y): "
-				       "kernel cases skipped\n");
-				continue;
-			}
-			printf("netbench: cannot start the %s driver: error %ld\n", bnames[b], err);
-			failures++;
-			continue;
-		}
-		tx_total = tx_done = 0;
-		uint64_t out[3];
-		if ((err = driver_call(&d, NIC_INFO, 0, 0, 0, out))) {
-			printf("netbench: %s driver: NIC_INFO failed: error %ld\n", bnames[b], err);
-			failures++;
-			continue;
-		}
-		for (unsigned i = 0; i < 6; i++)
-			mac[i] = out[0] >> 8 * i;
-		printf("netbench: %s driver: MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", bnames[b],
-		       mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], out[1] ? "up" : "down");
-		if (settle(&d, bnames[b])) {
-			failures++;
-			driver_stop(&d);
-			continue;
-		}
-		for (const char *p = sizes; *p;) {
-			unsigned len = (unsigned)number(p);
+		for (const char *p = itrs; *p; p += *p == ',') {  /* each interrupt throttling */
+			itr = (unsigned)number(p) & 0xffff;
 			while (*p && *p != ',')
 				p++;
-			p += *p == ',';
-			if (len < FRAME_HEADER || len > NIC_FRAME_MAX)
-				continue;
-			measure(&d, (enum build)b, len, frames, batch, ++stream, false);
+			if (run_build((enum build)b, loop | itr << NIC_ITR_SHIFT, &pl) == E_NOSYS) {
+				printf("netbench: no in-kernel driver (built without E1000_IN_KERNEL=y): "
+				       "kernel cases skipped\n");
+				break;
+			}
 		}
-		if (single)                             /* one frame per request: nothing amortised */
-			measure(&d, (enum build)b, 64, frames, 1, ++stream, true);
-		if (checks)
-			check_bad_input(&d, b == USER ? "e1000_user_bad_input" : "e1000_kernel_bad_input");
-		if ((err = driver_stop(&d)))
-			printf("netbench: %s driver: NIC_STOP: error %ld\n", bnames[b], err);
 	}
-	if (checks && list_word(builds, "user")) {
-		check_bad_driver(flags, "fault=init", "e1000_user_fault_init");
-		check_bad_driver(flags, "fault=xfer", "e1000_user_fault_xfer");
-		check_bad_driver(flags, "garbage=1", "e1000_user_garbage");
+	if (pl.checks && list_word(builds, "user")) {
+		check_bad_driver(loop, "fault=init", "e1000_user_fault_init");
+		check_bad_driver(loop, "fault=xfer", "e1000_user_fault_xfer");
+		check_bad_driver(loop, "garbage=1", "e1000_user_garbage");
 	}
 	sys_cap_delete(S_SOAKNOTE);               /* the soaker's wait ends: it exits */
 	printf("netbench: %s\n", failures ? "FAILED" : "done");

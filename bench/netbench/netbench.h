@@ -17,6 +17,8 @@
 #define S_SOAKER (SLOT_FREE + 4)
 #define S_REAPER (SLOT_FREE + 5)
 #define S_SOAKNOTE (SLOT_FREE + 6)
+#define S_BELL (SLOT_FREE + 7)      /* bell: the driver's doorbell */
+#define S_DONE (SLOT_FREE + 8)      /* bell: ours, signalled when the driver answers late */
 #define REGION_VA 0x41000000ul
 
 #define DRIVER_PRIO 11              /* the user-level driver, above us (CHILD_PRIO 10) */
@@ -25,9 +27,19 @@
 
 enum build { USER, KERNEL };
 
+/* How the user-level driver gets its requests by default: sync IPC is
+ * already the cheapest doorbell there is; a Mach-style message costs a
+ * copy into and out of a port each way, a notification does not. */
+#ifdef CONFIG_IPC_sync
+#define BELL_DEFAULT 0
+#else
+#define BELL_DEFAULT 1
+#endif
+
 /* The driver in use: which build, and (user) how its last instance ended. */
 struct driver {
 	enum build build;
+	bool bell;                      /* user: requests through the mailbox, not IPC */
 	bool running;
 	uint64_t how, code;             /* the user-level driver's end (SYS_THREAD_JOIN) */
 };
@@ -36,7 +48,8 @@ struct driver {
 extern uint8_t *region;                       /* at REGION_VA */
 extern volatile struct nic_shared *shared;
 long region_create(uint64_t *phys);
-/* Start the driver (extra: more arguments for the user-level one). */
+/* Start the driver (extra: more arguments for the user-level one; d->bell
+ * says how to reach it). */
 long driver_start(struct driver *d, enum build b, uint32_t flags, const char *extra);
 /* A request: its error, and out[0..2]. */
 long driver_call(struct driver *d, uint64_t op, uint64_t a1, uint64_t a2, uint64_t a3,
@@ -53,6 +66,7 @@ void driver_wait_end(struct driver *d);
 struct frame_check {
 	uint64_t frames, lost, duplicated, corrupted, reordered;
 	uint64_t next_seq;
+	uint64_t stride;                      /* sequence numbers expected: 0, stride, ... (>= 1) */
 };
 /* Fill the payload of a buffer for frames of len bytes (once per case);
  * returns the payload's checksum parts. */

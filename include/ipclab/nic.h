@@ -36,16 +36,31 @@ struct nic_rxinfo {
 	uint32_t reserved;
 };
 
+/* The doorbell transport's mailbox (user-level driver): one request at a
+ * time.  The client writes op and arg, then req_seq (one more than
+ * before), and signals NIC_BELL_REQUEST on the driver's doorbell; the
+ * driver writes err and out, then done_seq = req_seq, and signals the
+ * client's notification if client_waiting is set.  A client that finds
+ * done_seq behind sets client_waiting, looks again, and waits. */
+struct nic_mailbox {
+	uint64_t req_seq, op, arg[3];          /* the client writes */
+	uint64_t done_seq, err, out[3];        /* the driver writes */
+	uint64_t client_waiting;               /* the client writes */
+};
+
 /* Page 0 of the region.  Transmit slot i is used in ring order: the k-th
  * frame a client ever transmits is in tx[k % NIC_SLOTS]. */
 struct nic_shared {
 	struct nic_txreq tx[NIC_SLOTS];        /* the client writes, then NIC_XFER */
 	struct nic_rxinfo rx[NIC_SLOTS];       /* the driver writes before it answers */
+	struct nic_mailbox mailbox;            /* the doorbell transport's requests */
 };
 
 /* Requests.  User-level driver: an IPC call on its endpoint with message
  * word 0 = the request and words 1..3 its arguments; the answer's word 0
- * is an ipc_err and words 1..3 the results.  In-kernel driver: SYS_NIC with
+ * is an ipc_err and words 1..3 the results.  Or (started with bell=1) the
+ * same through the mailbox and two notifications, which costs Mach-style
+ * IPC much less than a message each way.  In-kernel driver: SYS_NIC with
  * rdi = the region's frames slot, rsi = the request, rdx, r10, r8 = the
  * arguments; rax = the error, rdi, rsi, rdx = the results. */
 #define NIC_INFO   1u   /* -> MAC address (6 bytes, little-endian), link up, interrupts */
@@ -77,5 +92,9 @@ struct nic_shared {
 /* Where the user-level driver finds what its client gives it. */
 #define NIC_SLOT_REGION 40                 /* the client's region (frames) */
 #define NIC_SLOT_EP 41                     /* the endpoint it serves */
+#define NIC_SLOT_BELL 42                   /* bell=1: its doorbell (RIGHT_RECV | RIGHT_SEND) */
+#define NIC_SLOT_DONE 43                   /* bell=1: the client's notification (RIGHT_SEND) */
+#define NIC_BELL_REQUEST 0x1u              /* doorbell bits: a request is in the mailbox */
+#define NIC_BELL_IRQ 0x2u                  /* the device interrupted */
 
 #endif

@@ -1,5 +1,6 @@
 """Tests of harness.netbench (the e1000 sink) and of the NIC options in harness.qemu."""
 
+import socket
 import struct
 import unittest
 
@@ -67,6 +68,40 @@ class TallyTest(unittest.TestCase):
         self.assertIn("lost 2", problem)
         _, problem = netbench.compare(result, None)
         self.assertIn("saw none", problem)
+
+
+class EchoTest(unittest.TestCase):
+    """The sink's echo: which frames go back, and what they look like."""
+
+    def test_echo_frame(self):
+        """Addresses swapped, everything else kept, the checksum right again."""
+        frame = make_frame(2, 7, 512)
+        back = netbench.echo_frame(frame)
+        self.assertTrue(netbench.frame_ok(back))
+        self.assertEqual((back[:6], back[6:12]), (frame[6:12], frame[:6]))
+        self.assertEqual(back[12:32] + back[40:], frame[12:32] + frame[40:])
+        broken = bytearray(frame)
+        broken[100] ^= 1
+        self.assertFalse(netbench.frame_ok(netbench.echo_frame(bytes(broken))))
+
+    def test_which_frames(self):
+        """Every K-th sequence number of our frames; never stray datagrams."""
+        self.assertEqual([netbench.echoed(make_frame(1, s, 64), 3) for s in range(5)],
+                         [True, False, False, True, False])
+        self.assertFalse(netbench.echoed(make_frame(1, 0, 64), 0))
+        self.assertFalse(netbench.echoed(b"junk" * 20, 1))
+
+    def test_sink_sends_back(self):
+        """A frame sent to an echoing sink comes back to its sender, checked and kept."""
+        with netbench.Sink(echo=2) as sink, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as guest:
+            guest.settimeout(5)
+            for seq in (0, 1, 2):
+                guest.sendto(make_frame(4, seq, 64), ("127.0.0.1", sink.port))
+            back = [guest.recv(2048) for _ in range(2)]
+        self.assertEqual([netbench.read_header(f).seq for f in back], [0, 2])
+        self.assertTrue(all(map(netbench.frame_ok, back)))
+        self.assertEqual((len(sink.datagrams), sink.echoed), (3, 2))
 
 
 class NicArgsTest(unittest.TestCase):

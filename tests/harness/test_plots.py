@@ -90,6 +90,17 @@ class DataTest(unittest.TestCase):
         self.assertEqual(plot.variables["subset"], "")
         self.assertIn("icount virtual time", plot.variables["rate"])
 
+    def test_driver_echo(self):
+        """An echo run has a plot of its own; throttled cases stay out of it."""
+        run = driver_run()
+        run.meta["traffic"] = "echo"
+        throttled = [dict(r, itr=200, frames_per_s=1) for r in run.results]
+        run.results.extend(throttled)
+        plot = plots.driver_plot(run, ["l4", "mach"])
+        self.assertEqual(plot.name, "driver-icount-echo")
+        self.assertNotIn("  1  ", plot.data)
+        self.assertIn("64  2673797  2747253", plot.data)
+
     def test_driver_too_many_lines(self):
         """More than eight lines: only the model presets, and the title says so."""
         run = driver_run()

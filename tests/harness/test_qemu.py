@@ -110,10 +110,23 @@ class CommandLineTest(unittest.TestCase):
                                      args=args))
 
     def test_iso(self):
-        """The ISO carries its own kernel arguments."""
-        self.assertEqual(qemu.qemu_argv("mach", "iso", "ignored"),
+        """The ISO carries its own kernel arguments; run= only picks its GRUB entry."""
+        self.assertEqual(qemu.qemu_argv("mach", "iso", "run=all bench=x"),
                          [*self.BASE, "-accel", "tcg", "-cpu", "max",
+                          "-smbios", "type=11,value=ipclab-boot=ipclab",
                           "-cdrom", "build/mach/ipclab.iso"])
+        self.assertEqual(qemu.qemu_argv("l4", "iso", "run=netbench nic=udp:9"),
+                         [*self.BASE, "-accel", "tcg", "-cpu", "max",
+                          "-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0",
+                          "-smbios", "type=11,value=ipclab-boot=netbench",
+                          "-cdrom", "build/l4/ipclab.iso"])
+
+    def test_iso_entry(self):
+        """A run= naming a device module picks the e1000 entry, anything else the first."""
+        self.assertEqual(qemu.iso_entry("run=devtest unit=tsc"), "netbench")
+        self.assertEqual(qemu.iso_entry("run=ktest,e1000"), "netbench")
+        self.assertEqual(qemu.iso_entry("run=all"), "ipclab")
+        self.assertEqual(qemu.iso_entry(""), "ipclab")
 
     def test_explicit_unit_wins(self):
         """unit= given by the caller is not doubled."""

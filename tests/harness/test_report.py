@@ -342,6 +342,28 @@ class DriverTest(unittest.TestCase):
                          (374, 364, "instructions"))
         self.assertEqual((pairs[2].user_cost, pairs[2].kernel_cost), (800, 700))
 
+    def test_echo_run(self):
+        """Traffic echo: one pair per throttling setting, with the interrupts taken;
+        the newest run of each traffic is reported."""
+        results = [result("l4", "e1000", f"{d}/64B{suffix}", 100, driver=d, frame_bytes=64,
+                          batch=32, itr=itr, interrupts=irqs, instructions_per_frame=400,
+                          frames_per_s=1000, transport="doorbell" if d == "user" else "syscall")
+                   for d in ("user", "kernel") for itr, suffix, irqs in ((0, "", 7), (200, "/itr200", 3))]
+        echo = Run({"date": "2026-01-02T03:08:00+00:00", "host": "box", "mode": "e1000-icount",
+                    "unit": "instructions", "traffic": "echo"}, results)
+        pairs = report.driver_pairs(echo)
+        self.assertEqual([(p.itr, p.user_irqs, p.kernel_irqs) for p in pairs],
+                         [(0, 7, 7), (200, 3, 3)])
+        text = "\n".join(report.section_drivers(report.Sources(drivers=[echo])))
+        self.assertIn("| itr | interrupts user / kernel |", text)
+        self.assertIn("| l4 (doorbell) | 64 | 32 | 400 | 400 | 1.00× |", text)
+        self.assertIn("| 200 | 3 / 3 |", text)
+        self.assertNotIn("interrupts user", "\n".join(
+            report.section_drivers(report.Sources(drivers=[driver_run()]))))
+        stored = [(Path("echo"), echo), (Path("loop"), driver_run()),
+                  (Path("older"), driver_run(date="2026-01-01T00:00:00+00:00"))]
+        self.assertEqual(report.newest_drivers(stored), [Path("echo"), Path("loop")])
+
     def test_section(self):
         """Ratios computed from the run; unit and the emulator's bound said."""
         presets = report.resolve_presets(CONFIGS)

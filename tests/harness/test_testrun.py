@@ -2,10 +2,12 @@
 
 import contextlib
 import io
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import types
 import unittest
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
-                             kernel_fault_problem, run_tests, target_boot_problem)
+                             echo_problems, iso_problem, kernel_fault_problem, run_tests,
+                             target_boot_problem)
+from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
 
@@ -193,6 +197,51 @@ class TargetBootTest(unittest.TestCase):
         self.assertIn("no banner", self.problem(Outcome.PASS, [TestLine("a", True)], None))
 
 
+class IsoProblemTest(unittest.TestCase):
+    """When an ISO entry's boot fails."""
+
+    @staticmethod
+    def record(passed, tests):
+        """A made-up BootRecord: only what iso_problem reads."""
+        serial = SerialReport("ipclab: variant l4", tuple(tests), (), ())
+        return types.SimpleNamespace(passed=passed, serial=serial, explanation="explained")
+
+    def test_entries(self):
+        """The e1000 entry must have run netbench's checks, and every TEST passes."""
+        e1000 = TestLine("e1000_user_bad_input", True)
+        self.assertIsNone(iso_problem(self.record(True, []), "all"))
+        self.assertIsNone(iso_problem(self.record(True, [e1000]), "devtest,netbench"))
+        self.assertIn("no e1000_user TEST line",
+                      iso_problem(self.record(True, [TestLine("dev_irq", True)]),
+                                  "devtest,netbench"))
+        self.assertEqual(iso_problem(self.record(False, [TestLine("dev_irq", False, "x")]),
+                                     "devtest,netbench"), "TEST dev_irq FAIL x")
+        self.assertEqual(iso_problem(self.record(False, []), "all"), "explained")
+
+
+class EchoProblemsTest(unittest.TestCase):
+    """The echo boot's verdict, from the guest's results and the sink's streams."""
+
+    @staticmethod
+    def result(stream, itr, **changes):
+        """One e1000 result line of the echo boot, every frame back."""
+        return {"case": f"user/64B/itr{itr}", "stream": stream, "itr": itr, "frames": 10,
+                "received": 10, "frame_bytes": 64, "interrupts": 2, **changes}
+
+    def test_good_and_bad(self):
+        """Nothing wrong; then a frame lost each way, and a setting without interrupts."""
+        streams = {s: Stream(frames=10, next_seq=10) for s in (1, 2)}
+        good = [self.result(1, 0), self.result(2, 200)]
+        self.assertEqual(echo_problems(good, streams), [])
+        problems = echo_problems([self.result(1, 0, received=9, lost=1),
+                                  self.result(2, 200, interrupts=0)],
+                                 {1: Stream(frames=10, next_seq=10), 2: Stream(frames=9)})
+        self.assertEqual(problems, ["user/64B/itr0: lost 1", "user/64B/itr0: 9 of 10 came back",
+                                    "user/64B/itr200: lost 1",
+                                    "itr 200: no receive interrupt taken"])
+        self.assertEqual(echo_problems([], {}), ["itr 0: no case", "itr 200: no case"])
+
+
 class KernelFaultTest(unittest.TestCase):
     """crash=kernel must end in the panic status with a register dump."""
 
@@ -252,7 +301,8 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "15 passed, 2 failed")
+        self.assertEqual(lines[-1], "17 passed, 2 failed")
+        self.assertIn("ok   target/l4/e1000_echo", lines)
         self.assertIn("ok   target/l4/hostile_modules", lines)
         for case in ("supervise_fault", "supervise_exit", "supervise_crashloop"):
             self.assertIn(f"ok   target/l4/{case}", lines)
@@ -261,6 +311,7 @@ class WholeRunTest(unittest.TestCase):
         self.assertIn("FAIL host/test_bad/two: want 2, got 3", lines)
         self.assertIn("ok   target/l4/fault_pf", lines)
         self.assertIn("ok   iso/l4/banner", lines)
+        self.assertIn("ok   iso/l4/netbench", lines)
         self.assertIn("ok   harness (2 tests)", lines)
         crash = [line for line in lines if line.startswith("FAIL host/test_crash:")]
         self.assertEqual(len(crash), 1)
@@ -272,6 +323,16 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
         argv = (self.root / "qemu-argv.json").read_text()
         self.assertIn("run=ktest,devtest nic=loop test=fault_pf unit=tsc", argv)
+
+    def test_iso_entries(self):
+        """Each ISO test boots its GRUB entry, named in an SMBIOS OEM string."""
+        for test, entry in (("banner", "ipclab"), ("netbench", "netbench")):
+            with self.subTest(test=test):
+                status, lines = self.run_tests(only=(f"iso/l4/{test}",))
+                self.assertEqual((status, lines), (0, [f"ok   iso/l4/{test}", "1 passed, 0 failed"]))
+                argv = json.loads((self.root / "qemu-argv.json").read_text())
+                self.assertIn(f"type=11,value=ipclab-boot={entry}", argv)
+                self.assertEqual("e1000,netdev=n0" in argv, entry == "netbench")
 
     def test_failing_target_test(self):
         """A FAIL line fails its test; EXIT_FAIL then is no boot failure."""
