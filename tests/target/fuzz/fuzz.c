@@ -163,7 +163,7 @@ static void fuzz_one(uint64_t *s, unsigned me)
 		/* Not below the workers' priority: main's yield loop would starve
 		 * such a thread, and a worker joining it would wait for ever. */
 		a[4] = next(s), a[5] = 10 + pick(s, 30);
-		if (pick(s, 2))
+		if (a[0] != SLOT_SELF && pick(s, 2))
 			a[5] = 10;                               /* runs after we set its pager */
 		break;
 	case SYS_CAP_COPY:
@@ -198,7 +198,10 @@ static void fuzz_one(uint64_t *s, unsigned me)
 	for (int i = 0; i < 6; i++)
 		last_call[me][i + 1] = a[i];
 	struct sysret r = syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (nr == SYS_THREAD_CREATE && r.err == IPC_OK && a[5] == 10) {
+	/* Only threads of the playground's spaces get pagers: unstick() kills
+	 * them with their space.  One of ours could wait for ever on a worker
+	 * that took its fault and then joins it. */
+	if (nr == SYS_THREAD_CREATE && r.err == IPC_OK && a[0] != SLOT_SELF && a[5] == 10) {
 		uint64_t pager = own_slot(s);                   /* an endpoint there, if it can be */
 		syscall6(SYS_IPC_CREATE, pager, 0, 0, 0, 0, 0);
 		syscall6(SYS_THREAD_PAGER, a[1], pager, 0, 0, 0, 0);
