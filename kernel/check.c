@@ -98,12 +98,18 @@ static int check_frames(void)
 void kernel_dump_threads(void)
 {
 	static const char *const states[] = { "ready", "running", "blocked", "dead" };
+	static const char *const waits[] = { "-", "join", "send", "call", "recv", "reply",
+					      "notify" };
 	for (const struct thread *t = all_threads; t; t = t->all_next) {
-		char name[48];
+		char name[48], partner[48] = "";
 		thread_name(t, name, sizeof(name));
-		kprintf("ipclab: thread %s: %s, priority %u, wait %u%s%s\n", name,
-			t->state <= THREAD_DEAD ? states[t->state] : "?", t->prio, t->wait,
-			t->in_queue ? ", queued" : "", t == current ? ", current" : "");
+		if (t->wait == WAIT_REPLY && t->callee)       /* sync: whose reply it waits for */
+			thread_name(t->callee, partner, sizeof(partner));
+		kprintf("ipclab: thread %s: %s, priority %u, wait %s%s%s%s%s%s\n", name,
+			t->state <= THREAD_DEAD ? states[t->state] : "?", t->prio,
+			t->wait <= WAIT_NOTIFY ? waits[t->wait] : "?", partner[0] ? " from " : "",
+			partner, t->pager ? ", has a pager" : "", t->in_queue ? ", queued" : "",
+			t == current ? ", current" : "");
 	}
 }
 

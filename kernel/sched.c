@@ -136,6 +136,7 @@ void sched_wake(struct thread *t)
 
 void sched_yield(void)
 {
+	current->state = THREAD_READY;          /* schedule() says RUNNING if it stays */
 	if (current != idle_thread) {
 		if (RUNNING_IS_QUEUED)
 			sched_dequeue(current);
