@@ -304,6 +304,12 @@ def table(preset_runs: Sequence[PresetRun], peer: bool) -> list[str]:
             if peer:
                 line += f" {r.get('sink_frames', 0):>11} {r.get('sink_frames_per_s') or '-':>10}"
             lines.append(line)
+    results = [r for p in preset_runs for r in p.results]
+    units = sorted({r.get("unit", "?") for r in results})
+    bases = sorted({r.get("rate_basis", "not stated") for r in results})
+    if results:
+        lines.append(f"per frame, driver: {', '.join(units)} per frame; "
+                     f"frames/s, Mbit/s: {'; '.join(bases)}")
     return lines
 
 

@@ -144,3 +144,18 @@ class StoredRunTest(unittest.TestCase):
         self.assertEqual(run.meta["failed"], {"mach": "boot failed"})
         self.assertEqual(len(run.results), 1)
         self.assertEqual(runs.run_name(run.meta), "20260102-030405-box-e1000-icount.json")
+
+
+class TableTest(unittest.TestCase):
+    def test_units_and_rate_basis_are_said(self):
+        result = {"case": "user/64B", "frames": 10, "instructions_per_frame": 368,
+                  "unit": "instructions", "frames_per_s": 2713460, "mbit_per_s": "1389.291",
+                  "rate_basis": "guest virtual time under icount: bounded by the emulator, "
+                                "not a hardware rate"}
+        run = netbench.PresetRun("l4", [result], [])
+        lines = netbench.table([run], peer=False)
+        self.assertIn("2713460", lines[1])
+        self.assertEqual(lines[-1], "per frame, driver: instructions per frame; frames/s, "
+                                    "Mbit/s: guest virtual time under icount: bounded by the "
+                                    "emulator, not a hardware rate")
+        self.assertEqual(netbench.table([], peer=True)[1:], [])
