@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from harness import hostile, netbench, qemu, supervise
-from harness.boot import BootRequest, HarnessError, boot, build
+from harness.boot import BootRecord, BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
                             load_markers)
@@ -419,17 +419,25 @@ def _boot_hostile(options: Options, config: str, report: Report) -> None:
     report(TestOutcome(name, not missing, "; ".join(missing)))
 
 
+def _test_boot(options: Options, name: str, report: Report, config: str, mode: str, run: str,
+               args: str) -> Optional[BootRecord]:
+    """Boot for the test `name`; if the guest cannot be booted at all, report
+    the test failed and return None."""
+    request = BootRequest(config, mode, run=run, extra_args=args, timeout=options.timeout,
+                          build=False, echo=options.verbose, qemu=options.qemu)
+    try:
+        return boot(options.root, request)
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return None
+
+
 def _boot_fuzz(options: Options, config: str, report: Report) -> None:
     """A short seeded system-call fuzz: no crash, hang or broken invariant."""
     name = f"target/{config}/{FUZZ_TEST}"
     # icount: the interleaving of the fuzzing threads, and so the run, repeats exactly.
-    request = BootRequest(config, "icount", run="fuzz", extra_args=FUZZ_ARGS,
-                          timeout=options.timeout, build=False, echo=options.verbose,
-                          qemu=options.qemu)
-    try:
-        record = boot(options.root, request)
-    except HarnessError as err:
-        report(TestOutcome(name, False, str(err)))
+    record = _test_boot(options, name, report, config, "icount", "fuzz", FUZZ_ARGS)
+    if not record:
         return
     summary = [line for line in record.finished.stdout if line.startswith("fuzz: seed") and ":" in line[11:]]
     detail = summary[-1] if summary else "no fuzz summary line"
@@ -442,13 +450,8 @@ def _boot_supervise(options: Options, config: str, case: supervise.Case,
     """Root restarts a server that dies under an RPC load; no client hangs."""
     name = f"target/{config}/{case.name}"
     # icount: the interleaving of clients and deaths repeats exactly.
-    request = BootRequest(config, "icount", run="rpcload", extra_args=case.args(),
-                          timeout=options.timeout, build=False, echo=options.verbose,
-                          qemu=options.qemu)
-    try:
-        record = boot(options.root, request)
-    except HarnessError as err:
-        report(TestOutcome(name, False, str(err)))
+    record = _test_boot(options, name, report, config, "icount", "rpcload", case.args())
+    if not record:
         return
     found = supervise.problems(case, record.verdict, record.finished.stdout,
                                record.serial.results)
@@ -469,13 +472,8 @@ def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optiona
 def _boot_kernel_fault(options: Options, config: str, report: Report) -> None:
     """A deliberate kernel fault prints the registers and exits with its own status."""
     name = f"target/{config}/{KERNEL_FAULT_TEST}"
-    request = BootRequest(config, "tcg", run="none", extra_args="crash=kernel",
-                          timeout=options.timeout, build=False, echo=options.verbose,
-                          qemu=options.qemu)
-    try:
-        record = boot(options.root, request)
-    except HarnessError as err:
-        report(TestOutcome(name, False, str(err)))
+    record = _test_boot(options, name, report, config, "tcg", "none", "crash=kernel")
+    if not record:
         return
     problem = kernel_fault_problem(record.verdict, record.finished.stdout)
     report(TestOutcome(name, problem is None, f"{problem}; log {record.log}" if problem else ""))
