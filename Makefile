@@ -172,7 +172,9 @@ run: all deps-run
 # The main job: L4-style against Mach-style, in the best mode this machine
 # has (kvm with hardware virtualization, else icount), with the floor.
 bench: deps deps-run
-	$(Q)$(PYTHON) -m harness matrix --configs l4,mach --bench floor,pingpong,rpc
+	-@tools/need-packages gnuplot-nox      # the plots only: without it they are skipped
+	$(Q)$(PYTHON) -m harness matrix --configs l4,mach --bench floor,pingpong,rpc,notify,pagefault \
+		--compare --plots build/bench
 
 # The comparison report and the plots, from the stored runs (results/runs/).
 .PHONY: report plots

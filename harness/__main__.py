@@ -108,7 +108,42 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
         say(str(err))
         return 2
     print("\n".join(tables.show([run for run in made if run.results], args.stat)), flush=True)
+    if getattr(args, "compare", False) or getattr(args, "plots", None):
+        ok &= bench_comparison(root, [run for run in made if run.results], args)
     return 0 if ok else 1
+
+
+def bench_comparison(root: Path, made: Sequence[runs.Run], args: argparse.Namespace) -> bool:
+    """make bench's ending: the Mach-style / L4-style ratios of these runs
+    (--compare), and their plots drawn into --plots DIR; False if a plot failed."""
+    try:
+        presets = report.read_presets(root)
+    except (OSError, ValueError) as err:
+        say(f"cannot read the presets: {err}")
+        return False
+    sources = report.sort_sources([(f"this {run.meta.get('mode', '?')} run", run)
+                                   for run in made], list(presets))
+    l4, mach = report.model_pair(report.model_presets(presets))
+    if args.compare and l4 and mach:
+        lines = [line.replace("`", "") for run in sources.timing
+                 for line in report.model_summary(run, l4, mach, args.stat)]
+        print("\ncomparison\n" + "\n".join(lines or ["(no Mach-style and L4-style pair "
+                                                      "in these runs)"]), flush=True)
+    if not args.plots:
+        return True
+    if plots.find_gnuplot() is None:
+        say(f"no plots: gnuplot not found (apt-get install {plots.GNUPLOT_PACKAGE})")
+        return True
+    made_plots, _ = plots.plan(sources, presets, args.stat)
+    term, ok = plots.terminal(), True
+    for plot in made_plots:
+        drawn, problems = plots.draw(root, plot, term, out_dir=Path(args.plots))
+        for problem in problems:
+            say(problem)
+        ok = ok and len(drawn) == len(plots.FORMATS)
+        for path in drawn:
+            print(f"plots: wrote {path}", flush=True)
+    return ok
 
 
 def bad_names(what: str, names: Sequence[str], known: Sequence[str]) -> Optional[str]:
@@ -437,6 +472,11 @@ def _add_measuring(commands) -> None:
                    help=f"modes from {', '.join(qemu.MODES)} (default: kvm if this host "
                         f"can use it, else icount)")
     _add_bench_options(p)
+    p.add_argument("--compare", action="store_true",
+                   help="also print the Mach-style / L4-style ratios of the runs made")
+    p.add_argument("--plots", metavar="DIR",
+                   help="also draw the runs' plots into DIR (relative to the tree), "
+                        "e.g. build/bench")
     p.set_defaults(func=cmd_matrix)
 
 

@@ -277,15 +277,17 @@ def find_gnuplot(program: str = GNUPLOT) -> Optional[str]:
     return shutil.which(program)
 
 
-def draw(root: Path, plot: Plot, term: str,
-         program: str = GNUPLOT) -> tuple[list[Path], list[str]]:
-    """Write a plot's data and draw it in every format: the files drawn, gnuplot's complaints."""
+def draw(root: Path, plot: Plot, term: str, program: str = GNUPLOT,
+         out_dir: Path = PLOTS_DIR) -> tuple[list[Path], list[str]]:
+    """Write a plot's data and draw it in every format into out_dir (relative to
+    the tree): the files drawn, gnuplot's complaints."""
     data_path = DATA_DIR / f"{plot.name}.dat"
     (root / DATA_DIR).mkdir(parents=True, exist_ok=True)
     (root / data_path).write_text(plot.data, encoding="utf-8")
     drawn, problems = [], []
     for fmt in FORMATS:
-        out_path = PLOTS_DIR / f"{plot.name}.{fmt}"
+        out_path = out_dir / f"{plot.name}.{fmt}"
+        (root / out_dir).mkdir(parents=True, exist_ok=True)
         done = subprocess.run(gnuplot_argv(plot, fmt, term, data_path, out_path, program),
                               cwd=root,
                               capture_output=True, text=True, timeout=120, check=False)

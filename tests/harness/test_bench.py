@@ -10,7 +10,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import bench, boot, runs, tables
+from harness import bench, boot, plots, runs, tables
 from harness.__main__ import main
 from harness.bench import PresetBoot, Settings
 from harness.boot import BootRequest, HarnessError
@@ -247,6 +247,19 @@ class FakeTreeTest(unittest.TestCase):
         status, _, err = self.command("run", "--config", "bsd", "--qemu", self.fake_qemu)
         self.assertEqual((status, err), (2, ["harness: unknown config 'bsd'; the configs "
                                              "are: l4, mach"]))
+
+    def test_matrix_compare_and_plots(self):
+        """make bench's ending: the comparison is printed; without gnuplot the
+        plots are skipped with a one-line reason, not a failure."""
+        with mock.patch.object(plots, "find_gnuplot", return_value=None):
+            status, out, err = self.command("matrix", "--configs", "l4,mach", "--modes",
+                                            "icount", "--no-build", "--qemu", self.fake_qemu,
+                                            "--compare", "--plots", "build/bench")
+        self.assertEqual(status, 0, err)
+        self.assertIn("comparison", out)
+        self.assertEqual(out[out.index("comparison") + 1],
+                         "- mach / l4, RPC: 2.00× with call (instructions, icount).")
+        self.assertIn("harness: no plots: gnuplot not found (apt-get install gnuplot-nox)", err)
 
     def test_ingest_command(self):
         """A captured log becomes an iso-real run with the PC's CPU."""
