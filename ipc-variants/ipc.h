@@ -27,6 +27,9 @@ int ipc_stats(struct trap_frame *f);          /* SYS_IPC_STATS */
 int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
 		    uint64_t *reply0);
 
+/* Whether the endpoint or port has been destroyed. */
+bool ipc_object_dead(const struct kobj *o);
+
 /* The object's last RIGHT_CONTROL capability is gone: wake every waiter
  * with E_DEAD and refuse all later use. */
 void ipc_object_destroy(struct kobj *o);

@@ -78,6 +78,7 @@ struct thread {
 	uint64_t reply_seq;          /* async: ... and which of its owner's calls it answers */
 	struct port *own_port;       /* async: our implicit reply port, made at first call */
 	bool kernel_call;            /* async: a call the kernel makes for us (kernel buffers) */
+	struct port *pinned;         /* async: the port we wait in (one reference) */
 	struct kobj *pager;          /* endpoint or port our page faults are sent to, or NULL */
 	uint64_t pager_badge;
 	uint32_t end_how;            /* JOIN_ */

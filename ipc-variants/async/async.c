@@ -105,6 +105,25 @@ static void reply_drop(struct thread *t)
 	port_put(rp);
 }
 
+/* Wait in one of p's queues.  p must outlive the wait even if every
+ * capability to it goes meanwhile: we hold a reference (pinned, which
+ * ipc_thread_dies drops for a thread killed in the wait).  A port
+ * destroyed meanwhile gives E_DEAD, whoever woke us.  Our own reply port
+ * needs no pin: we hold it. */
+static int port_wait(struct port *p, struct tqueue *q, enum wait_kind kind, uint64_t timeout,
+		     struct thread *to)
+{
+	if (p == current->own_port)
+		return wait_block(q, kind, timeout, to);
+	p->obj.refs++;
+	current->pinned = p;
+	int err = wait_block(q, kind, timeout, to);
+	current->pinned = NULL;
+	bool dead = p->dead;
+	port_put(p);
+	return err ? err : dead ? E_DEAD : IPC_OK;
+}
+
 /* Copy 1: the message at buf into p's queue, blocking while it is full
  * (per timeout).  On success *woken is a receiver whose wait we ended (it
  * is not yet ready), or NULL. */
@@ -115,11 +134,9 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint
 	while (p->count == CONFIG_ASYNC_QUEUE_LEN) {
 		if (timeout == TIMEOUT_NONE)
 			return E_FULL;
-		int err = wait_block(&p->senders, WAIT_SEND, timeout, NULL);
+		int err = port_wait(p, &p->senders, WAIT_SEND, timeout, NULL);
 		if (err)
 			return err;
-		if (p->dead)
-			return E_DEAD;
 	}
 	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
 	int err = copy_in(m->data, buf, len);
@@ -151,7 +168,7 @@ static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, 
 				sched_wake(to);
 			return E_TIMEOUT;
 		}
-		int err = wait_block(&p->receivers, WAIT_RECV, timeout, to);
+		int err = port_wait(p, &p->receivers, WAIT_RECV, timeout, to);
 		to = NULL;
 		if (err)
 			return err;
@@ -169,9 +186,11 @@ static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, 
 		return err;
 	f->rdi = m->badge;
 	f->rsi = m->len;
-	reply_drop(current);                     /* one reply at a time: the old call dies */
-	current->reply_port = m->reply;          /* the message's reference moves */
-	current->reply_seq = m->reply_seq;
+	if (!current->kernel_call) {             /* (the pager's reply: our right stays) */
+		reply_drop(current);             /* one reply at a time: the old call dies */
+		current->reply_port = m->reply;  /* the message's reference moves */
+		current->reply_seq = m->reply_seq;
+	}
 	p->head = (p->head + 1) % CONFIG_ASYNC_QUEUE_LEN;
 	p->count--;
 	struct thread *s = tq_pop(&p->senders);
@@ -302,12 +321,22 @@ void ipc_thread_dies(struct thread *t)
 	reply_drop(t);
 	if (t->wait != WAIT_NONE)
 		wait_finish(t, E_DEAD);
+	if (t->pinned) {                         /* killed in port_wait, or before it resumed */
+		struct port *p = t->pinned;
+		t->pinned = NULL;
+		port_put(p);
+	}
 	if (t->own_port) {
 		t->own_port->owner = NULL;
 		ipc_object_destroy(&t->own_port->obj);
 		port_put(t->own_port);
 		t->own_port = NULL;
 	}
+}
+
+bool ipc_object_dead(const struct kobj *o)
+{
+	return ((const struct port *)o)->dead;
 }
 
 void ipc_object_destroy(struct kobj *o)

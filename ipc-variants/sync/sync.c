@@ -206,6 +206,11 @@ void ipc_thread_dies(struct thread *t)
 	}
 }
 
+bool ipc_object_dead(const struct kobj *o)
+{
+	return ((const struct endpoint *)o)->dead;
+}
+
 void ipc_object_destroy(struct kobj *o)
 {
 	struct endpoint *ep = (struct endpoint *)o;

@@ -498,3 +498,72 @@ void test_ipc_abandoned_call(void)
 	EXPECT(how == JOIN_EXITED && code == E_DEAD, "the abandoned caller: how %lu err %lu", how, code);
 	EXPECT_OK(join(SERVER, &how, &code, &addr));
 }
+
+/* Block until every thread above TEST_PRIO - 2 has blocked: join a thread
+ * that runs only then. */
+static void lowest(uint64_t unused)
+{
+	(void)unused;
+	sys_exit(0);
+}
+
+static void wait_until_blocked(void)
+{
+	uint64_t how, code, addr;
+	if (spawn_prio(lowest, 0, CLIENT + 7, TEST_PRIO - 2) == IPC_OK)
+		join(CLIENT + 7, &how, &code, &addr);
+}
+
+static void receiver(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { 0 };
+	sys_exit((uint64_t)ipc_recv(EP, &m, TIMEOUT_FOREVER));
+}
+
+static void full_sender(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { .len = 8 };
+	sys_exit((uint64_t)ipc_send(EP, &m, TIMEOUT_FOREVER));
+}
+
+/* A thread woken from a wait on an endpoint or port that is destroyed
+ * before it runs again: the object must outlive its wait (a use after
+ * free otherwise), and what it gets is the variant's documented answer -
+ * sync: the message was handed over at the rendezvous (IPC_OK); async: the
+ * queued message went with the port (E_DEAD), rather than a new wait on a
+ * dead port that nothing would end. */
+void test_ipc_destroyed_after_wake(void)
+{
+	uint64_t how, code, addr;
+	struct ipc_msg m = { .len = 8 };
+	EXPECT_OK(ipc_create(EP));
+	EXPECT_OK(spawn_prio(receiver, 0, SERVER, TEST_PRIO - 1));
+	wait_until_blocked();                        /* it waits in recv */
+	EXPECT_OK(ipc_send(EP, &m, TIMEOUT_NONE));   /* wakes it; it has not run */
+	EXPECT_OK(sys_cap_delete(EP));
+	EXPECT_OK(join(SERVER, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == (is_sync ? IPC_OK : E_DEAD),
+	       "woken receiver: how %lu err %lu", how, code);
+	if (is_sync)
+		return;
+
+	/* A sender blocked on a full port, woken by a receive, and the port's
+	 * last capability deleted: the port is not freed until it has run. */
+	EXPECT_OK(ipc_create(EP));
+	while (ipc_send(EP, &m, TIMEOUT_NONE) == IPC_OK)
+		;
+	EXPECT_OK(spawn_prio(full_sender, 0, SERVER, TEST_PRIO - 1));
+	wait_until_blocked();                        /* it waits for room */
+	EXPECT_OK(ipc_recv(EP, &m, TIMEOUT_NONE));   /* room: wakes it */
+	uint64_t before = sys_info(INFO_FREE_FRAMES);
+	EXPECT_OK(sys_cap_delete(EP));
+	uint64_t deleted = sys_info(INFO_FREE_FRAMES);
+	EXPECT_OK(join(SERVER, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == E_DEAD, "woken sender: how %lu err %lu", how, code);
+	EXPECT(deleted == before, "the port was freed (%lu frames back) while a sender it had "
+	       "woken had not run yet", deleted - before);
+	EXPECT(sys_info(INFO_FREE_FRAMES) > deleted, "the port was never freed");
+	EXPECT_OK(sys_check());
+}

@@ -13,11 +13,12 @@
 	X(fault_gp_int80) X(fault_ud) X(fault_de) X(fault_bp)                   \
 	X(threads_run) X(preemption) X(space_isolation) X(space_destroy)         \
 	X(server_restart) X(pager_demand) X(pager_refuses) X(pager_dies)        \
-	X(pager_bad_args) X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \
+	X(pager_bad_args) X(pager_fault_keeps_reply) X(pager_registers)            \
+	X(pager_lifetimes) X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \
 	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
 	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
 	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)                   \
-	X(ipc_abandoned_call)
+	X(ipc_abandoned_call) X(ipc_destroyed_after_wake)
 
 #define DECLARE(name) void test_##name(void);
 #define ENTRY(name) { #name, test_##name },

@@ -172,7 +172,7 @@ void test_pager_bad_args(void)
 	EXPECT_OK(spawn(paged_worker, 1, P_THREAD));            /* faults: it has no pager */
 	EXPECT(sys_thread_pager(P_THREAD, CAP_SLOTS) == E_BADCAP, "slot out of range");
 	EXPECT(sys_thread_pager(P_THREAD, P_SPACE) == E_BADCAP, "empty slot");
-	EXPECT(sys_thread_pager(P_THREAD, SLOT_CONSOLE) != IPC_OK, "the console as pager");
+	EXPECT(sys_thread_pager(P_THREAD, SLOT_CONSOLE) == E_BADCAP, "the console as pager");
 	EXPECT(sys_thread_pager(P_THREAD, P_EP_BADGED) == E_RIGHTS, "no send right");
 	EXPECT(sys_thread_pager(SLOT_CONSOLE, P_EP) == E_BADCAP, "not a thread");
 	EXPECT(sys_thread_pager(P_SPACE, P_EP) == E_BADCAP, "empty thread slot");
@@ -180,4 +180,185 @@ void test_pager_bad_args(void)
 	EXPECT(how == JOIN_FAULTED && code == VEC_PF, "no pager: how %lu code %lu", how, code);
 	EXPECT(sys_thread_pager(P_THREAD, P_EP) == E_DEAD, "a dead thread takes a pager");
 	EXPECT_OK(sys_cap_delete(P_THREAD));
+	EXPECT_OK(spawn_prio(paged_worker, 1, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(sys_cap_copy(P_EP, SLOT_SELF, P_SPACE, RIGHT_SEND));
+	EXPECT_OK(sys_cap_delete(P_EP));                          /* destroyed */
+	EXPECT(sys_thread_pager(P_THREAD, P_SPACE) == E_DEAD, "a destroyed endpoint as pager");
+	EXPECT_OK(sys_thread_join(P_THREAD, &how, &code, &addr));
+	EXPECT_OK(sys_cap_delete(P_THREAD));
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+}
+
+/* --- A pager in the same space, for the tests below -------------------------- */
+
+#define Q_SVC (SLOT_FREE + 95)       /* a service endpoint or port */
+#define Q_SERVER (SLOT_FREE + 96)
+#define Q_BASE 0x51000000ul          /* our own region, mapped by self_pager */
+
+/* Maps each faulting page into our own space and resumes; ends with its
+ * endpoint. */
+static void self_pager(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { 0 };
+	long err = ipc_recv(P_EP, &m, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		faults++;
+		m.w[0] = sys_map(SLOT_MEMORY, SLOT_SELF, m.w[FAULT_MSG_ADDR] & ~0xffful, 1,
+				 MAP_WRITE) ? 1 : FAULT_RESUME;
+		m.len = 8;
+		err = ipc_reply_recv(P_EP, &m, TIMEOUT_FOREVER);
+	}
+	sys_exit(0);
+}
+
+/* A server that touches demand-paged memory while it holds a call. */
+static void touching_server(uint64_t base)
+{
+	struct ipc_msg m = { 0 };
+	long err = ipc_recv(Q_SVC, &m, TIMEOUT_FOREVER);
+	for (uint64_t i = 0; err == IPC_OK; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(base + i * 4096);
+		*p = m.w[0];                             /* a fault, served by the pager */
+		m.len = 8;
+		m.w[0] = *p + 1;
+		err = ipc_reply_recv(Q_SVC, &m, TIMEOUT_FOREVER);
+	}
+	sys_exit(0);
+}
+
+/* A fault leaves the thread as it was: a server that faults while it
+ * holds a call can still answer it (async: its reply right survives the
+ * kernel's call to the pager). */
+void test_pager_fault_keeps_reply(void)
+{
+	uint64_t how, code, addr;
+	faults = 0;
+	EXPECT_OK(ipc_create(Q_SVC));
+	EXPECT_OK(ipc_create(P_EP));
+	EXPECT_OK(spawn(self_pager, 0, P_PAGER));
+	EXPECT_OK(spawn(touching_server, Q_BASE, Q_SERVER));
+	EXPECT_OK(sys_thread_pager(Q_SERVER, P_EP));
+	for (uint64_t i = 0; i < 3; i++) {
+		struct ipc_msg m = { .len = 8 };
+		m.w[0] = 41 + i;
+		long err = ipc_call(Q_SVC, &m, TIMEOUT_FOREVER);
+		EXPECT(err == IPC_OK && m.w[0] == 42 + i, "call %lu, answered after the server's "
+		       "fault: error %ld, word %lu", i, err, m.w[0]);
+	}
+	EXPECT(faults == 3, "%lu faults", faults);
+	EXPECT_OK(sys_cap_delete(Q_SVC));
+	EXPECT_OK(join(Q_SERVER, &how, &code, &addr));
+	EXPECT_OK(sys_cap_delete(P_EP));
+	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+}
+
+/* Every general register as it was across a fault the pager serves. */
+static void register_worker(uint64_t addr)
+{
+	uint64_t bad;
+	asm volatile(
+		"push %%rbp\n"
+		"mov $0x1111, %%rax\n mov $0x2222, %%rbx\n mov $0x3333, %%rcx\n"
+		"mov $0x4444, %%rdx\n mov $0x5555, %%rsi\n mov $0x7777, %%rbp\n"
+		"mov $0x8888, %%r8\n mov $0x9999, %%r9\n mov $0xaaaa, %%r10\n mov $0xbbbb, %%r11\n"
+		"mov $0xcccc, %%r12\n mov $0xdddd, %%r13\n mov $0xeeee, %%r14\n mov $0xffff, %%r15\n"
+		"movq $1, (%%rdi)\n"                    /* the fault */
+		"cmp $0x1111, %%rax\n jne 1f\n cmp $0x2222, %%rbx\n jne 1f\n"
+		"cmp $0x3333, %%rcx\n jne 1f\n cmp $0x4444, %%rdx\n jne 1f\n"
+		"cmp $0x5555, %%rsi\n jne 1f\n cmp $0x7777, %%rbp\n jne 1f\n"
+		"cmp $0x8888, %%r8\n jne 1f\n cmp $0x9999, %%r9\n jne 1f\n"
+		"cmp $0xaaaa, %%r10\n jne 1f\n cmp $0xbbbb, %%r11\n jne 1f\n"
+		"cmp $0xcccc, %%r12\n jne 1f\n cmp $0xdddd, %%r13\n jne 1f\n"
+		"cmp $0xeeee, %%r14\n jne 1f\n cmp $0xffff, %%r15\n jne 1f\n"
+		"mov $0, %%rax\n jmp 2f\n1: mov $1, %%rax\n2: pop %%rbp\n"
+		: "=a"(bad), "+D"(addr)
+		:
+		: "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+		  "memory", "cc");
+	sys_exit(bad);
+}
+
+void test_pager_registers(void)
+{
+	uint64_t how, code, addr;
+	faults = 0;
+	EXPECT_OK(ipc_create(P_EP));
+	EXPECT_OK(spawn(self_pager, 0, P_PAGER));
+	EXPECT_OK(spawn_prio(register_worker, Q_BASE + 0x100000, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(sys_thread_pager(P_THREAD, P_EP));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == 0 && faults == 1,
+	       "registers across a fault: how %lu code %lu (1: changed), %lu faults", how, code,
+	       faults);
+	EXPECT_OK(sys_cap_delete(P_EP));
+	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+}
+
+/* Block until every thread above TEST_PRIO - 2 has blocked. */
+static void lowest(uint64_t unused)
+{
+	(void)unused;
+	sys_exit(0);
+}
+
+static void until_blocked(void)
+{
+	uint64_t how, code, addr;
+	if (spawn_prio(lowest, 0, Q_SERVER, TEST_PRIO - 2) == IPC_OK)
+		join(Q_SERVER, &how, &code, &addr);
+}
+
+/* The faulting thread's space destroyed while we, its pager, hold its
+ * fault, or while the fault waits in the queue; the pager changed while we
+ * hold a fault.  The kernel's invariants hold at every step. */
+void test_pager_lifetimes(void)
+{
+	uint64_t how, code, addr;
+	struct ipc_msg m = { 0 };
+
+	EXPECT_OK(start(PAGER_MAPS, false));           /* held, then its space goes */
+	EXPECT_OK(ipc_recv(P_EP, &m, TIMEOUT_FOREVER));
+	EXPECT(m.w[FAULT_MSG_ADDR] == P_BASE, "fault at %p", (void *)m.w[FAULT_MSG_ADDR]);
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+	EXPECT_OK(sys_check());
+	m.len = 8;
+	m.w[0] = FAULT_RESUME;
+	EXPECT(ipc_reply_recv(P_EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "a reply to no one");
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_KILLED, "held faulter: how %lu", how);
+	EXPECT_OK(sys_cap_delete(P_EP));
+	EXPECT_OK(sys_cap_delete(P_EP_BADGED));
+
+	EXPECT_OK(start(PAGER_MAPS, false));           /* queued, then its space goes */
+	until_blocked();
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+	EXPECT_OK(sys_check());
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_KILLED, "queued faulter: how %lu", how);
+	EXPECT_OK(sys_cap_delete(P_EP));
+	EXPECT_OK(sys_cap_delete(P_EP_BADGED));
+
+	EXPECT_OK(start(PAGER_MAPS, false));           /* a new pager while we hold one */
+	EXPECT_OK(ipc_recv(P_EP, &m, TIMEOUT_FOREVER));
+	EXPECT_OK(ipc_create(Q_SVC));
+	EXPECT_OK(sys_thread_pager(P_THREAD, Q_SVC));
+	m.len = 8;
+	m.w[0] = FAULT_RESUME;                         /* resume without mapping */
+	EXPECT(ipc_reply_recv(P_EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "the old pager's reply");
+	EXPECT_OK(sys_cap_delete(P_EP));               /* the old pager goes entirely */
+	EXPECT_OK(ipc_recv(Q_SVC, &m, TIMEOUT_FOREVER));   /* the same fault, at the new one */
+	EXPECT(m.w[FAULT_MSG_ADDR] == P_BASE && m.badge == 0, "second fault at %p, badge %lx",
+	       (void *)m.w[FAULT_MSG_ADDR], m.badge);
+	EXPECT_OK(sys_check());
+	m.len = 8;
+	m.w[0] = 1;                                    /* the new pager refuses */
+	EXPECT(ipc_reply_recv(Q_SVC, &m, TIMEOUT_NONE) == E_TIMEOUT, "the new pager's reply");
+	EXPECT_OK(sys_cap_delete(Q_SVC));
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && addr == P_BASE, "re-paged faulter: how %lu addr %p", how,
+	       (void *)addr);
+	EXPECT_OK(sys_cap_delete(P_EP_BADGED));
+	EXPECT_OK(sys_cap_delete(P_SPACE));
+	EXPECT_OK(sys_check());
 }
