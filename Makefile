@@ -185,11 +185,13 @@ plots: deps deps-run
 	@tools/need-packages gnuplot-nox
 	$(Q)$(PYTHON) -m harness plots
 
-# A long seeded fuzz of every system call (make fuzz SEED=n CALLS=n).
+# A long seeded fuzz of every system call (make fuzz [FUZZ_CONFIGS=all|a,b] SEED=n
+# CALLS=n): one table of calls, invariant checks and faults per preset.
 SEED  ?= 1
 CALLS ?= 1000000
-fuzz: all deps-run
-	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode icount --run fuzz --args "seed=$(SEED) calls=$(CALLS)" --timeout 1800 --no-build
+FUZZ_CONFIGS ?= $(CONFIG)
+fuzz: deps deps-run
+	$(Q)$(PYTHON) -m harness.fuzz --configs $(FUZZ_CONFIGS) --seed $(SEED) --calls $(CALLS)
 
 test: deps deps-run deps-iso
 	$(Q)$(PYTHON) -m harness test $(foreach p,$(PRESETS),--config $(p))
