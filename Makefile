@@ -76,8 +76,11 @@ help:
 	@echo "make [CONFIG=name]   build a variant (default l4) into build/<name>/"
 	@echo "make run             boot it under QEMU (MODE=tcg|icount|kvm)"
 	@echo "make iso             build build/<name>/ipclab.iso for GRUB / a real PC"
-	@echo "make bench           build, boot and measure (the main job)"
+	@echo "make bench           measure l4 and mach, compare them, plot (the main job)"
 	@echo "make test            every test: host units, on-target suite, ISO boot"
+	@echo "make fuzz            a long seeded fuzz (FUZZ_CONFIGS=all SEED=n CALLS=n)"
+	@echo "make report          results/REPORT.md from the newest stored runs"
+	@echo "make plots           plots/*.png and *.svg from the same runs"
 	@echo "make presets         list the variants"
 
 presets:
