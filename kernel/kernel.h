@@ -124,6 +124,7 @@ void sched_block(struct thread *t);        /* current stops being runnable */
 void sched_wake(struct thread *t);         /* a blocked thread becomes ready */
 void sched_yield(void);                    /* current to the back of its queue */
 void sched_direct(struct thread *to);      /* current blocked: run to at once */
+void sched_preempt_to(struct thread *t);   /* t outranks current, which stays ready */
 /* The same, for a current thread that blocked with wait_block_final. */
 void sched_direct_final(struct thread *to) __attribute__((noreturn));
 void schedule_final(void) __attribute__((noreturn));

@@ -37,7 +37,12 @@ int sys_notify(struct trap_frame *f)
 	if (t && n->bits) {
 		thread_frame(t)->rdi = n->bits;    /* what its SYS_WAIT returns */
 		n->bits = 0;
-		wait_end(t, IPC_OK);
+		if (CONFIG_DIRECT_SWITCH && t->prio > current->prio && !sched_preempt_pending) {
+			wait_finish(t, IPC_OK);
+			sched_preempt_to(t);       /* the waiter first; we go on after it */
+		} else {
+			wait_end(t, IPC_OK);       /* a higher waiter runs when the call ends */
+		}
 	}
 	return IPC_OK;
 }

@@ -145,6 +145,18 @@ void sched_yield(void)
 	schedule();
 }
 
+/* t, whose wait we just ended, outranks us: with direct switch it runs at
+ * once, and we stay ready at the tail of our priority, as if preempted at
+ * the end of this system call (which is what happens without). */
+void sched_preempt_to(struct thread *t)
+{
+	current->state = THREAD_READY;
+	if (RUNNING_IS_QUEUED)
+		sched_dequeue(current);
+	sched_enqueue(current);
+	sched_direct(t);
+}
+
 void sched_direct(struct thread *to)
 {
 	if (RUNNING_IS_QUEUED)
