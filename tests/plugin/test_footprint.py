@@ -5,6 +5,7 @@ Run from the top of the tree:
     python3 -m unittest discover -s tests/plugin -t .
 """
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -282,3 +283,29 @@ class ProfileEndToEndTest(EndToEndTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(all(shutil.which(tool) for tool in (*TOOLS, "objdump")),
+                     f"needs {', '.join(TOOLS)}, objdump")
+class ProfileToolTest(unittest.TestCase):
+    """python3 -m harness.profile on the real kernel: a null system call's
+    instructions by function, the kernel's entry and exit among them."""
+
+    def test_null_syscall(self):
+        done = subprocess.run(["python3", "-m", "harness.profile", "--config", "l4", "--bench",
+                               "null_syscall", "--case", "null", "--top", "0",
+                               "--annotate", "syscall_entry"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        lines = done.stdout.splitlines()
+        head = re.match(r"l4 null_syscall null: (\d+) instructions per iteration "
+                        r"\(kernel (\d+), user (\d+)\)$", lines[0])
+        self.assertTrue(head, lines[0])
+        total, kernel, user = map(int, head.groups())
+        self.assertEqual(total, kernel + user)
+        self.assertTrue(40 <= kernel <= 200, kernel)
+        functions = {line.split()[-1] for line in lines[2:] if "%" in line and "(user)" not in line}
+        self.assertLessEqual({"syscall_entry", "syscall_return"}, functions, lines)
+        self.assertTrue(any(line.endswith("bench_null (user)") for line in lines), lines)
+        annotated = lines.index("syscall_entry: instructions run per iteration, by address")
+        self.assertIn("swapgs", lines[annotated + 1])
