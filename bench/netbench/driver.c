@@ -38,15 +38,6 @@ static void reaper(uint64_t unused)
 	sys_exit(0);
 }
 
-static long thread_start(void (*fn)(uint64_t), uint64_t slot, uint64_t prio)
-{
-	static uint64_t next = 0x20000000;
-	uint64_t base = next;
-	next += 0x10000;
-	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, 4, MAP_WRITE);
-	return err ? err : sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + 4 * 4096 - 8, 0, prio);
-}
-
 static long user_start(struct driver *d, uint32_t flags, const char *extra)
 {
 	char args[160];
@@ -77,7 +68,7 @@ static long user_start(struct driver *d, uint32_t flags, const char *extra)
 	d->running = true;
 	d->how = d->code = 0;
 	watched = d;
-	return thread_start(reaper, S_REAPER, REAPER_PRIO);
+	return thread_spawn(reaper, 0, S_REAPER, REAPER_PRIO);
 out:
 	sys_cap_delete(S_DSPACE);
 	return err;

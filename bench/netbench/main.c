@@ -400,10 +400,7 @@ static long thread_start_soaker(void)
 {
 	long err = notify_create(S_SOAKNOTE);
 	if (!err)
-		err = sys_map(SLOT_MEMORY, SLOT_SELF, 0x30000000, 4, MAP_WRITE);
-	if (!err)
-		err = sys_thread_create(SLOT_SELF, S_SOAKER, (uint64_t)soaker, 0x30000000 + 4 * 4096 - 8,
-					0, SOAKER_PRIO);
+		err = thread_spawn(soaker, 0, S_SOAKER, SOAKER_PRIO);
 	if (err)
 		printf("netbench: cannot start the idle soaker: error %ld\n", err);
 	return err;

@@ -43,8 +43,6 @@ long server_start(enum where w, void (*fn)(uint64_t), uint64_t arg);
 /* Destroy the endpoint (the server's receive fails with E_DEAD and it
  * exits) and wait for the server. */
 long server_stop(void);
-/* Start a thread in this space with a fresh stack. */
-long thread_start(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
 
 /* Footprint markers: `nopl 0x49500000+id(%rax)` begins region id and
  * `nopl 0x49510000+id(%rax)` ends it; NOPs everywhere, recognised by the

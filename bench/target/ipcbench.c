@@ -83,7 +83,7 @@ long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n)
 	rpc_go = false;
 	rpc_per_client = n / c->clients;
 	for (unsigned i = 0; i < c->clients && !err; i++)
-		err = thread_start(rpc_client, i, CLIENT0 + i, BENCH_PRIO);
+		err = thread_spawn(rpc_client, i, CLIENT0 + i, BENCH_PRIO);
 	uint64_t t0 = tsc_begin();
 	rpc_go = true;
 	for (unsigned i = 0; i < c->clients; i++) {
@@ -118,7 +118,7 @@ long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n)
 {
 	(void)c;
 	long err = notify_create(NOTE);
-	if (err || (err = thread_start(note_waiter, 0, SERVER, BENCH_PRIO + 1)))
+	if (err || (err = thread_spawn(note_waiter, 0, SERVER, BENCH_PRIO + 1)))
 		return err;
 	sys_yield();                                    /* it blocks in wait */
 	for (unsigned i = 0; i < n && !err; i++) {

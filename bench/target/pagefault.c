@@ -52,7 +52,7 @@ long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n)
 	touch_samples = s;
 	touch_n = n;
 	long err = server_start(SAME_SPACE, pager, 0);
-	if (err || (err = thread_start(toucher, base, TOUCHER, BENCH_PRIO - 1)) ||
+	if (err || (err = thread_spawn(toucher, base, TOUCHER, BENCH_PRIO - 1)) ||
 	    (err = sys_thread_pager(TOUCHER, EP)) ||
 	    (err = sys_thread_join(TOUCHER, &how, &code, &addr)))
 		return err;

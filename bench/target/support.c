@@ -1,20 +1,6 @@
 /* Threads, servers and footprint markers for the benchmarks. */
 #include "bench.h"
 
-static uint64_t next_stack = 0x20000000;
-#define STACK_PAGES 4
-
-long thread_start(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio)
-{
-	uint64_t base = next_stack;
-	next_stack += 0x10000;
-	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, STACK_PAGES, MAP_WRITE);
-	if (err)
-		return err;
-	return sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + STACK_PAGES * 4096 - 8, arg,
-				 prio);
-}
-
 /* The second space was loaded by main with its stack below USER_STACK_TOP;
  * one server at a time runs there. */
 long server_start(enum where w, void (*fn)(uint64_t), uint64_t arg)
@@ -23,7 +9,7 @@ long server_start(enum where w, void (*fn)(uint64_t), uint64_t arg)
 	if (err)
 		return err;
 	if (w == SAME_SPACE)
-		return thread_start(fn, arg, SERVER, BENCH_PRIO);
+		return thread_spawn(fn, arg, SERVER, BENCH_PRIO);
 	if ((err = sys_cap_copy(EP, OTHER, EP, RIGHT_RECV)))
 		return err;
 	return sys_thread_create(OTHER, SERVER, (uint64_t)fn, USER_STACK_TOP - 8, arg, BENCH_PRIO);

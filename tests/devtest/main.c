@@ -42,7 +42,6 @@
 #define BAR_VA 0x50000000ul
 #define SHARED_VA 0x60000000ul
 #define SCRATCH_VA 0x70000000ul
-#define STACK_VA 0x20000000ul
 
 static bool failed;
 static char reason[200];
@@ -81,12 +80,9 @@ static int pci_find(uint32_t id)
 /* Run fn in a new thread of ours; its end: how and code. */
 static long run_thread(void (*fn)(uint64_t), uint64_t *how, uint64_t *code)
 {
-	static uint64_t next = STACK_VA;
-	uint64_t base = next, addr;
-	next += 0x10000;
-	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, 4, MAP_WRITE);
-	if (err || (err = sys_thread_create(SLOT_SELF, S_THREAD, (uint64_t)fn, base + 4 * 4096 - 8, 0,
-					    12)))
+	uint64_t addr;
+	long err = thread_spawn(fn, 0, S_THREAD, 12);
+	if (err)
 		return err;
 	err = sys_thread_join(S_THREAD, how, code, &addr);
 	sys_cap_delete(S_THREAD);
@@ -331,20 +327,6 @@ static const struct {
 	void (*fn)(void);
 } tests[] = { DEVTESTS(ENTRY) };
 
-/* test=a,b selects the tests whose names start with a or b. */
-static bool selected(const char *list, const char *name)
-{
-	for (const char *p = list; *p;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		if (n && !strncmp(name, p, n))
-			return true;
-		p += n + (p[n] == ',');
-	}
-	return false;
-}
-
 /* The other space of a test. */
 static int child_main(const char *what)
 {
@@ -370,7 +352,7 @@ int main(struct start_info *info)
 	bool some = arg_get(info->args, "test", only, sizeof(only));
 	unsigned nfailed = 0, ran = 0;
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (some && !selected(only, tests[i].name))
+		if (some && !list_has_prefix(only, tests[i].name))
 			continue;
 		failed = false;
 		reason[0] = 0;

@@ -91,7 +91,7 @@ void test_ipc_order(void)
 	EXPECT_OK(ipc_create(EP));
 	for (uint64_t i = 0; i < 4; i++) {
 		EXPECT_OK(sys_cap_copy_badged(EP, SLOT_SELF, EP_SEND + i, RIGHT_SEND, 0xb0 + i));
-		EXPECT_OK(spawn_prio(ordered_sender, 100 + i, CLIENT + i, TEST_PRIO + 1));
+		EXPECT_OK(thread_spawn(ordered_sender, 100 + i, CLIENT + i, TEST_PRIO + 1));
 		sys_yield();                         /* it runs now, and blocks or queues */
 	}
 	for (uint64_t i = 0; i < 4; i++) {
@@ -224,7 +224,7 @@ void test_notify_coalesce(void)
 	EXPECT(how == JOIN_EXITED && code == IPC_OK, "notifier: how %lu err %lu", how, code);
 	/* A higher-priority waiter runs as soon as the notify makes it ready. */
 	woken_bits = 0;
-	EXPECT_OK(spawn_prio(high_waiter, 0, CLIENT, TEST_PRIO + 1));
+	EXPECT_OK(thread_spawn(high_waiter, 0, CLIENT, TEST_PRIO + 1));
 	sys_yield();                                /* it blocks in wait */
 	EXPECT_OK(ipc_notify(NOTE, 0x8));
 	EXPECT(woken_bits == 0x8, "the higher-priority waiter had not run: %lx", woken_bits);
@@ -322,7 +322,7 @@ void test_ipc_partner_death(void)
 
 	/* A caller blocked on an endpoint that is destroyed. */
 	EXPECT_OK(sys_cap_copy(EP, SLOT_SELF, EP_SEND, RIGHT_SEND));
-	EXPECT_OK(spawn_prio(blocked_caller, 0, CLIENT, TEST_PRIO + 1));
+	EXPECT_OK(thread_spawn(blocked_caller, 0, CLIENT, TEST_PRIO + 1));
 	sys_yield();
 	if (is_sync) {
 		EXPECT_OK(sys_cap_delete(EP));           /* the creator's cap: destroys it */
@@ -488,8 +488,8 @@ void test_ipc_abandoned_call(void)
 {
 	uint64_t how, code, addr;
 	EXPECT_OK(ipc_create(EP));
-	EXPECT_OK(spawn_prio(forgetful_server, 0, SERVER, TEST_PRIO + 1));
-	EXPECT_OK(spawn_prio(blocked_caller, 0, CLIENT, TEST_PRIO + 1));   /* the first call */
+	EXPECT_OK(thread_spawn(forgetful_server, 0, SERVER, TEST_PRIO + 1));
+	EXPECT_OK(thread_spawn(blocked_caller, 0, CLIENT, TEST_PRIO + 1));   /* the first call */
 	sys_yield();
 	struct ipc_msg m = { .len = 8 };
 	EXPECT_OK(ipc_call(EP, &m, TIMEOUT_FOREVER));                       /* the second */
@@ -497,21 +497,6 @@ void test_ipc_abandoned_call(void)
 	EXPECT_OK(join(CLIENT, &how, &code, &addr));
 	EXPECT(how == JOIN_EXITED && code == E_DEAD, "the abandoned caller: how %lu err %lu", how, code);
 	EXPECT_OK(join(SERVER, &how, &code, &addr));
-}
-
-/* Block until every thread above TEST_PRIO - 2 has blocked: join a thread
- * that runs only then. */
-static void lowest(uint64_t unused)
-{
-	(void)unused;
-	sys_exit(0);
-}
-
-static void wait_until_blocked(void)
-{
-	uint64_t how, code, addr;
-	if (spawn_prio(lowest, 0, CLIENT + 7, TEST_PRIO - 2) == IPC_OK)
-		join(CLIENT + 7, &how, &code, &addr);
 }
 
 static void receiver(uint64_t unused)
@@ -539,8 +524,8 @@ void test_ipc_destroyed_after_wake(void)
 	uint64_t how, code, addr;
 	struct ipc_msg m = { .len = 8 };
 	EXPECT_OK(ipc_create(EP));
-	EXPECT_OK(spawn_prio(receiver, 0, SERVER, TEST_PRIO - 1));
-	wait_until_blocked();                        /* it waits in recv */
+	EXPECT_OK(thread_spawn(receiver, 0, SERVER, TEST_PRIO - 1));
+	until_blocked(CLIENT + 7);                   /* it waits in recv */
 	EXPECT_OK(ipc_send(EP, &m, TIMEOUT_NONE));   /* wakes it; it has not run */
 	EXPECT_OK(sys_cap_delete(EP));
 	EXPECT_OK(join(SERVER, &how, &code, &addr));
@@ -554,8 +539,8 @@ void test_ipc_destroyed_after_wake(void)
 	EXPECT_OK(ipc_create(EP));
 	while (ipc_send(EP, &m, TIMEOUT_NONE) == IPC_OK)
 		;
-	EXPECT_OK(spawn_prio(full_sender, 0, SERVER, TEST_PRIO - 1));
-	wait_until_blocked();                        /* it waits for room */
+	EXPECT_OK(thread_spawn(full_sender, 0, SERVER, TEST_PRIO - 1));
+	until_blocked(CLIENT + 7);                   /* it waits for room */
 	EXPECT_OK(ipc_recv(EP, &m, TIMEOUT_NONE));   /* room: wakes it */
 	uint64_t before = sys_info(INFO_FREE_FRAMES);
 	EXPECT_OK(sys_cap_delete(EP));

@@ -30,10 +30,11 @@ extern bool ktest_failed;
 
 #define TEST_PRIO 10
 
-/* Start fn(arg) in a new thread of this space with a fresh stack; the
- * thread capability goes to slot. */
+/* thread_spawn (user/lib) at TEST_PRIO. */
 long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot);
-long spawn_prio(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
+/* Return once every thread of ours above TEST_PRIO - 2 has blocked: join a
+ * thread of that priority, in the free slot given, which runs only then. */
+void until_blocked(uint64_t slot);
 /* Wait for the thread in slot, then free the slot. */
 long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr);
 

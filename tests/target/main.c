@@ -39,24 +39,22 @@ void ktest_fail(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t next_stack = 0x20000000;
-#define STACK_PAGES 4
-
 long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot)
 {
-	return spawn_prio(fn, arg, slot, TEST_PRIO);
+	return thread_spawn(fn, arg, slot, TEST_PRIO);
 }
 
-long spawn_prio(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio)
+static void lowest(uint64_t unused)
 {
-	uint64_t base = next_stack;
-	next_stack += 0x10000;
-	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, STACK_PAGES, MAP_WRITE);
-	if (err)
-		return err;
-	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
-	return sys_thread_create(SLOT_SELF, slot, (uint64_t)fn, base + STACK_PAGES * 4096 - 8, arg,
-				 prio);
+	(void)unused;
+	sys_exit(0);
+}
+
+void until_blocked(uint64_t slot)
+{
+	uint64_t how, code, addr;
+	if (thread_spawn(lowest, 0, slot, TEST_PRIO - 2) == IPC_OK)
+		join(slot, &how, &code, &addr);
 }
 
 long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
@@ -64,20 +62,6 @@ long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
 	long err = sys_thread_join(slot, how, code, addr);
 	sys_cap_delete(slot);
 	return err;
-}
-
-/* test=a,b selects the tests whose names are a or b or start with them. */
-static bool selected(const char *list, const char *name)
-{
-	for (const char *p = list; *p;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		if (n && !strncmp(name, p, n))
-			return true;
-		p += n + (p[n] == ',');
-	}
-	return false;
 }
 
 static unsigned run_one(const struct ktest *t)
@@ -101,7 +85,7 @@ int main(struct start_info *info)
 	bool one = arg_get(info->args, "test", only, sizeof(only));
 	unsigned failed = 0, ran = 0;
 	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++) {
-		if (one && !selected(only, ktests[i].name))
+		if (one && !list_has_prefix(only, ktests[i].name))
 			continue;
 		failed += run_one(&ktests[i]);
 		ran++;

@@ -153,7 +153,7 @@ void test_pager_dies(void)
 	/* No one receives: the fault waits in the queue until the destroyer,
 	 * which runs only once the worker is blocked, deletes the endpoint. */
 	EXPECT_OK(start(PAGER_MAPS, false));
-	EXPECT_OK(spawn_prio(destroyer, P_EP, P_PAGER, TEST_PRIO - 2));
+	EXPECT_OK(thread_spawn(destroyer, P_EP, P_PAGER, TEST_PRIO - 2));
 	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
 	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == P_BASE,
 	       "paged thread, endpoint destroyed: how %lu code %lu addr %p", how, code,
@@ -180,7 +180,7 @@ void test_pager_bad_args(void)
 	EXPECT(how == JOIN_FAULTED && code == VEC_PF, "no pager: how %lu code %lu", how, code);
 	EXPECT(sys_thread_pager(P_THREAD, P_EP) == E_DEAD, "a dead thread takes a pager");
 	EXPECT_OK(sys_cap_delete(P_THREAD));
-	EXPECT_OK(spawn_prio(paged_worker, 1, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(thread_spawn(paged_worker, 1, P_THREAD, TEST_PRIO - 1));
 	EXPECT_OK(sys_cap_copy(P_EP, SLOT_SELF, P_SPACE, RIGHT_SEND));
 	EXPECT_OK(sys_cap_delete(P_EP));                          /* destroyed */
 	EXPECT(sys_thread_pager(P_THREAD, P_SPACE) == E_DEAD, "a destroyed endpoint as pager");
@@ -285,7 +285,7 @@ void test_pager_registers(void)
 	faults = 0;
 	EXPECT_OK(ipc_create(P_EP));
 	EXPECT_OK(spawn(self_pager, 0, P_PAGER));
-	EXPECT_OK(spawn_prio(register_worker, Q_BASE + 0x100000, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(thread_spawn(register_worker, Q_BASE + 0x100000, P_THREAD, TEST_PRIO - 1));
 	EXPECT_OK(sys_thread_pager(P_THREAD, P_EP));
 	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
 	EXPECT(how == JOIN_EXITED && code == 0 && faults == 1,
@@ -293,20 +293,6 @@ void test_pager_registers(void)
 	       faults);
 	EXPECT_OK(sys_cap_delete(P_EP));
 	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
-}
-
-/* Block until every thread above TEST_PRIO - 2 has blocked. */
-static void lowest(uint64_t unused)
-{
-	(void)unused;
-	sys_exit(0);
-}
-
-static void until_blocked(void)
-{
-	uint64_t how, code, addr;
-	if (spawn_prio(lowest, 0, Q_SERVER, TEST_PRIO - 2) == IPC_OK)
-		join(Q_SERVER, &how, &code, &addr);
 }
 
 /* The faulting thread's space destroyed while we, its pager, hold its
@@ -331,7 +317,7 @@ void test_pager_lifetimes(void)
 	EXPECT_OK(sys_cap_delete(P_EP_BADGED));
 
 	EXPECT_OK(start(PAGER_MAPS, false));           /* queued, then its space goes */
-	until_blocked();
+	until_blocked(Q_SERVER);
 	EXPECT_OK(sys_cap_delete(P_SPACE));
 	EXPECT_OK(sys_check());
 	EXPECT_OK(join(P_THREAD, &how, &code, &addr));

@@ -125,6 +125,30 @@ uint64_t arg_u64(const char *args, const char *key, uint64_t fallback)
 	return v;
 }
 
+bool list_has_prefix(const char *list, const char *name)
+{
+	for (const char *p = list; *p;) {
+		size_t n = 0;
+		while (p[n] && p[n] != ',')
+			n++;
+		if (n && !strncmp(name, p, n))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio)
+{
+	static uint64_t next = THREAD_STACKS;
+	uint64_t base = next;
+	next += 0x10000;
+	long err = sys_map(SLOT_MEMORY, SLOT_SELF, base, THREAD_STACK_PAGES, MAP_WRITE);
+	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
+	return err ? err : sys_thread_create(SLOT_SELF, slot, (uint64_t)fn,
+					     base + THREAD_STACK_PAGES * 4096 - 8, arg, prio);
+}
+
 bool list_has(const char *list, const char *word)
 {
 	size_t wlen = strlen(word);

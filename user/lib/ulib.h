@@ -25,6 +25,16 @@ bool arg_get(const char *args, const char *key, char *out, size_t n);
 uint64_t arg_u64(const char *args, const char *key, uint64_t fallback);
 /* Is word in a comma-separated list? "all" matches everything. */
 bool list_has(const char *list, const char *word);
+/* Does an item of a comma-separated list begin name (test=a,b selects the
+ * tests whose names start with a or b)? */
+bool list_has_prefix(const char *list, const char *name);
+
+/* Start fn(arg) in a new thread of our own space at priority prio, its
+ * capability in slot, on a fresh stack of THREAD_STACK_PAGES pages: each
+ * call maps the next 64 KiB window from THREAD_STACKS up (never reused). */
+#define THREAD_STACKS 0x20000000ul
+#define THREAD_STACK_PAGES 4
+long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
 
 /* Sort n numbers in place, ascending (for benchmark statistics). */
 void sort_u64(uint64_t *a, unsigned n);

@@ -18,8 +18,6 @@
 #define SUPERVISOR_PRIO 15
 #define RESTARTS_MAX 10
 #define SERVER_SLOT0 (SLOT_FREE + 8)    /* server k's four slots start at + 4 * k */
-#define SUPERVISOR_STACKS 0x20000000ul  /* one 64 KiB window per supervisor */
-#define SUPERVISOR_STACK_PAGES 4
 
 /* A supervised server: its boot module and our slots for its endpoint (with
  * RIGHT_CONTROL), the running instance's space and thread, and the
@@ -199,16 +197,13 @@ static bool serve(unsigned i)
 	}
 	unsigned k = nservers++;
 	struct server *s = &servers[k];
-	uint64_t slot = SERVER_SLOT0 + 4 * k, stack = SUPERVISOR_STACKS + k * 0x10000;
+	uint64_t slot = SERVER_SLOT0 + 4 * k;
 	*s = (struct server){ .module = i, .ep = slot, .space = slot + 1, .thread = slot + 2,
 			      .supervisor = slot + 3 };
 	long err;
-	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
 	if ((err = ipc_create(s->ep)) ||
-	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, stack, SUPERVISOR_STACK_PAGES, MAP_WRITE)) ||
 	    (err = module_start(i, s->space, s->thread, s)) ||
-	    (err = sys_thread_create(SLOT_SELF, s->supervisor, (uint64_t)supervise,
-				     stack + SUPERVISOR_STACK_PAGES * 4096 - 8, k, SUPERVISOR_PRIO))) {
+	    (err = thread_spawn(supervise, k, s->supervisor, SUPERVISOR_PRIO))) {
 		printf("root: %s: cannot serve: error %ld\n", module_name(i), err);
 		s->given_up = true;
 		sys_cap_delete(s->ep);

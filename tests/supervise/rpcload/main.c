@@ -21,8 +21,6 @@
 #define CLIENTS_MAX 8
 #define CLIENT_PRIO 10
 #define CLIENT_SLOT SLOT_FREE            /* the client threads' capabilities */
-#define STACKS 0x20000000ul              /* one 64 KiB window per client */
-#define STACK_PAGES 4
 #define INSTANCES_MAX 32                 /* instances one client notes */
 #define DEAD_MAX 64
 
@@ -113,12 +111,7 @@ int main(struct start_info *info)
 		return 1;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t stack = STACKS + i * 0x10000;
-		long err = sys_map(SLOT_MEMORY, SLOT_SELF, stack, STACK_PAGES, MAP_WRITE);
-		/* rsp % 16 == 8 at a function's first instruction, as after a call. */
-		if (!err)
-			err = sys_thread_create(SLOT_SELF, CLIENT_SLOT + i, (uint64_t)client,
-						stack + STACK_PAGES * 4096 - 8, i, CLIENT_PRIO);
+		long err = thread_spawn(client, i, CLIENT_SLOT + i, CLIENT_PRIO);
 		if (err) {
 			printf("rpcload: cannot start client %u: error %ld\n", i, err);
 			return 1;
