@@ -37,18 +37,24 @@ class Outcome:
     log: str = ""
 
 
+def summary(lines: Sequence[str]) -> Optional[re.Match]:
+    """The fuzzer's last summary line, matched, or None."""
+    found = [m for m in map(_SUMMARY.match, (line.rstrip("\r") for line in lines)) if m]
+    return found[-1] if found else None
+
+
 def outcome(config: str, lines: Sequence[str], passed: bool, explanation: str,
             log: str = "") -> Outcome:
     """What one fuzz boot's serial lines say.  The fuzzer's summary line
     (`fuzz: seed S: N calls, C invariant checks, B broken; ...`) is needed;
     without it, or with broken invariants, the run fails whatever QEMU said."""
-    found = [m for m in map(_SUMMARY.match, (line.rstrip("\r") for line in lines)) if m]
+    found = summary(lines)
     faults = sum(1 for line in lines if line.startswith("ipclab: fault: "))
     pager = sum(1 for line in lines if line.startswith("ipclab: fault: ") and ": its pager " in line)
     if not found:
         return Outcome(config, False, faults=faults, pager_faults=pager,
                        explanation=explanation or "no fuzz summary line", log=log)
-    _, calls, checks, broken = (int(g) for g in found[-1].groups())
+    _, calls, checks, broken = (int(g) for g in found.groups())
     ok = passed and broken == 0
     why = explanation if not passed else (f"{broken} invariant checks failed" if broken else "")
     return Outcome(config, ok, calls, checks, broken, faults, pager, why, log)

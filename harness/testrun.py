@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import hostile, netbench, qemu, supervise
+from harness import fuzz, hostile, netbench, qemu, supervise
 from harness.boot import BootRecord, BootRequest, HarnessError, boot, build
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -439,8 +439,8 @@ def _boot_fuzz(options: Options, config: str, report: Report) -> None:
     record = _test_boot(options, name, report, config, "icount", "fuzz", FUZZ_ARGS)
     if not record:
         return
-    summary = [line for line in record.finished.stdout if line.startswith("fuzz: seed") and ":" in line[11:]]
-    detail = summary[-1] if summary else "no fuzz summary line"
+    found = fuzz.summary(record.finished.stdout)
+    detail = found.string if found else "no fuzz summary line"
     report(TestOutcome(name, record.passed, "" if record.passed else
                        f"{record.explanation}; {detail}; log {record.log}"))
 
