@@ -74,14 +74,14 @@ static __attribute__((noinline, cold)) int copy_kernel(void *to, const void *fro
 
 static inline int copy_in(void *to, vaddr_t from, uint64_t len)
 {
-	if (unlikely(from >= USER_TOP || len > USER_TOP - from))
+	if (unlikely(!user_range(from, len)))
 		return copy_kernel(to, (const void *)from, len);
 	return (int)user_copy(to, (const void *)from, len);
 }
 
 static inline int copy_out(vaddr_t to, const void *from, uint64_t len)
 {
-	if (unlikely(to >= USER_TOP || len > USER_TOP - to))
+	if (unlikely(!user_range(to, len)))
 		return copy_kernel((void *)to, from, len);
 	return (int)user_copy((void *)to, from, len);
 }
