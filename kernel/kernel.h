@@ -204,17 +204,17 @@ static inline void space_activate(struct space *s)
 int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pages, uint64_t flags);
 int space_load_module(struct space *s, struct memory *pool, const struct module *m,
 		      const struct start_info *info, vaddr_t *entry);
-/* Whether [addr, addr + n) lies below USER_TOP, without overflow. */
-static inline bool user_range(vaddr_t addr, size_t n)
+/* Whether [addr, addr + n) reaches USER_TOP or beyond (no overflow). */
+static inline bool outside_user(vaddr_t addr, size_t n)
 {
-	return addr < USER_TOP && n <= USER_TOP - addr;
+	return addr >= USER_TOP || n > USER_TOP - addr;
 }
 
 /* Copy n bytes from the current space's user memory at src; a bad page
  * ends it with E_FAULT (arch/x86_64/usercopy.S). */
 static inline int copy_from_user(void *dst, vaddr_t src, size_t n)
 {
-	if (unlikely(!user_range(src, n)))
+	if (unlikely(outside_user(src, n)))
 		return E_FAULT;
 	return (int)user_copy(dst, (const void *)src, n);
 }
@@ -223,7 +223,7 @@ static inline int copy_from_user(void *dst, vaddr_t src, size_t n)
  * mapped writable; a bad page ends it with E_FAULT. */
 static inline int copy_to_user(vaddr_t dst, const void *src, size_t n)
 {
-	if (unlikely(!user_range(dst, n)))
+	if (unlikely(outside_user(dst, n)))
 		return E_FAULT;
 	return (int)user_copy((void *)dst, src, n);
 }

@@ -134,14 +134,22 @@ void sched_wake(struct thread *t)
 		sched_preempt_pending = true;   /* acted on when the system call ends */
 }
 
+/* The running thread goes on being ready, at the tail of its priority
+ * (schedule() says RUNNING again if it picks it). */
+static inline void requeue_current(void)
+{
+	current->state = THREAD_READY;
+	if (RUNNING_IS_QUEUED)
+		sched_dequeue(current);
+	sched_enqueue(current);
+}
+
 void sched_yield(void)
 {
-	current->state = THREAD_READY;          /* schedule() says RUNNING if it stays */
-	if (current != idle_thread) {
-		if (RUNNING_IS_QUEUED)
-			sched_dequeue(current);
-		sched_enqueue(current);
-	}
+	if (current != idle_thread)
+		requeue_current();
+	else
+		current->state = THREAD_READY;
 	schedule();
 }
 
@@ -150,10 +158,7 @@ void sched_yield(void)
  * the end of this system call (which is what happens without). */
 void sched_preempt_to(struct thread *t)
 {
-	current->state = THREAD_READY;
-	if (RUNNING_IS_QUEUED)
-		sched_dequeue(current);
-	sched_enqueue(current);
+	requeue_current();
 	sched_direct(t);
 }
 

@@ -74,14 +74,14 @@ static __attribute__((noinline, cold)) int copy_kernel(void *to, const void *fro
 
 static inline int copy_in(void *to, vaddr_t from, uint64_t len)
 {
-	if (unlikely(!user_range(from, len)))
+	if (unlikely(outside_user(from, len)))
 		return copy_kernel(to, (const void *)from, len);
 	return (int)user_copy(to, (const void *)from, len);
 }
 
 static inline int copy_out(vaddr_t to, const void *from, uint64_t len)
 {
-	if (unlikely(!user_range(to, len)))
+	if (unlikely(outside_user(to, len)))
 		return copy_kernel((void *)to, from, len);
 	return (int)user_copy((void *)to, from, len);
 }
@@ -235,8 +235,7 @@ int ipc_recv(struct trap_frame *f)
 
 /* The call, its arguments checked: the message at f's buffer to p with our
  * reply port, then the reply into the same buffer. */
-static inline int call_on(struct port *p, uint64_t badge,
-							       struct trap_frame *f)
+static inline int call_on(struct port *p, uint64_t badge, struct trap_frame *f)
 {
 	struct thread *r;
 	struct port *own = current->own_port;
