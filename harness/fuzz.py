@@ -21,7 +21,9 @@ from typing import Optional, Sequence
 from harness import runs
 from harness.boot import BootRequest, HarnessError, boot, say
 
-_SUMMARY = re.compile(r"^fuzz: seed (\d+): (\d+) calls, (\d+) invariant checks, (\d+) broken")
+# Anywhere in a line: the fuzzer's console writes leave dots with no newline before it.
+_SUMMARY = re.compile(r"fuzz: seed (\d+): (\d+) calls, (\d+) invariant checks, (\d+) broken")
+_FAULT = "ipclab: fault: "
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Outcome:
 
 def summary(lines: Sequence[str]) -> Optional[re.Match]:
     """The fuzzer's last summary line, matched, or None."""
-    found = [m for m in map(_SUMMARY.match, (line.rstrip("\r") for line in lines)) if m]
+    found = [m for m in map(_SUMMARY.search, (line.rstrip("\r") for line in lines)) if m]
     return found[-1] if found else None
 
 
@@ -49,8 +51,8 @@ def outcome(config: str, lines: Sequence[str], passed: bool, explanation: str,
     (`fuzz: seed S: N calls, C invariant checks, B broken; ...`) is needed;
     without it, or with broken invariants, the run fails whatever QEMU said."""
     found = summary(lines)
-    faults = sum(1 for line in lines if line.startswith("ipclab: fault: "))
-    pager = sum(1 for line in lines if line.startswith("ipclab: fault: ") and ": its pager " in line)
+    faults = sum(1 for line in lines if _FAULT in line)
+    pager = sum(1 for line in lines if _FAULT in line and ": its pager " in line)
     if not found:
         return Outcome(config, False, faults=faults, pager_faults=pager,
                        explanation=explanation or "no fuzz summary line", log=log)

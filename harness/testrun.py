@@ -440,7 +440,7 @@ def _boot_fuzz(options: Options, config: str, report: Report) -> None:
     if not record:
         return
     found = fuzz.summary(record.finished.stdout)
-    detail = found.string if found else "no fuzz summary line"
+    detail = found.group(0) if found else "no fuzz summary line"
     report(TestOutcome(name, record.passed, "" if record.passed else
                        f"{record.explanation}; {detail}; log {record.log}"))
 

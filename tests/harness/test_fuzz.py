@@ -20,6 +20,15 @@ class OutcomeTest(unittest.TestCase):
         self.assertEqual((o.passed, o.calls, o.checks, o.broken, o.faults, o.pager_faults),
                          (True, 1003, 5, 0, 2, 1))
 
+    def test_summary_after_console_dots(self):
+        """The fuzzer's console writes have no newline: its summary and the
+        kernel's fault lines may follow dots on the same line."""
+        lines = ["........" + LINES[1], "....." + LINES[3]]
+        o = fuzz.outcome("l4-nods", lines, True, "")
+        self.assertEqual((o.passed, o.calls, o.faults), (True, 1003, 1))
+        self.assertEqual(fuzz.summary(lines).group(0),
+                         "fuzz: seed 7: 1003 calls, 5 invariant checks, 0 broken")
+
     def test_broken_invariants_fail_even_if_the_guest_passed(self):
         lines = LINES[:-1] + ["fuzz: seed 7: 1003 calls, 5 invariant checks, 2 broken; ..."]
         o = fuzz.outcome("l4", lines, True, "")
