@@ -141,7 +141,7 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
     if record.serial.banner:
         axes = runs.read_banner(record.serial.banner, markers)[1] or axes
     unit = qemu.time_unit(record.mode)
-    results = tuple(runs.complete(r, config, axes, unit)
+    results = tuple(runs.mark_untimed(runs.complete(r, config, axes, unit), record.mode)
                     for r in record.serial.results if "bench" in r)
     footprint = label_regions(record.footprint, region_labels(record.finished.stdout))
     if not record.passed:

@@ -370,7 +370,8 @@ def guest_lines(lines: Iterable[str]) -> list[str]:
 
 def complete_results(results: Iterable[dict], mode: str = QEMU_MODE) -> list[dict]:
     """The result lines with variant, axes and unit filled in where the guest left them out."""
-    return [runs.complete(r, VARIANT, {"mode": mode}, qemu.time_unit(mode))
+    return [runs.mark_untimed(runs.complete(r, VARIANT, {"mode": mode}, qemu.time_unit(mode)),
+                              mode)
             for r in results if "bench" in r]
 
 

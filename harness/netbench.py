@@ -264,7 +264,8 @@ def run_preset(root: Path, config: str, mode: str, traffic: str, guest_args: str
     for r in record.serial.results:
         if r.get("bench") != BENCH:
             continue
-        r = runs.complete(r, config, axes, qemu.time_unit(record.mode))
+        r = runs.mark_untimed(runs.complete(r, config, axes, qemu.time_unit(record.mode)),
+                              record.mode)
         if traffic in ("peer", "echo"):
             r, problem = compare(r, streams.pop(r.get("stream"), None))
             if problem:

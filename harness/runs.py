@@ -105,6 +105,19 @@ def complete(result: dict, variant: str, axes: dict, unit: str) -> dict:
     return {**head, **{k: v for k, v in result.items() if k not in head}}
 
 
+def mark_untimed(result: dict, mode: str) -> dict:
+    """The result, marked unstable when its mode's clock is plain TCG time.
+
+    Under TCG without -icount (and in the ISO boot) the guest TSC follows the
+    host's load, so even a steady measuring overhead says nothing: such figures
+    check function only, and they are marked so that no later step reads them
+    as measurements.  The guest's own "stable": false is kept in every mode.
+    """
+    if mode not in qemu.UNTIMED_MODES:
+        return result
+    return {**result, "stable": False, "unstable": f"{mode}: the TSC is host time"}
+
+
 def run_unit(results: Iterable[dict], mode: str) -> str:
     """The unit of a run: that of its results ("mixed" if they differ), else the mode's."""
     units = sorted({r["unit"] for r in results})

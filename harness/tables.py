@@ -120,6 +120,8 @@ def collect(cols: Sequence[Column], stat: str) -> dict[tuple[str, str], dict[str
             row = floor_row(result) if in_floor else result["case"]
             scale = floor.roundtrip if floor and floor.unit == result["unit"] else None
             text = fmt_number(value) if in_floor else fmt_cell(value, scale)
+            if result.get("stable") is False and col.mode not in qemu.UNTIMED_MODES:
+                text += " unstable"
             tables.setdefault(table, {}).setdefault(row, {})[index] = text
         if floor and floor.computed:
             table = ("floor", unit_label(floor.unit, col.mode))

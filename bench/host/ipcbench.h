@@ -59,6 +59,8 @@ struct measurement {
 	size_t n;
 	int64_t *v[2];                  /* per round trip: cycles or ticks; instructions */
 	int64_t overhead[2];            /* of an empty timed region, per counter */
+	int stable;                     /* 0: the overhead batches never agreed */
+	int64_t overhead_spread;        /* largest minus smallest batch minimum */
 };
 
 /* Set by signal handlers while a case runs: the bound expired, the responder exited. */

@@ -71,6 +71,8 @@ static void report_line(const struct bench_case *bc, const struct run_opts *o,
 	fprintf(f, "},\"unit\":\"%s\",\"samples\":%zu,\"iterations\":1,",
 		m->hw ? "cycles" : "tsc", m->n);
 	json_stats(f, &st[0], (double)m->overhead[0], scale);
+	fprintf(f, ",\"stable\":%s,\"overhead_spread\":%lld", m->stable ? "true" : "false",
+		(long long)m->overhead_spread);
 	if (m->hw) {
 		fputs(",\"instructions\":{", f);
 		json_stats(f, &st[1], (double)m->overhead[1], scale);

@@ -100,8 +100,11 @@ static void overhead_batch(int hw, int64_t least[2])
 	}
 }
 
-/* The cost of an empty timed region; refused (-1) if the batches never agree. */
-static int measure_overhead(struct measurement *m, char *why, size_t why_len)
+/* The cost of an empty timed region.  A host shared with other work may
+ * never let the batches agree: the case is then measured all the same and
+ * marked unstable (m->stable = 0, with the spread), never refused, because a
+ * noisy clock must not decide whether a run passes. */
+static void measure_overhead(struct measurement *m)
 {
 	int64_t lo = 0, hi = 0;
 	for (int try = 0; try < OVERHEAD_TRIES; try++) {
@@ -115,12 +118,11 @@ static int measure_overhead(struct measurement *m, char *why, size_t why_len)
 			m->overhead[1] = b[1] < m->overhead[1] ? b[1] : m->overhead[1];
 		}
 		m->overhead[0] = lo;
-		if (hi - lo <= 2 || hi - lo <= lo / 20)     /* within 2 units or 5% */
-			return 0;
+		m->overhead_spread = hi - lo;
+		m->stable = hi - lo <= 2 || hi - lo <= lo / 20;    /* within 2 units or 5% */
+		if (m->stable)
+			return;
 	}
-	snprintf(why, why_len, "measuring overhead unstable: batch minima from %lld to %lld",
-		 (long long)lo, (long long)hi);
-	return -1;
 }
 
 /* Why the initiator's ping failed. */
@@ -189,9 +191,8 @@ static int run_forked(const struct bench_case *bc, struct chan *c, const struct 
 	}
 	case_running = 1;
 	alarm(o->timeout_s);
-	int rc = measure_overhead(m, why, why_len);
-	if (rc == 0)
-		rc = measure_rounds(bc, c, o, m, why, why_len);
+	measure_overhead(m);
+	int rc = measure_rounds(bc, c, o, m, why, why_len);
 	if (reap(pid) != 0 && rc == 0) {
 		snprintf(why, why_len, "responder exited before the end");
 		rc = -1;

@@ -16,6 +16,8 @@ static unsigned ncases;
 static char case_names[MAX_CASES][40];
 static char unit[32];
 static uint64_t overhead;
+/* False when the cost of measuring nothing varied: every result says so. */
+static bool overhead_stable = true;
 
 static void add(const char *bench, long (*run)(const struct bench_case *, uint64_t *, unsigned),
 		enum where w, enum shape sh, unsigned bytes, unsigned clients, const char *fmt, ...)
@@ -71,8 +73,11 @@ static struct stats summarise(uint64_t *s, unsigned n)
 	return (struct stats){ s[0], s[n / 2], mean, isqrt_u64(var), s[n * 99 / 100], s[n - 1] };
 }
 
-/* The cost of measuring nothing: refuse to go on if it is unstable. */
-static bool measure_overhead(void)
+/* The cost of measuring nothing.  If it varies, the clock is noisy (plain
+ * TCG, a shared host): the cases are measured all the same and every result
+ * is marked "stable": false, because a clock must never decide whether a
+ * boot passes. */
+static void measure_overhead(void)
 {
 	for (unsigned i = 0; i < 2000; i++) {
 		uint64_t t0 = tsc_begin();
@@ -82,11 +87,10 @@ static bool measure_overhead(void)
 	struct stats st = summarise(samples, 2000);
 	overhead = st.min;
 	if (samples[2000 * 9 / 10] > st.median + st.median / 2 + 4) {
+		overhead_stable = false;
 		printf("bench: the measuring overhead is unstable (min %lu, median %lu, p90 %lu %s): "
-		       "refusing to measure\n", st.min, st.median, samples[2000 * 9 / 10], unit);
-		return false;
+		       "results are marked unstable\n", st.min, st.median, samples[2000 * 9 / 10], unit);
 	}
-	return true;
 }
 
 static void print_axes(char *buf, size_t n)
@@ -106,9 +110,10 @@ static void print_result(const struct bench_case *c, unsigned n, const struct st
 	print_axes(axes, sizeof(axes));
 	printf(RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s\",\"variant\":\"%s\",\"axes\":%s,"
 	       "\"unit\":\"%s\",\"samples\":%u,\"iterations\":1,\"min\":%lu,\"median\":%lu,"
-	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":%lu%s}" RESULT_END "\n",
+	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":%lu,\"stable\":%s%s}"
+	       RESULT_END "\n",
 	       c->bench, c->name, CONFIG_NAME, axes, unit, n, st->min, st->median, st->mean,
-	       st->stddev, st->p99, st->max, overhead, extra);
+	       st->stddev, st->p99, st->max, overhead, overhead_stable ? "true" : "false", extra);
 }
 
 /* Run one case: warm up, measure, subtract the overhead, print. */
@@ -186,8 +191,7 @@ int main(struct start_info *info)
 		printf("bench: cannot make the second address space\n");
 		return 1;
 	}
-	if (!measure_overhead())
-		return 1;
+	measure_overhead();
 	bool ok = true;
 	uint64_t floor_parts[2] = { 0, 0 };
 	for (unsigned i = 0; i < ncases; i++)

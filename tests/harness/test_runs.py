@@ -63,6 +63,17 @@ class AxesTest(unittest.TestCase):
         full = {"bench": "b", "case": "c", "variant": "v", "axes": {}, "unit": "tsc"}
         self.assertEqual(runs.complete(full, "l4", {"IPC": "sync"}, "instructions"), full)
 
+    def test_mark_untimed(self):
+        """TCG and ISO figures are marked unstable; icount and kvm keep the guest's word."""
+        for mode in ("tcg", "iso"):
+            marked = runs.mark_untimed({"bench": "b", "stable": True}, mode)
+            self.assertIs(marked["stable"], False)
+            self.assertIn(mode, marked["unstable"])
+        for mode in ("icount", "kvm", "footprint"):
+            self.assertEqual(runs.mark_untimed({"bench": "b", "stable": True}, mode),
+                             {"bench": "b", "stable": True})
+        self.assertIs(runs.mark_untimed({"stable": False}, "kvm")["stable"], False)
+
     def test_run_unit(self):
         """The results' unit, `mixed`, or the mode's when there are no results."""
         self.assertEqual(runs.run_unit([{"unit": "tsc"}], "icount"), "tsc")

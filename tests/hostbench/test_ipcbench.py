@@ -23,7 +23,7 @@ SIZES = {"pipe": (8, 64), "unix_socket": (8, 64), "futex": (8,), "eventfd": (8,)
          "mqueue": (8, 64)}
 STATS = ("min", "median", "mean", "stddev", "p99", "max")
 REQUIRED = ("bench", "case", "variant", "axes", "unit", "samples", "iterations", *STATS,
-            "overhead", "counters")
+            "overhead", "counters", "stable", "overhead_spread")
 
 
 def result_begin_end():
@@ -101,6 +101,8 @@ class FullRun(unittest.TestCase):
                 self.assertEqual(set(r["axes"]), {"kernel", "cpu"})
                 self.assertEqual(r["samples"], SAMPLES)
                 self.assertEqual(r["iterations"], 1)
+                self.assertIsInstance(r["stable"], bool)
+                self.assertGreaterEqual(r["overhead_spread"], 0)
 
     def test_statistics_are_ordered(self):
         """min <= median <= p99 <= max, and the mean lies between min and max."""
