@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import report
+from harness import report, tables
 from harness.report import Sources
 from harness.runs import Run
 from harness.tables import fmt_number, number
@@ -132,17 +132,20 @@ def rate_label(run: Run, what: str) -> str:
 
 
 def rpc_plot(run: Run) -> Optional[Plot]:
-    """RPC calls per second against the number of clients, one line per preset."""
-    found = {(r["variant"], number(r.get("clients"))): number(r.get("calls_per_s"))
-             for r in run.results if r["bench"] == "rpc"}
+    """RPC throughput (calls of all clients per million units of the run's clock)
+    against the number of clients, one line per preset."""
+    found = {(r["variant"], number(r.get("clients"))): number(r.get("ops_per_mi"))
+             for r in run.results if r["bench"] == "rpc" and tables.is_throughput(r)}
     clients = sorted({c for _, c in found if c is not None})
     presets = [p for p in run.variants() if any((p, c) in found for c in clients)]
     if len(clients) < 2:
         return None
     rows = [[c, *(found.get((p, c)) for p in presets)] for c in clients]
     mode = run.meta.get("mode", "?")
+    unit = report.unit_of(run)
     return Plot(f"rpc-{mode}", "rpc", dat_text(["clients", *presets], rows),
-                {"mode": mode, "rate": rate_label(run, "calls"), **titles(presets)})
+                {"mode": mode, "rate": f"calls of all clients per million {unit}",
+                 **titles(presets)})
 
 
 def footprint_plot(sources: Sources) -> Optional[Plot]:

@@ -351,9 +351,17 @@ def load_sources(root: Path, paths: Sequence[Path], preset_names: Sequence[str])
 # --- Looking values up ----------------------------------------------------------------
 
 def value_of(run: Run, preset: str, bench: str, case: str, stat: str) -> Optional[float]:
-    """A statistic of one result of a run, or None."""
+    """A statistic of one result of a run, or None.
+
+    A multi-client result (rpc) gives its cost per call over the whole
+    interval, whatever the statistic: that is the inverse of its throughput, so
+    a ratio of two such figures is a ratio of throughputs, and no client's
+    untimed wait is left out of it.
+    """
     for result in run.results:
         if (result["variant"], result["bench"], result["case"]) == (preset, bench, case):
+            if tables.is_throughput(result):
+                return tables.per_call(result)
             return number(result.get(stat))
     return None
 
@@ -568,8 +576,9 @@ def run_tables(run: Run, name: str, stat: str) -> list[str]:
         if result["case"] not in cases:
             cases.append(result["case"])
     lines = []
+    throughput = {(r["bench"], r["unit"]) for r in run.results if tables.is_throughput(r)}
     for bench, unit in sorted(groups, key=lambda key: (tables.bench_key(key[0]), key[1])):
-        if bench in tables.FLOOR_BENCHES:
+        if bench in tables.FLOOR_BENCHES or (bench, unit) in throughput:
             continue
         rows = [[case, *(floor_cell(value_of(run, p, bench, case, stat), floors[p], unit)
                          for p in presets)] for case in groups[(bench, unit)]]
@@ -577,6 +586,13 @@ def run_tables(run: Run, name: str, stat: str) -> list[str]:
                                 for p in presets)])
         lines += ["", f"### {bench}: {stat} {tables.unit_label(unit, mode)} ({mode}, "
                       f"{code(name)})", "", *md_table(["case", *presets], rows)]
+    cols = [tables.Column(p, mode, tuple(r for r in run.results if r["variant"] == p))
+            for p in presets]
+    for heading, rows in tables.throughput_tables(cols).items():
+        lines += ["", f"### {heading} ({mode}, {code(name)})", "",
+                  *md_table(["case", *presets], [[case, *(cells.get(i, tables.MISSING)
+                                                          for i in range(len(presets)))]
+                                                 for case, cells in rows.items()])]
     lines += floor_table(run, presets, stat)
     below = below_floor(run, floors, stat)
     if below:
@@ -1213,13 +1229,16 @@ def model_summary(run: Run, l4: str, mach: str, stat: str) -> list[str]:
                      f"{fmt_ratio(max(ratios))} ({stat} {unit}, {mode}); the floors are "
                      f"{fmt_or_missing(floor_value(run, l4, stat))} ({l4}) and "
                      f"{fmt_or_missing(floor_value(run, mach, stat))} ({mach}).")
-    rpc = [(r["case"], ratio(value_of(run, mach, "rpc", r["case"], stat), number(r.get(stat))))
-           for r in run.results if r["variant"] == l4 and r["bench"] == "rpc"]
+    mine = [r for r in run.results if r["variant"] == l4 and r["bench"] == "rpc"]
+    rpc = [(r["case"], ratio(value_of(run, mach, "rpc", r["case"], stat),
+                             value_of(run, l4, "rpc", r["case"], stat))) for r in mine]
     rpc = [(case, r) for case, r in rpc if r is not None]
     if rpc:
-        lines.append(f"- {code(mach)} / {code(l4)}, RPC: " +
-                     ", ".join(f"{fmt_ratio(r)} with {case}" for case, r in rpc) +
-                     f" ({unit}, {mode}).")
+        what = (f"RPC throughput, {code(l4)}'s over {code(mach)}'s (all clients' calls over "
+                f"the whole interval)" if all(tables.is_throughput(r) for r in mine)
+                else f"{code(mach)} / {code(l4)}, RPC")
+        lines.append(f"- {what}: " + ", ".join(f"{fmt_ratio(r)} with {case}" for case, r in rpc)
+                     + f" ({unit}, {mode}).")
     return lines
 
 

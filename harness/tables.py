@@ -44,6 +44,19 @@ def number(value) -> Optional[float]:
     return value if isinstance(value, Real) and not isinstance(value, bool) else None
 
 
+def is_throughput(result: dict) -> bool:
+    """Whether a result is a multi-client run measured as throughput (rpc today):
+    its calls, the interval they took and the completions of each client."""
+    return all(number(result.get(k)) is not None for k in ("calls", "elapsed", "ops_per_mi"))
+
+
+def per_call(result: dict) -> Optional[float]:
+    """The whole interval over the calls completed in it: the cost of one call
+    at the rate all clients together achieved (the inverse of throughput)."""
+    calls, elapsed = number(result.get("calls")), number(result.get("elapsed"))
+    return elapsed / calls if calls and elapsed is not None else None
+
+
 def fmt_number(value: float) -> str:
     """212 for whole numbers, 212.5 otherwise."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
@@ -112,7 +125,7 @@ def collect(cols: Sequence[Column], stat: str) -> dict[tuple[str, str], dict[str
         floor = floor_of(col.results, stat)
         for result in col.results:
             value = number(result.get(stat))
-            if value is None:
+            if value is None or is_throughput(result):
                 continue
             in_floor = result["bench"] in FLOOR_BENCHES
             table = ("floor" if in_floor else result["bench"],
@@ -157,17 +170,58 @@ def render(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [line(header), *(line(r) for r in rows)]
 
 
+# The throughput tables: (title, cell of one result).  A cell is MISSING
+# where the result lacks a figure.
+def _rate_cell(r: dict) -> str:
+    return f"{r['ops_per_mi']} ({float(r.get('fairness', 0)):.3f})"
+
+
+def _latency_cell(r: dict) -> str:
+    figures = [number(r.get(k)) for k in ("median", "p99", "p999", "max")]
+    return " / ".join(MISSING if v is None else fmt_number(v) for v in figures)
+
+
+def _clients_cell(r: dict) -> str:
+    return ",".join(str(n) for n in r.get("per_client", ())) or MISSING
+
+
+THROUGHPUT_TABLES = (
+    ("throughput: calls of all clients per million {unit} (Jain's fairness index over the "
+     "clients' completions, 1 = equal)", _rate_cell),
+    ("response time, {unit}, from ready to call to return, waits for other clients included: "
+     "median / p99 / p99.9 / max", _latency_cell),
+    ("completed calls per client", _clients_cell),
+)
+
+
+def throughput_tables(cols: Sequence[Column]) -> dict[str, dict[str, dict]]:
+    """Cells of the multi-client results by table title, then row, then column index."""
+    tables: dict[str, dict[str, dict]] = {}
+    for index, col in enumerate(cols):
+        for result in filter(is_throughput, col.results):
+            unit = unit_label(result["unit"], col.mode)
+            for heading, cell in THROUGHPUT_TABLES:
+                text = cell(result)
+                if result.get("stable") is False and col.mode not in qemu.UNTIMED_MODES:
+                    text += " unstable"
+                key = f"{result['bench']} {heading.format(unit=unit)}"
+                tables.setdefault(key, {}).setdefault(result["case"], {})[index] = text
+    return tables
+
+
 def result_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
     """Every table of the runs' results, separated by blank lines."""
     cols = columns(runs)
-    lines: list[str] = []
     tables = collect(cols, stat)
-    for bench, unit in sorted(tables, key=lambda key: (bench_key(key[0]), key[1])):
-        rows = tables[(bench, unit)]
+    titled = [(title(bench, unit, stat), tables[(bench, unit)])
+              for bench, unit in sorted(tables, key=lambda key: (bench_key(key[0]), key[1]))]
+    titled += list(throughput_tables(cols).items())
+    lines: list[str] = []
+    for heading, rows in titled:
         used = sorted({i for cells in rows.values() for i in cells})
         header = ["case", *(cols[i].label for i in used)]
         body = [[row, *(cells.get(i, MISSING) for i in used)] for row, cells in rows.items()]
-        lines += ([""] if lines else []) + [title(bench, unit, stat), *render(header, body)]
+        lines += ([""] if lines else []) + [heading, *render(header, body)]
     floorless = [col.label for col in cols if col.results and not floor_of(col.results, stat)]
     if floorless:
         lines.append(f"note: no floor, so no × floor, for {', '.join(floorless)}: it needs "

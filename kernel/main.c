@@ -110,6 +110,24 @@ static bool cmdline_has(const char *cmdline, const char *word)
 	return false;
 }
 
+/* The tick rate asked for by hz=N on the command line (default
+ * TICK_HZ_DEFAULT); anything but a number in range stops the boot. */
+static unsigned cmdline_hz(const char *cmdline)
+{
+	const char *p = cmdline;
+	while (*p && !((p == cmdline || p[-1] == ' ') && !strncmp(p, "hz=", 3)))
+		p++;
+	if (!*p)
+		return TICK_HZ_DEFAULT;
+	uint64_t hz = 0;
+	const char *digit = p + 3;
+	for (; *digit >= '0' && *digit <= '9' && hz <= TICK_HZ_MAX; digit++)
+		hz = hz * 10 + (uint64_t)(*digit - '0');
+	if (digit == p + 3 || (*digit && *digit != ' ') || hz < TICK_HZ_MIN || hz > TICK_HZ_MAX)
+		panic("hz= must be a number from %u to %u", TICK_HZ_MIN, TICK_HZ_MAX);
+	return (unsigned)hz;
+}
+
 /* Build the root task: its space, its program, its capabilities, its thread. */
 static void start_root(void)
 {
@@ -160,8 +178,8 @@ void kmain(uint32_t magic, paddr_t info)
 	setup_memory();
 	cpu_init();
 	device_init(boot.ram, boot.nranges);   /* I/O APIC, what device memory may be */
-	timer_init();
-	kprintf("ipclab: tsc %lu kHz, tick %u Hz, kernel %lu KiB\n", tsc_khz, TICK_HZ,
+	timer_init(cmdline_hz(boot.cmdline));
+	kprintf("ipclab: tsc %lu kHz, tick %u Hz, kernel %lu KiB\n", tsc_khz, tick_hz,
 		(kernel_virt_to_phys(kernel_end) - (paddr_t)kernel_phys_start) >> 10);
 	sched_init();
 	start_root();

@@ -214,7 +214,7 @@ static int sys_info(struct trap_frame *f)
 {
 	switch (arg0(f)) {
 	case INFO_TICKS: f->rdi = ticks; break;
-	case INFO_TICK_HZ: f->rdi = TICK_HZ; break;
+	case INFO_TICK_HZ: f->rdi = tick_hz; break;
 	case INFO_TSC_KHZ: f->rdi = tsc_khz; break;
 	case INFO_THREAD_ID: f->rdi = current->id; break;
 	case INFO_FREE_FRAMES: f->rdi = kernel_frames.nfree; break;

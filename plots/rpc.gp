@@ -2,7 +2,7 @@
 # Variables: datafile, mode, rate (the y axis's meaning), n (presets), t1..tn.
 width = 1000; height = 620
 load 'plots/common.gp'
-set title sprintf("RPC calls per second against clients (%s mode; higher is better)", mode)
+set title sprintf("RPC throughput against clients (%s mode; higher is better)", mode)
 set ylabel rate
 set xlabel 'clients calling one server'
 set logscale x 2

@@ -20,6 +20,7 @@
 #define CALIBRATE_MS 10
 
 uint64_t tsc_khz;
+unsigned tick_hz;
 static volatile uint32_t *lapic;
 
 static uint32_t lapic_read(unsigned reg) { return lapic[reg / 4]; }
@@ -58,7 +59,7 @@ static uint32_t calibrate(void)
 	return elapsed;
 }
 
-void timer_init(void)
+void timer_init(unsigned hz)
 {
 	pic_disable();
 	uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -70,11 +71,12 @@ void timer_init(void)
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_TIMER_DIV, 0x3);          /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
-	uint32_t per_tick = calibrate() * CALIBRATE_MS / (1000 / TICK_HZ);
-	if (per_tick == 0)
+	uint64_t per_tick = (uint64_t)calibrate() * 1000 / (CALIBRATE_MS * hz);
+	if (per_tick == 0 || per_tick > 0xffffffff)
 		panic("the local APIC timer does not count");
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, per_tick);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)per_tick);
+	tick_hz = hz;
 }
 
 void timer_eoi(void)

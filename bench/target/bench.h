@@ -44,6 +44,11 @@ long server_start(enum where w, void (*fn)(uint64_t), uint64_t arg);
  * exits) and wait for the server. */
 long server_stop(void);
 
+/* Spin until the next timer tick; returns the tick count then.  A case that
+ * starts on a tick sees its ticks at the same points whatever ran before it
+ * (under icount: the same counts whatever the command line's length). */
+uint64_t tick_edge(void);
+
 /* Footprint markers: `nopl 0x49500000+id(%rax)` begins region id and
  * `nopl 0x49510000+id(%rax)` ends it; NOPs everywhere, recognised by the
  * QEMU footprint plugin.  The id must be encoded in the instruction, so it
@@ -59,6 +64,19 @@ long bench_null(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n);
+
+/* What the last rpc case did, beside its response times (rpc_latency[0..total)). */
+#define RPC_CLIENTS_MAX 8
+#define E_RPC_MISMATCH 3001        /* a reply was not the server's answer */
+#define E_RPC_ROOM 3002            /* more calls than room for their times */
+struct rpc_outcome {
+	uint64_t calls[RPC_CLIENTS_MAX];   /* completed calls per client */
+	uint64_t last[RPC_CLIENTS_MAX];    /* when each client's last call returned */
+	uint64_t total, elapsed, ticks;    /* all calls; start to last return; ticks seen */
+	uint64_t bad_client, bad_call, bad_seen;  /* the first wrong reply (client + 1) */
+};
+extern struct rpc_outcome rpc_out;
+extern uint64_t rpc_latency[];
 long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n);
 long bench_map(const struct bench_case *c, uint64_t *s, unsigned n);

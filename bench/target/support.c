@@ -26,6 +26,14 @@ long server_stop(void)
 	return how == JOIN_EXITED ? 0 : 2000 + (long)code;
 }
 
+uint64_t tick_edge(void)
+{
+	uint64_t t = sys_info(INFO_TICKS), now;
+	while ((now = sys_info(INFO_TICKS)) == t)
+		;
+	return now;
+}
+
 /* One NOP per id: the id is part of the instruction. */
 #define MARK(id)                                                                          \
 	case id:                                                                          \

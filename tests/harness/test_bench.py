@@ -36,8 +36,8 @@ class ArgumentTest(unittest.TestCase):
         self.assertEqual(bench.with_floor(("pingpong", "null_syscall")),
                          ("null_syscall", "space_switch", "pingpong"))
         self.assertEqual(bench.with_floor(()), ())
-        self.assertEqual(bench.bench_arg(()), "bench=all")
-        self.assertEqual(bench.bench_arg(("a", "b")), "bench=a,b")
+        self.assertEqual(bench.bench_arg(()), "bench=all hz=1000")
+        self.assertEqual(bench.bench_arg(("a", "b")), "bench=a,b hz=1000")
 
     def test_modes(self):
         """On a PVM host kvm becomes icount, once, with the reason."""

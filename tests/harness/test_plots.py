@@ -8,7 +8,8 @@ from pathlib import Path
 from harness import plots, report
 from harness.runs import Run
 from tests.harness.fakes import TREE
-from tests.harness.test_report import CONFIGS, driver_run, footprint_run, result, timing_run
+from tests.harness.test_report import (CONFIGS, driver_run, footprint_run, result, rpc_result,
+                                      timing_run)
 
 PRESETS = report.resolve_presets(CONFIGS)
 
@@ -16,8 +17,7 @@ PRESETS = report.resolve_presets(CONFIGS)
 def icount_run():
     """A timing run whose RPC also has two and four clients."""
     run = timing_run()
-    run.results += [result(p, "rpc", f"{n}-clients", 100 * n, clients=n, calls_per_s=1e6 / n)
-                    for p in ("l4", "mach") for n in (2, 4)]
+    run.results += [rpc_result(p, n, 100 * n) for p in ("l4", "mach") for n in (2, 4)]
     return run
 
 
@@ -49,13 +49,13 @@ class DataTest(unittest.TestCase):
         self.assertEqual((plot.variables["t1"], plot.variables["p2"]), ("l4 (L4-style)", "mach"))
 
     def test_rpc(self):
-        """Calls per second by clients; icount's seconds are virtual."""
+        """Throughput by clients, in calls per million of the run's unit."""
         plot = plots.rpc_plot(icount_run())
         self.assertEqual(plot.data.splitlines(), ["# clients  l4  l4-nods  mach",
-                                                  "1  5263157.895  5263157.895  1315789.474",
-                                                  "2  500000  NaN  500000",
-                                                  "4  250000  NaN  250000"])
-        self.assertIn("icount virtual time", plot.variables["rate"])
+                                                  "1  5263.2  5263.2  1315.8",
+                                                  "2  5000  NaN  5000",
+                                                  "4  2500  NaN  2500"])
+        self.assertEqual(plot.variables["rate"], "calls of all clients per million instructions")
         self.assertIsNone(plots.rpc_plot(timing_run()))
 
     def test_footprint(self):
