@@ -46,6 +46,8 @@ static int sys_console_write(struct trap_frame *f)
 	vaddr_t buf = arg1(f);
 	uint64_t len = arg2(f);
 	char chunk[128];
+	if (outside_user(buf, len))
+		return E_FAULT;                  /* refused before a byte is written */
 	while (len) {
 		size_t n = MIN(len, sizeof(chunk));
 		int err = copy_from_user(chunk, buf, n);
