@@ -7,6 +7,7 @@
 /* Every test, in the order they run.  Each is a function test_<name>. */
 #define KTESTS(X)                                                                \
 	X(null_syscall) X(bad_syscalls) X(registers_preserved)                   \
+	X(user_pointers)                                                         \
 	X(kernel_write_faults) X(fault_pf_read_unmapped) X(fault_pf_read_kernel)\
 	X(fault_pf_write_rodata) X(fault_pf_exec_nx) X(fault_pf_stack_overflow) \
 	X(fault_gp_hlt) X(fault_gp_noncanonical) X(fault_gp_port_io)           \
