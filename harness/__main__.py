@@ -181,8 +181,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
-    """Compare a run with the baseline; 1 if a metric rose or vanished."""
+    """Compare a run with the baseline; 1 if a metric moved too far or vanished."""
     root = root_of(args)
+    if args.reason is not None and not args.update:
+        say("--reason goes with --update (it says why the baseline was re-recorded)")
+        return 2
     baseline_path = Path(args.baseline) if args.baseline else root / runs.BASELINE
     try:
         baseline = runs.load_run(baseline_path) if baseline_path.exists() else None
@@ -204,24 +207,36 @@ def cmd_regress(args: argparse.Namespace) -> int:
     failed = baseline is not None and report_regressions(baseline, run, run_path,
                                                          baseline_path, args.threshold)
     if args.update:
-        runs.write_run(baseline_path, runs.Run({**run.meta, "source": run_path.name},
+        reason = {"reason": args.reason} if args.reason else {}
+        runs.write_run(baseline_path, runs.Run({**run.meta, "source": run_path.name, **reason},
                                                run.results, run.footprint))
-        print(f"regress: {baseline_path} is now the baseline, from {run_path}")
+        print(f"regress: {baseline_path} is now the baseline, from {run_path}"
+              + (f" ({args.reason})" if args.reason else ""))
         return 0
     return 1 if failed else 0
 
 
 def report_regressions(baseline: runs.Run, run: runs.Run, run_path: Path,
                        baseline_path: Path, threshold: float) -> bool:
-    """Print what moved between baseline and run; True if anything failed."""
+    """Print what moved between baseline and run; True if anything failed.  The run's mode
+    picks the rule: exact counts (icount) fail on a move either way, timed modes on a rise."""
     if baseline.meta.get("mode") != run.meta.get("mode"):
         print(f"regress: note: {run_path} is a {run.meta.get('mode')} run, the baseline "
               f"{baseline.meta.get('mode')}")
-    comparison = regress.compare(baseline.results, run.results, threshold)
+    if baseline.meta.get("reason"):
+        print(f"regress: note: the baseline was recorded from {baseline.meta.get('source', '?')} "
+              f"because: {baseline.meta['reason']}")
+    qemu_note = regress.qemu_note(baseline.meta, run.meta)
+    if qemu_note:
+        print(f"regress: note: {qemu_note}")
+    comparison = regress.compare(baseline.results, run.results, threshold,
+                                 exact=regress.is_exact(run.meta.get("mode")))
     for line in comparison.failures:
         print(f"regress: {line}")
     for line in comparison.notes:
         print(f"regress: note: {line}")
+    if comparison.failed:
+        print(f"regress: {regress.UPDATE_HINT}")
     print(f"regress: {run_path}: "
           f"{regress.summary(comparison, threshold, str(baseline_path))}", flush=True)
     return comparison.failed
@@ -510,17 +525,22 @@ def _add_results(commands) -> None:
     p.set_defaults(func=cmd_show)
 
     p = commands.add_parser("regress", help="compare a run with the baseline",
-                            description="Compare medians and minima with the baseline; exit "
-                                        "1 naming each that rose by more than the threshold "
-                                        "or vanished.")
+                            description="Compare the run's metrics with the baseline's; "
+                                        "exit 1 naming each that moved by more than the "
+                                        "threshold or vanished.  Exact counts (icount): every "
+                                        "median, min, p99, p999, ops_per_mi and fairness, "
+                                        "either direction; timed modes: medians and minima, "
+                                        "rises only.")
     p.add_argument("run", nargs="?", metavar="RUN",
                    help="a stored run (default: the newest of the baseline's mode)")
     p.add_argument("--baseline", metavar="FILE",
                    help=f"the baseline (default: {runs.BASELINE})")
     p.add_argument("--threshold", type=float, default=1.0, metavar="PERCENT",
-                   help="how much a metric may rise (default: 1.0)")
+                   help="how much a metric may move (default: 1.0)")
     p.add_argument("--update", action="store_true",
                    help="make the run the new baseline (exit 0)")
+    p.add_argument("--reason", metavar="TEXT",
+                   help="with --update: why the counts moved, kept in the baseline's metadata")
     p.set_defaults(func=cmd_regress)
 
     p = commands.add_parser("ingest", help="store a serial log captured on a real PC",

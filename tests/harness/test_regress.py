@@ -32,7 +32,7 @@ def lowered(rows, variant, bench, stat, percent):
 
 
 class CompareTest(unittest.TestCase):
-    """compare() on result lists."""
+    """compare() on result lists: exact counts (the default) and timed modes."""
 
     def test_equal_runs_pass(self):
         """Nothing moved: no failures, no notes; every median and min compared."""
@@ -41,22 +41,49 @@ class CompareTest(unittest.TestCase):
         self.assertEqual((comparison.notes, comparison.compared), ((), 8))
 
     def test_lowered_baseline_fails_naming_the_metric(self):
-        """A baseline value 5 % lower: the run rose by 5.2 %, and says where."""
+        """A baseline value 5 % lower: the run rose by 5.5 %, and says where."""
         baseline = lowered(results(), "l4", "pingpong", "median", 5)
         self.assertEqual(baseline[1]["median"], 201)
         comparison = regress.compare(baseline, results())
         self.assertEqual(comparison.failures,
-                         (f"l4 pingpong {CASE} median 201 -> 212 instructions (+5.5 %)",))
+                         (f"rose: l4 pingpong {CASE} median 201 -> 212 instructions (+5.5 %)",))
 
-    def test_threshold(self):
-        """Exactly the threshold passes; just above fails; a fall is only a note."""
+    def test_a_fall_fails_in_exact_counts(self):
+        """Exact counts: a run 5 % below the baseline fails too, reported as fell."""
+        run = lowered(results(), "mach", "pingpong", "min", 5)
+        comparison = regress.compare(results(), run)
+        self.assertEqual(comparison.failures,
+                         (f"fell: mach pingpong {CASE} min 690 -> 656 instructions (-4.9 %)",))
+        self.assertEqual(comparison.notes, ())
+
+    def test_threshold_either_way(self):
+        """Exact: up to the threshold passes, beyond it fails, rising or falling."""
         base = [runs.complete({"bench": "b", "median": 100}, "l4", {}, "tsc")]
-        for new, failed in ((101, False), (101.5, True), (90, False)):
-            run = [dict(base[0], median=new)]
+        for new, failed in ((101, False), (99, False), (101.5, True), (98.5, True), (90, True)):
             with self.subTest(new=new):
+                run = [dict(base[0], median=new)]
                 self.assertEqual(regress.compare(base, run, 1.0).failed, failed)
-        notes = regress.compare(base, [dict(base[0], median=90)]).notes
-        self.assertEqual(notes, ("fell: l4 b b median 100 -> 90 tsc (-10.0 %)",))
+
+    def test_every_tracked_statistic(self):
+        """Exact: p99, p999, ops_per_mi and fairness are compared, each in its own unit."""
+        row = {"bench": "rpc", "case": "8-clients", "clients": 8, "median": 900, "min": 400,
+               "p99": 1200, "p999": 1500, "ops_per_mi": 1111.5, "fairness": 0.98, "max": 9000}
+        base = [runs.complete(row, "mach", {}, "instructions")]
+        self.assertEqual(regress.compare(base, base).compared, 6)       # max is not tracked
+        cases = {"p99": (1300, "rose: mach rpc 8-clients p99 1200 -> 1300 instructions "
+                               "(+8.3 %)"),
+                 "p999": (1400, "fell: mach rpc 8-clients p999 1500 -> 1400 instructions "
+                                "(-6.7 %)"),
+                 "ops_per_mi": (1000, "fell: mach rpc 8-clients ops_per_mi 1111.5 -> 1000 "
+                                      "operations per million instructions (-10.0 %)"),
+                 "fairness": (0.9, "fell: mach rpc 8-clients fairness 0.98 -> 0.9 "
+                                   "(Jain's index) (-8.2 %)"),
+                 "min": (600, "rose: mach rpc 8-clients min 400 -> 600 instructions "
+                              "(+50.0 %)")}
+        for stat, (value, message) in cases.items():
+            with self.subTest(stat=stat):
+                run = [dict(base[0], **{stat: value})]
+                self.assertEqual(regress.compare(base, run).failures, (message,))
 
     def test_missing_new_and_unit(self):
         """Missing fails, new is a note, a changed unit fails."""
@@ -64,32 +91,63 @@ class CompareTest(unittest.TestCase):
         run[0] = dict(run[0], unit="tsc")
         comparison = regress.compare(results(), run)
         self.assertEqual(comparison.failures, (
-            "l4 null_syscall null median missing from the run (baseline 69 instructions)",
-            "l4 null_syscall null min missing from the run (baseline 68 instructions)",
+            "missing: l4 null_syscall null median is in the baseline (69 instructions), "
+            "not in the run",
+            "missing: l4 null_syscall null min is in the baseline (68 instructions), "
+            "not in the run",
             f"l4 pingpong {CASE} median changed its unit: instructions -> tsc",
             f"l4 pingpong {CASE} min changed its unit: instructions -> tsc"))
         self.assertEqual(comparison.notes, ("new: l4 rpc rpc median 5 tsc (not in the baseline)",))
 
-    def test_multi_client_minimum_is_not_compared(self):
-        """The minimum of a several-client case moves with the tick; its median counts."""
+    def test_missing_and_new_statistic(self):
+        """A p99 only the baseline has fails; a p999 only the run has is a note."""
+        base = [runs.complete({"bench": "b", "median": 10, "p99": 12}, "l4", {}, "tsc")]
+        run = [runs.complete({"bench": "b", "median": 10, "p999": 13}, "l4", {}, "tsc")]
+        comparison = regress.compare(base, run)
+        self.assertEqual(comparison.failures, ("missing: l4 b b p99 is in the baseline "
+                                               "(12 tsc), not in the run",))
+        self.assertEqual(comparison.notes, ("new: l4 b b p999 13 tsc (not in the baseline)",))
+
+    def test_timed_rule(self):
+        """Timed modes: only median and min, a rise fails, a fall is a note, and the
+        minimum of a several-client case (the tick decides it) is left out."""
         rpc = [runs.complete({"bench": "rpc", "case": "8-clients", "clients": 8, "median": 900,
-                              "min": 400}, "mach", {}, "instructions")]
-        moved = copy.deepcopy(rpc)
-        moved[0]["min"] = 600
-        self.assertFalse(regress.compare(rpc, moved).failed)
-        moved[0]["median"] = 1000
-        self.assertTrue(regress.compare(rpc, moved).failed)
-        one = copy.deepcopy(rpc)
-        one[0]["clients"], one[0]["case"] = 1, "1-client"
-        lower = copy.deepcopy(one)
-        lower[0]["min"] = 300
-        self.assertTrue(regress.compare(lower, one).failed)
+                              "min": 400, "p99": 1000}, "mach", {}, "tsc")]
+        self.assertEqual(regress.compare(rpc, rpc, exact=False).compared, 1)
+        moved = [dict(rpc[0], min=600, p99=2000)]
+        self.assertFalse(regress.compare(rpc, moved, exact=False).failed)
+        self.assertTrue(regress.compare(rpc, moved).failed)             # exact: min and p99
+        fell = regress.compare(rpc, [dict(rpc[0], median=800)], exact=False)
+        self.assertEqual((fell.failures, fell.notes),
+                         ((), ("fell: mach rpc 8-clients median 900 -> 800 tsc (-11.1 %)",)))
+        rose = regress.compare(rpc, [dict(rpc[0], median=1000)], exact=False)
+        self.assertEqual(rose.failures, ("rose: mach rpc 8-clients median 900 -> 1000 tsc "
+                                         "(+11.1 %)",))
+        one = [dict(rpc[0], clients=1, case="1-client")]
+        self.assertTrue(regress.compare(one, [dict(one[0], min=600)], exact=False).failed)
+
+    def test_which_modes_are_exact(self):
+        """icount, footprint and the icount flavours count exactly; kvm and TCG time do not."""
+        for mode, exact in (("icount", True), ("footprint", True), ("linux-icount", True),
+                            ("e1000-icount", True), ("kvm", False), ("iso-real", False),
+                            ("tcg", False), ("host", False), (None, False)):
+            with self.subTest(mode=mode):
+                self.assertEqual(regress.is_exact(mode), exact)
 
     def test_zero_baseline(self):
-        """From 0 any rise fails, shown as +inf %."""
+        """From 0 any change fails, shown as +inf % (or -inf %)."""
         base = [runs.complete({"bench": "b", "median": 0}, "l4", {}, "tsc")]
         comparison = regress.compare(base, [dict(base[0], median=1)])
-        self.assertEqual(comparison.failures, ("l4 b b median 0 -> 1 tsc (+inf %)",))
+        self.assertEqual(comparison.failures, ("rose: l4 b b median 0 -> 1 tsc (+inf %)",))
+        self.assertTrue(regress.compare(base, [dict(base[0], median=-1)]).failed)
+        self.assertFalse(regress.compare(base, [dict(base[0], median=-1)], exact=False).failed)
+
+    def test_qemu_note(self):
+        """Different QEMU versions are said; the same version says nothing."""
+        self.assertIsNone(regress.qemu_note({"qemu": "7.2.22"}, {"qemu": "7.2.22"}))
+        self.assertEqual(regress.qemu_note({"qemu": "7.2.22"}, {"qemu": "8.2.2"}),
+                         "the baseline comes from QEMU 7.2.22, the run from QEMU 8.2.2: a move "
+                         "may be QEMU's own (compared all the same)")
 
 
 class RegressCommandTest(unittest.TestCase):
@@ -121,22 +179,79 @@ class RegressCommandTest(unittest.TestCase):
         baseline = runs.load_run(self.root / runs.BASELINE)
         self.assertEqual(baseline.results, results())
         self.assertEqual(baseline.meta["source"], self.run_path.name)
+        self.assertNotIn("reason", baseline.meta)
         status, lines = self.regress()
         self.assertEqual(status, 0)
         self.assertTrue(lines[-1].endswith("8 metrics compared with "
-                                           f"{self.root / runs.BASELINE}: nothing rose by "
-                                           "more than 1 %"), lines)
+                                           f"{self.root / runs.BASELINE} (exact counts: a "
+                                           "move either way beyond 1 % fails): nothing moved "
+                                           "by more than 1 %"), lines)
 
     def test_lowered_baseline_fails(self):
         """The done-when check: a baseline value 5 % lower makes regress exit 1 naming it."""
-        meta = runs.load_run(self.root / self.run_path).meta
-        runs.write_run(self.root / runs.BASELINE,
-                       Run(meta, lowered(results(), "mach", "pingpong", "min", 5)))
+        self.write_baseline(lowered(results(), "mach", "pingpong", "min", 5))
         status, lines = self.regress(str(self.root / self.run_path))
         self.assertEqual(status, 1)
-        self.assertIn(f"regress: mach pingpong {CASE} min 656 -> 690 instructions (+5.2 %)",
-                      lines)
+        self.assertIn(f"regress: rose: mach pingpong {CASE} min 656 -> 690 instructions "
+                      "(+5.2 %)", lines)
         self.assertTrue(lines[-1].endswith(": 1 failure"), lines[-1])
+
+    def test_fall_fails_and_says_how_to_re_record(self):
+        """An icount run below the baseline exits 1, says fell, and how to re-record."""
+        raised = copy.deepcopy(results())
+        raised[3]["median"] = 800
+        self.write_baseline(raised)
+        status, lines = self.regress()
+        self.assertEqual(status, 1)
+        self.assertIn(f"regress: fell: mach pingpong {CASE} median 800 -> 700 instructions "
+                      "(-12.5 %)", lines)
+        self.assertIn(f"regress: {regress.UPDATE_HINT}", lines)
+        self.assertIn("--update --reason", regress.UPDATE_HINT)
+
+    def test_timed_run_keeps_rises_only(self):
+        """A kvm run below a kvm baseline passes with a note: its clock jitters."""
+        raised = copy.deepcopy(results())
+        raised[3]["median"] = 800
+        self.write_baseline(raised, mode="kvm")
+        kvm = self.store_run(results(), mode="kvm")
+        status, lines = self.regress(str(self.root / kvm))
+        self.assertEqual(status, 0, lines)
+        self.assertIn(f"regress: note: fell: mach pingpong {CASE} median 800 -> 700 "
+                      "instructions (-12.5 %)", lines)
+        self.assertIn("(timed: a rise beyond 1 % fails): nothing rose", lines[-1])
+
+    def test_other_qemu_is_said_and_still_compared(self):
+        """A baseline from another QEMU version: a note, and the comparison still fails."""
+        self.write_baseline(lowered(results(), "l4", "pingpong", "median", 5), qemu="8.2.2")
+        status, lines = self.regress()
+        self.assertEqual(status, 1)
+        self.assertIn("regress: note: the baseline comes from QEMU 8.2.2, the run from QEMU "
+                      "7.2.22: a move may be QEMU's own (compared all the same)", lines)
+        self.write_baseline(results())
+        self.assertEqual([line for line in self.regress()[1] if "comes from QEMU" in line], [])
+
+    def test_reason_is_kept_and_shown(self):
+        """--update --reason stores why; later comparisons show it; --reason alone is refused."""
+        self.assertEqual(self.regress("--reason", "why")[0], 2)
+        status, lines = self.regress("--update", "--reason", "mach: one copy less per send")
+        self.assertEqual(status, 0, lines)
+        baseline = runs.load_run(self.root / runs.BASELINE)
+        self.assertEqual(baseline.meta["reason"], "mach: one copy less per send")
+        lines = self.regress()[1]
+        self.assertIn(f"regress: note: the baseline was recorded from {self.run_path.name} "
+                      "because: mach: one copy less per send", lines)
+
+    def store_run(self, rows, mode="icount", qemu="7.2.22"):
+        """Store a run of rows; its path."""
+        info = HostInfo("box", "cpu", qemu, "abc", False)
+        return runs.store_run(self.root, Run(
+            runs.make_meta(info, mode, rows, "2025-03-04T05:06:08+00:00"), rows))
+
+    def write_baseline(self, rows, mode="icount", qemu="7.2.22"):
+        """Write the baseline from rows."""
+        info = HostInfo("box", "cpu", qemu, "abc", False)
+        runs.write_run(self.root / runs.BASELINE, Run(
+            runs.make_meta(info, mode, rows, "2025-03-04T05:06:07+00:00"), rows))
 
 
 if __name__ == "__main__":
