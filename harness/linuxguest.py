@@ -5,13 +5,20 @@ initramfs built here: /dev, /dev/console and one static /init
 (bench/linux-guest/init.c, linking the host baselines' transports and measuring
 code from bench/host/).  /init plays pipe, unix_socket, futex, eventfd and
 mqueue ping-pong between two processes on the one vCPU, prints one result line
-per case and direction (docs/results.md; variant "linux-guest", axes kernel and
-mode) and powers off through isa-debug-exit.  QEMU runs in ipclab's icount mode
-(`-accel tcg -cpu max -icount shift=0,sleep=off`), so the guest TSC counts
-instructions and Linux and ipclab figures share one unit.  The results are
-stored as a run of mode "linux-icount" next to ipclab's runs.
+per case and direction (docs/results.md; variant "linux-mitigations-<M>", axes
+kernel, mode and mitigations) and powers off through isa-debug-exit.  QEMU runs
+in ipclab's icount mode (`-accel tcg -cpu max -icount shift=0,sleep=off`), so
+the guest TSC counts instructions and Linux and ipclab figures share one unit.
 
-    python3 -m harness.linuxguest [--samples N] [--no-store] [--timeout S]
+ipclab has no Spectre or Meltdown mitigations, Linux has them on by default, so
+the guest boots twice: with `mitigations=off` (variant linux-mitigations-off,
+like for like with ipclab) and with the kernel's default (variant
+linux-mitigations-default, Linux as shipped).  /init reads the label from
+/proc/cmdline, so it says what the kernel was given.  Both boots' results are
+stored as one run of mode "linux-icount" next to ipclab's runs.
+
+    python3 -m harness.linuxguest [--samples N] [--mitigations off|default|both]
+                                  [--no-store] [--timeout S]
 
 Everything but find_kernel, ensure_kernel, build_init, boot and main is pure.
 """
@@ -37,8 +44,11 @@ BOOT_DIR = Path("/boot")
 
 MODE = "linux-icount"           # the mode of the stored run
 QEMU_MODE = "icount"            # the harness.qemu mode the guest boots in
-VARIANT = "linux-guest"
 UNIT = "instructions"
+
+# The mitigation settings a guest boots with: `mitigations=off`, or none given (the
+# kernel's default).  ipclab has none, so "off" is the like-for-like comparison.
+MITIGATIONS = ("off", "default")
 
 SOURCE_DIR = Path("bench/linux-guest")
 BUILD_DIR = Path("build/linux-guest")
@@ -342,9 +352,25 @@ def init_args(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None,
 KERNEL_ARGS = ("console=ttyS0", "quiet", "panic=-1", "cryptomgr.notests")
 
 
-def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None) -> str:
-    """The kernel command line: KERNEL_ARGS, then /init's arguments after `--`."""
-    return " ".join([*KERNEL_ARGS, "--", *init_args(samples, mode, only)])
+def variant_of(mitigations: str) -> str:
+    """The variant of a boot's results: `linux-mitigations-off`, `linux-mitigations-default`."""
+    return f"linux-mitigations-{mitigations}"
+
+
+def mitigation_args(mitigations: str) -> tuple[str, ...]:
+    """The kernel arguments of a mitigation setting: `mitigations=off`, or none."""
+    if mitigations not in MITIGATIONS:
+        raise ValueError(f"unknown mitigation setting {mitigations!r}; expected one of "
+                         f"{', '.join(MITIGATIONS)}")
+    return () if mitigations == "default" else (f"mitigations={mitigations}",)
+
+
+def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None,
+                   mitigations: str = "default") -> str:
+    """The kernel command line: KERNEL_ARGS and the mitigation setting, then /init's
+    arguments after `--`."""
+    return " ".join([*KERNEL_ARGS, *mitigation_args(mitigations), "--",
+                     *init_args(samples, mode, only)])
 
 
 def qemu_argv(kernel: Path, initrd: Path, cmdline: str, qemu_program: str = qemu.QEMU,
@@ -368,26 +394,33 @@ def guest_lines(lines: Iterable[str]) -> list[str]:
     return [line[line.find(GUEST_PREFIX):].strip() for line in lines if GUEST_PREFIX in line]
 
 
-def complete_results(results: Iterable[dict], mode: str = QEMU_MODE) -> list[dict]:
+def complete_results(results: Iterable[dict], mode: str = QEMU_MODE,
+                     mitigations: str = "default") -> list[dict]:
     """The result lines with variant, axes and unit filled in where the guest left them out."""
-    return [runs.mark_untimed(runs.complete(r, VARIANT, {"mode": mode}, qemu.time_unit(mode)),
-                              mode)
+    axes = {"mode": mode, "mitigations": mitigations}
+    return [runs.mark_untimed(runs.complete(r, variant_of(mitigations), axes,
+                                            qemu.time_unit(mode)), mode)
             for r in results if "bench" in r]
 
 
 def check_results(results: Sequence[dict], only: Optional[str] = None,
-                  samples: Optional[int] = None) -> list[str]:
-    """What is wrong with a boot's results: missing cases, wrong variant, unit or sample
-    count.  [] if nothing."""
+                  samples: Optional[int] = None, mitigations: str = "default") -> list[str]:
+    """What is wrong with a boot's results: missing cases, a variant or mitigations label
+    other than the boot's, a wrong sample count.  [] if nothing."""
     problems = []
     have = {(r["bench"], r["case"]) for r in results}
     missing = [f"{b} {c}" for b, c in expected_cases(only) if (b, c) not in have]
     if missing:
         problems.append(f"missing results: {', '.join(missing)}")
+    variant = variant_of(mitigations)
     for r in results:
         label = f"{r['bench']} {r['case']}"
-        if r.get("variant") != VARIANT:
-            problems.append(f"{label}: variant {r.get('variant')!r}, not {VARIANT!r}")
+        if r.get("variant") != variant:
+            problems.append(f"{label}: variant {r.get('variant')!r}, not {variant!r}")
+        said = (r.get("axes") or {}).get("mitigations")
+        if said != mitigations:
+            problems.append(f"{label}: the guest says mitigations {said!r}, "
+                            f"the boot asked for {mitigations!r}")
         if samples is not None and r.get("samples") != samples:
             problems.append(f"{label}: {r.get('samples')} samples, not {samples}")
     return problems
@@ -438,11 +471,13 @@ class GuestBoot:
     ok: bool
     explanation: str                       # one line
     log: Path
+    mitigations: str = "default"           # the setting it booted with (MITIGATIONS)
 
 
 def judge(finished: Finished, serial: SerialReport, timeout: float,
           only: Optional[str] = None, samples: Optional[int] = None,
-          results: Optional[Sequence[dict]] = None) -> tuple[bool, str]:
+          results: Optional[Sequence[dict]] = None,
+          mitigations: str = "default") -> tuple[bool, str]:
     """Whether a boot gave every result, and one line saying how it went."""
     results = list(serial.results) if results is None else list(results)
     notes = guest_lines(finished.stdout)
@@ -457,9 +492,9 @@ def judge(finished: Finished, serial: SerialReport, timeout: float,
     if panic:
         return False, f"linux guest: {qemu.quote(panic)}"
     problems = [*fails, *(f"malformed result line {qemu.quote(m)}" for m in serial.malformed),
-                *check_results(results, only, samples)]
+                *check_results(results, only, samples, mitigations)]
     if verdict.outcome is qemu.Outcome.PASS and not problems:
-        return True, f"linux guest passed: {len(results)} result lines"
+        return True, f"linux guest passed: {len(results)} result lines ({variant_of(mitigations)})"
     if verdict.outcome is qemu.Outcome.FAIL:
         return False, "linux guest: " + ("; ".join(problems) or "a case failed")
     if verdict.outcome is qemu.Outcome.PASS:
@@ -469,49 +504,63 @@ def judge(finished: Finished, serial: SerialReport, timeout: float,
 
 def boot(root: Path, kernel: Path, initrd: Path, samples: int, *,
          timeout: float = DEFAULT_TIMEOUT, qemu_program: str = qemu.QEMU,
-         only: Optional[str] = None, echo: bool = False, notify: Say = say) -> GuestBoot:
-    """Boot the guest once under the watchdog; save the serial log in build/linux-guest."""
+         only: Optional[str] = None, echo: bool = False, notify: Say = say,
+         mitigations: str = "default") -> GuestBoot:
+    """Boot the guest once under the watchdog with a mitigation setting; save the serial log
+    in build/linux-guest/serial-<setting>.log."""
     try:
         markers = load_markers(root)
     except MarkerError as err:
         raise LinuxGuestError(str(err)) from err
-    argv = qemu_argv(kernel, initrd, kernel_cmdline(samples, QEMU_MODE, only), qemu_program)
+    cmdline = kernel_cmdline(samples, QEMU_MODE, only, mitigations)
+    argv = qemu_argv(kernel, initrd, cmdline, qemu_program)
     clock = _Clock(time.monotonic(), echo, notify, markers.result_begin)
     try:
         finished = run_watched(argv, timeout, cwd=root, on_stdout=clock.line)
     except FileNotFoundError as err:
         raise LinuxGuestError(f"{qemu_program} not found: apt-get install "
                               f"{qemu.QEMU_PACKAGE}") from err
-    log = BUILD_DIR / "serial.log"
+    log = BUILD_DIR / f"serial-{mitigations}.log"
     (root / log).parent.mkdir(parents=True, exist_ok=True)
     (root / log).write_text("".join(line + "\n" for line in finished.stdout), encoding="utf-8")
     serial = parse_serial(finished.stdout, markers)
-    results = tuple(complete_results(serial.results))
-    ok, explanation = judge(finished, serial, timeout, only, samples, results)
+    results = tuple(complete_results(serial.results, QEMU_MODE, mitigations))
+    ok, explanation = judge(finished, serial, timeout, only, samples, results, mitigations)
     timeline = Timeline(clock.times.get("first_line"), clock.times.get("init"),
                         clock.times.get("first_result"), finished.elapsed)
-    return GuestBoot(tuple(argv), finished, serial, results, timeline, ok, explanation, log)
+    return GuestBoot(tuple(argv), finished, serial, results, timeline, ok, explanation, log,
+                     mitigations)
 
 
-def make_run(root: Path, guest: GuestBoot, kernel: Path, info: Optional[runs.HostInfo] = None,
-             date: Optional[str] = None) -> runs.Run:
-    """A stored run (mode linux-icount) of a boot's results."""
-    info = info or runs.host_info(root, guest.argv[0])
+def boot_meta(guest: GuestBoot) -> dict:
+    """What a run's metadata says about one boot: its setting, command line and times."""
     t = guest.timeline
+    cmdline = guest.argv[guest.argv.index("-append") + 1] if "-append" in guest.argv else None
+    return {"mitigations": guest.mitigations, "variant": variant_of(guest.mitigations),
+            "cmdline": cmdline, "boot_seconds": None if t.init is None else round(t.init, 1),
+            "run_seconds": round(t.end, 1)}
+
+
+def make_run(root: Path, guests: Sequence[GuestBoot], kernel: Path,
+             info: Optional[runs.HostInfo] = None, date: Optional[str] = None) -> runs.Run:
+    """A stored run (mode linux-icount) of the boots' results, one variant per boot."""
+    info = info or runs.host_info(root, guests[0].argv[0])
+    results = [r for guest in guests for r in guest.results]
     extra = {"kernel": str(kernel), "kernel_release": release_of(kernel),
-             "boot_seconds": None if t.init is None else round(t.init, 1),
-             "run_seconds": round(t.end, 1), "qemu_mode": QEMU_MODE, "vcpus": 1}
-    return runs.Run(runs.make_meta(info, MODE, guest.results, date or runs.now(),
-                                   accel=qemu.accelerator(QEMU_MODE), **extra),
-                    list(guest.results))
+             "mitigations": [g.mitigations for g in guests],
+             "boots": [boot_meta(g) for g in guests], "qemu_mode": QEMU_MODE, "vcpus": 1}
+    return runs.Run(runs.make_meta(info, MODE, results, date or runs.now(),
+                                   accel=qemu.accelerator(QEMU_MODE), **extra), results)
 
 
 def median_lines(results: Iterable[dict]) -> list[str]:
-    """One line per result: bench, case, median and min, in the result's unit."""
-    rows = [[r["bench"], r["case"], tables.fmt_number(r["median"]), tables.fmt_number(r["min"]),
-             tables.fmt_number(r["p99"]), str(r.get("samples", "?")), r["unit"]]
-            for r in results]
-    return tables.render(["bench", "case", "median", "min", "p99", "samples", "unit"], rows)
+    """One line per result: variant (which says the mitigations), bench, case, median, min
+    and p99, in the result's unit."""
+    rows = [[r["variant"], r["bench"], r["case"], tables.fmt_number(r["median"]),
+             tables.fmt_number(r["min"]), tables.fmt_number(r["p99"]),
+             str(r.get("samples", "?")), r["unit"]] for r in results]
+    return tables.render(["variant", "bench", "case", "median", "min", "p99", "samples",
+                          "unit"], rows)
 
 
 # --- Command line -----------------------------------------------------------------------------
@@ -538,11 +587,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python3 -m harness.linuxguest",
         description="Boot Debian's kernel under QEMU icount with a tiny initramfs that runs "
                     "the host ping-pongs (pipe, unix_socket, futex, eventfd, mqueue; 8 bytes; "
-                    "one vCPU), print the results in instructions and store them as a "
+                    "one vCPU), once with mitigations=off and once with the kernel's default "
+                    "mitigations, print the results in instructions and store them as one "
                     f"{MODE} run.")
     p.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES, metavar="N",
                    help=f"timed round trips per case (default {DEFAULT_SAMPLES})")
     p.add_argument("--only", choices=TRANSPORTS, help="one transport")
+    p.add_argument("--mitigations", choices=(*MITIGATIONS, "both"), default="both",
+                   help="boot with mitigations=off, with the kernel's default, or both "
+                        "(default: both, one boot each)")
     p.add_argument("--no-store", action="store_true", help="do not store the run")
     p.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"watchdog on the whole boot, in seconds (default {DEFAULT_TIMEOUT:g})")
@@ -576,25 +629,41 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             kernel = ensure_kernel(root)
         init = build_init(root)
         initrd = write_initramfs(root, init, args.gzip)
-        say(f"booting {kernel} under QEMU icount, {args.samples} samples per case "
-            f"(watchdog {args.timeout:g} s)")
-        guest = boot(root, kernel, initrd, args.samples, timeout=args.timeout,
-                     qemu_program=args.qemu, only=args.only, echo=args.echo)
+        guests = [boot_one(root, kernel, initrd, args, setting)
+                  for setting in settings(args.mitigations)]
     except LinuxGuestError as err:
         say(str(err))
         return 2
     except KeyboardInterrupt:
         return 130
+    results = [r for guest in guests for r in guest.results]
+    ok = all(guest.ok for guest in guests)
+    if results:
+        print("\n".join(median_lines(results)), flush=True)
+    if ok and not args.no_store:
+        say(f"stored {runs.store_run(root, make_run(root, guests, kernel))}")
+    elif results and not args.no_store:
+        say("not stored: a boot did not give every result")
+    return 0 if ok else 1
+
+
+def settings(choice: str) -> tuple[str, ...]:
+    """The mitigation settings to boot with: --mitigations both is every one of them."""
+    return MITIGATIONS if choice == "both" else (choice,)
+
+
+def boot_one(root: Path, kernel: Path, initrd: Path, args: argparse.Namespace,
+             mitigations: str) -> GuestBoot:
+    """One boot of main's, said before and after."""
+    say(f"booting {kernel} under QEMU icount, {variant_of(mitigations)}, {args.samples} "
+        f"samples per case (watchdog {args.timeout:g} s)")
+    guest = boot(root, kernel, initrd, args.samples, timeout=args.timeout,
+                 qemu_program=args.qemu, only=args.only, echo=args.echo,
+                 mitigations=mitigations)
     t = guest.timeline
     boot_s = "/init never spoke" if t.init is None else f"boot {t.init:.1f} s"
     say(f"{guest.explanation}; {boot_s}, whole run {t.end:.1f} s; log {guest.log}")
-    if guest.results:
-        print("\n".join(median_lines(guest.results)), flush=True)
-    if guest.ok and not args.no_store:
-        say(f"stored {runs.store_run(root, make_run(root, guest, kernel))}")
-    elif guest.results and not args.no_store:
-        say("not stored: the boot did not give every result")
-    return 0 if guest.ok else 1
+    return guest
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@
  * guest has one vCPU.
  *
  * Output: one result line per case and direction on stdout (the console, ttyS0), as in
- * docs/results.md, with variant "linux-guest" and axes {"kernel": uname release,
- * "mode": --mode}, plus "switches": the context switches of the initiator and of the
- * responder during the whole case (getrusage), which tell whether the responder blocked
- * (voluntary) or was preempted by the initiator's wakeup (involuntary) in each round trip;
- * notes and failures as "linux-guest: ..." lines.  Then it powers the
+ * docs/results.md, with variant "linux-mitigations-<M>" and axes {"kernel": uname release,
+ * "mode": --mode, "mitigations": M}, where M is what the kernel booted with: "off" for
+ * `mitigations=off` on its command line (/proc/cmdline), "default" when the command line has
+ * no mitigations= word, else the word's value; plus "switches": the context switches of the
+ * initiator and of the responder during the whole case (getrusage), which tell whether the
+ * responder blocked (voluntary) or was preempted by the initiator's wakeup (involuntary) in
+ * each round trip; notes and failures as "linux-guest: ..." lines.  Then it powers the
  * machine off through QEMU's isa-debug-exit device at port 0xf4 (code 0x10 all cases ran,
  * 0x11 one failed: QEMU exits with status 33 or 35), or reboot(RB_POWER_OFF) when that
  * device cannot be reached.
@@ -63,6 +65,8 @@ struct switches {
 };
 
 static char kernel_release[65] = "unknown";
+static char mitigations[64] = "unknown";        /* from /proc/cmdline: off, default, ... */
+static char variant[96] = "linux-mitigations-unknown";
 static char meltdown[128] = "unknown", spectre_v2[256] = "unknown";
 static const char *console_how = "the kernel opened /dev/console";
 
@@ -112,6 +116,39 @@ static void read_line(const char *path, char *buf, size_t len)
 		buf[strcspn(buf, "\n")] = 0;
 	if (f)
 		fclose(f);
+}
+
+/* The value of the last `mitigations=` word of a kernel command line before `--` (the
+ * kernel lets the last one win) into out; "default" if there is none. */
+static void mitigations_parse(const char *cmdline, char *out, size_t len)
+{
+	snprintf(out, len, "default");
+	for (const char *at = cmdline; *at;) {
+		size_t word = strcspn(at, " \t\n");
+		if (word == 2 && strncmp(at, "--", 2) == 0)
+			break;          /* what follows is /init's, not the kernel's */
+		if (word > 12 && strncmp(at, "mitigations=", 12) == 0)
+			snprintf(out, len, "%.*s", (int)(word - 12), at + 12);
+		at += word;
+		at += strspn(at, " \t\n");
+	}
+}
+
+/* What the kernel was told about mitigations, from /proc/cmdline (proc mounted for this
+ * and unmounted): the label of every result, so that it says what was measured. */
+static void mitigations_read(void)
+{
+	char cmdline[4096] = "";
+	mkdir("/proc", 0555);
+	if (mount("proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		return;         /* stays "unknown": the harness refuses such results */
+	FILE *f = fopen("/proc/cmdline", "r");
+	if (f && fgets(cmdline, sizeof(cmdline), f))
+		mitigations_parse(cmdline, mitigations, sizeof(mitigations));
+	if (f)
+		fclose(f);
+	umount("/proc");
+	snprintf(variant, sizeof(variant), "linux-mitigations-%s", mitigations);
 }
 
 /* The kernel release and what it does about Meltdown (KPTI) and Spectre v2, which decide
@@ -183,12 +220,15 @@ static void report_line(const struct bench_case *bc, const struct opts *o,
 			  (double)m->overhead[0] };
 	double scale = one_way ? 0.5 : 1.0;
 	FILE *f = stdout;
-	fprintf(f, RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s/same-cpu/%zuB\","
-		"\"variant\":\"linux-guest\",\"axes\":{\"kernel\":",
+	fprintf(f, RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s/same-cpu/%zuB\",\"variant\":",
 		bc->t->name, one_way ? "oneway" : "roundtrip", bc->bytes);
+	json_str(f, variant);
+	fputs(",\"axes\":{\"kernel\":", f);
 	json_str(f, kernel_release);
 	fputs(",\"mode\":", f);
 	json_str(f, o->mode);
+	fputs(",\"mitigations\":", f);
+	json_str(f, mitigations);
 	fputs("},\"unit\":", f);
 	json_str(f, o->unit);
 	fprintf(f, ",\"samples\":%zu,\"iterations\":1", m->n);
@@ -257,10 +297,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv, &o);
 	facts_read();
+	mitigations_read();
 	run_install_signals();
 	int failed = 0, ran = 0;
-	printf("linux-guest: kernel %s, %zu samples per case, meltdown: %s; console: %s\n",
-	       kernel_release, o.run.samples, meltdown, console_how);
+	printf("linux-guest: kernel %s, mitigations %s, %zu samples per case, meltdown: %s, "
+	       "spectre_v2: %s; console: %s\n", kernel_release, mitigations, o.run.samples,
+	       meltdown, spectre_v2, console_how);
 	for (size_t t = 0; t < transports_len; t++) {
 		if (o.only && strcmp(o.only, transports[t].name) != 0)
 			continue;

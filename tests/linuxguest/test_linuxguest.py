@@ -29,18 +29,18 @@ TREE = Path(__file__).resolve().parents[2]
 MARKERS = load_markers(TREE)
 
 
-def result_line(bench, case, **extra):
+def result_line(bench, case, mitigations="default", **extra):
     """A guest result line as /init prints it."""
-    data = {"bench": bench, "case": case, "variant": "linux-guest",
-            "axes": {"kernel": "6.1.0-56-amd64", "mode": "icount"}, "unit": "instructions",
-            "samples": 100, "iterations": 1, "min": 10, "median": 12, "mean": 12.5,
-            "stddev": 1, "p99": 14, "max": 20, "overhead": 7, **extra}
+    data = {"bench": bench, "case": case, "variant": f"linux-mitigations-{mitigations}",
+            "axes": {"kernel": "6.1.0-56-amd64", "mode": "icount", "mitigations": mitigations},
+            "unit": "instructions", "samples": 100, "iterations": 1, "min": 10, "median": 12,
+            "mean": 12.5, "stddev": 1, "p99": 14, "max": 20, "overhead": 7, **extra}
     return MARKERS.result_begin + json.dumps(data) + MARKERS.result_end
 
 
-def all_result_lines(samples=100):
+def all_result_lines(samples=100, mitigations="default"):
     """Every line a complete run prints."""
-    return [result_line(b, c, samples=samples) for b, c in lg.expected_cases()]
+    return [result_line(b, c, mitigations, samples=samples) for b, c in lg.expected_cases()]
 
 
 def finished(lines, status=qemu.STATUS_PASS, timed_out=False, stderr=()):
@@ -238,6 +238,20 @@ class TestCommandLines(unittest.TestCase):
         self.assertEqual(init.split(), ["--samples", "1234", "--mode", "icount", "--unit",
                                         "instructions", "--timeout", str(lg.GUEST_CASE_TIMEOUT)])
         self.assertTrue(lg.kernel_cmdline(5, only="futex").endswith("--only futex"))
+        self.assertFalse([w for w in kernel.split() if w.startswith("mitigations=")])
+
+    def test_mitigations_off_goes_to_the_kernel_not_to_init(self):
+        kernel, _, init = lg.kernel_cmdline(10, mitigations="off").partition(" -- ")
+        self.assertIn("mitigations=off", kernel.split())
+        self.assertNotIn("mitigations", init)
+        with self.assertRaisesRegex(ValueError, "unknown mitigation setting 'on'"):
+            lg.kernel_cmdline(10, mitigations="on")
+
+    def test_variants_name_the_setting(self):
+        self.assertEqual([lg.variant_of(m) for m in lg.MITIGATIONS],
+                         ["linux-mitigations-off", "linux-mitigations-default"])
+        self.assertEqual(lg.settings("both"), ("off", "default"))
+        self.assertEqual(lg.settings("off"), ("off",))
 
     def test_init_build_command(self):
         argv = lg.init_command(Path("build/linux-guest/init"))
@@ -252,6 +266,9 @@ class TestCommandLines(unittest.TestCase):
         args = lg.build_parser().parse_args(["--samples", "50", "--no-store", "--only", "pipe"])
         self.assertEqual((args.samples, args.no_store, args.only), (50, True, "pipe"))
         self.assertEqual(lg.build_parser().parse_args([]).samples, 10000)
+        self.assertEqual(lg.build_parser().parse_args([]).mitigations, "both")
+        self.assertEqual(lg.build_parser().parse_args(["--mitigations", "off"]).mitigations,
+                         "off")
         with self.assertRaises(SystemExit), open(os.devnull, "w") as null:
             stderr, sys.stderr = sys.stderr, null
             try:
@@ -283,9 +300,24 @@ class TestResults(unittest.TestCase):
 
     def test_complete_fills_in_what_the_guest_left_out(self):
         line = {"bench": "pipe", "case": "roundtrip/same-cpu/8B", "median": 5}
-        done = lg.complete_results([line])[0]
+        done = lg.complete_results([line], mitigations="off")[0]
         self.assertEqual((done["variant"], done["axes"], done["unit"]),
-                         ("linux-guest", {"mode": "icount"}, "instructions"))
+                         ("linux-mitigations-off", {"mode": "icount", "mitigations": "off"},
+                          "instructions"))
+
+    def test_check_results_wants_the_boots_label(self):
+        """Results must say the mitigations the boot asked for: the label is not typed in."""
+        off = lg.complete_results(parse_serial(all_result_lines(mitigations="off"),
+                                               MARKERS).results, mitigations="off")
+        self.assertEqual(lg.check_results(off, samples=100, mitigations="off"), [])
+        problems = lg.check_results(off, samples=100, mitigations="default")
+        self.assertIn("pipe roundtrip/same-cpu/8B: variant 'linux-mitigations-off', not "
+                      "'linux-mitigations-default'", problems)
+        self.assertIn("pipe roundtrip/same-cpu/8B: the guest says mitigations 'off', the boot "
+                      "asked for 'default'", problems)
+        unknown = [dict(off[0], axes={"mitigations": "unknown"})]
+        self.assertIn("the guest says mitigations 'unknown'",
+                      lg.check_results(unknown, "pipe", 100, "off")[-1])
 
     def test_check_results(self):
         results = lg.complete_results(parse_serial(all_result_lines()[:-1], MARKERS).results)
@@ -302,7 +334,8 @@ class TestResults(unittest.TestCase):
 
     def test_judge_pass(self):
         self.assertEqual(self.judge(all_result_lines()),
-                         (True, "linux guest passed: 10 result lines"))
+                         (True, "linux guest passed: 10 result lines "
+                                "(linux-mitigations-default)"))
 
     def test_judge_missing(self):
         ok, why = self.judge(all_result_lines()[2:])
@@ -333,24 +366,33 @@ class TestResults(unittest.TestCase):
         self.assertFalse(ok)
         self.assertIn("status 0", why)
 
+    def guest(self, mitigations):
+        """A made-up boot with every result, at a mitigation setting."""
+        lines = all_result_lines(mitigations=mitigations)
+        serial = parse_serial(lines, MARKERS)
+        return lg.GuestBoot(("qemu", "-append", lg.kernel_cmdline(100, mitigations=mitigations)),
+                            finished(lines), serial,
+                            tuple(lg.complete_results(serial.results, mitigations=mitigations)),
+                            lg.Timeline(4.0, 9.0, 9.1, 14.0), True, "ok",
+                            Path(f"build/linux-guest/serial-{mitigations}.log"), mitigations)
+
     def test_make_run(self):
-        serial = parse_serial(all_result_lines(), MARKERS)
-        guest = lg.GuestBoot(("qemu",), finished(all_result_lines()), serial,
-                             tuple(lg.complete_results(serial.results)),
-                             lg.Timeline(4.0, 9.0, 9.1, 14.0), True, "ok",
-                             Path("build/linux-guest/serial.log"))
         info = runs.HostInfo("box", "Some CPU", "7.2.22", "abc", False)
-        run = lg.make_run(TREE, guest, Path("/boot/vmlinuz-6.1.0-56-amd64"), info,
-                          "2026-01-02T03:04:05+00:00")
+        run = lg.make_run(TREE, [self.guest("off"), self.guest("default")],
+                          Path("/boot/vmlinuz-6.1.0-56-amd64"), info, "2026-01-02T03:04:05+00:00")
         self.assertEqual(run.meta["mode"], "linux-icount")
         self.assertEqual(run.meta["unit"], "instructions")
         self.assertEqual(run.meta["accel"], "tcg")
         self.assertEqual(run.meta["kernel_release"], "6.1.0-56-amd64")
-        self.assertEqual(run.meta["boot_seconds"], 9.0)
+        self.assertEqual(run.meta["mitigations"], ["off", "default"])
+        self.assertEqual([b["boot_seconds"] for b in run.meta["boots"]], [9.0, 9.0])
+        self.assertIn("mitigations=off", run.meta["boots"][0]["cmdline"])
+        self.assertNotIn("mitigations=", run.meta["boots"][1]["cmdline"])
         self.assertEqual(runs.run_name(run.meta), "20260102-030405-box-linux-icount.json")
         again = runs.loads(runs.dumps(run))
         self.assertEqual(again.results, run.results)
-        self.assertEqual(again.variants(), ["linux-guest"])
+        self.assertEqual(again.variants(), ["linux-mitigations-off", "linux-mitigations-default"])
+        self.assertEqual({r["axes"]["mitigations"] for r in again.results}, {"off", "default"})
 
     def test_median_lines(self):
         results = lg.complete_results(parse_serial(all_result_lines(), MARKERS).results)
@@ -358,6 +400,7 @@ class TestResults(unittest.TestCase):
         self.assertEqual(len(lines), 11)
         self.assertIn("median", lines[0])
         self.assertIn("roundtrip/same-cpu/8B", lines[1])
+        self.assertTrue(lines[1].startswith("linux-mitigations-default "), lines[1])
 
 
 # --- Boots with a fake QEMU: the watchdog ---------------------------------------------
@@ -399,6 +442,7 @@ class TestFakeBoot(unittest.TestCase):
                         qemu_program=self.fake(lines), timeout=20, notify=lambda s: None)
         self.assertTrue(guest.ok, guest.explanation)
         self.assertEqual(len(guest.results), 10)
+        self.assertEqual(guest.log, lg.BUILD_DIR / "serial-default.log")
         self.assertIsNotNone(guest.timeline.init)
         self.assertIsNotNone(guest.timeline.first_result)
         self.assertTrue((self.root / guest.log).is_file())
@@ -448,23 +492,37 @@ def real_boot_skip_reason():
 
 @unittest.skipIf(real_boot_skip_reason(), real_boot_skip_reason())
 class TestRealBoot(unittest.TestCase):
-    """Boots Debian's kernel with 200 samples per case: about 10-15 s."""
+    """Boots Debian's kernel twice with 200 samples per case: about 20-30 s."""
 
     SAMPLES = 200
 
-    def test_boot(self):
+    def boot(self, mitigations, only=None):
+        """One real boot at a mitigation setting."""
         kernel = lg.find_kernel()
         init = lg.build_init(TREE)
         initrd = lg.write_initramfs(TREE, init)
-        guest = lg.boot(TREE, kernel, initrd, self.SAMPLES, timeout=90, notify=lambda s: None)
+        return kernel, lg.boot(TREE, kernel, initrd, self.SAMPLES, timeout=90, only=only,
+                               notify=lambda s: None, mitigations=mitigations)
+
+    def test_default_mitigations_are_labelled(self):
+        """No mitigations= on the command line: /init labels its results default."""
+        kernel, guest = self.boot("default", only="pipe")
+        self.assertTrue(guest.ok, guest.explanation)
+        self.assertEqual({r["variant"] for r in guest.results}, {"linux-mitigations-default"})
+        self.assertEqual({r["axes"]["mitigations"] for r in guest.results}, {"default"})
+
+    def test_boot(self):
+        """mitigations=off: every case, labelled off by /init from /proc/cmdline."""
+        kernel, guest = self.boot("off")
         self.assertTrue(guest.ok, guest.explanation)
         self.assertEqual(guest.finished.status, qemu.STATUS_PASS)
         self.assertEqual(sorted((r["bench"], r["case"]) for r in guest.results),
                          sorted(lg.expected_cases()))
         for r in guest.results:
             with self.subTest(bench=r["bench"], case=r["case"]):
-                self.assertEqual(r["variant"], "linux-guest")
-                self.assertEqual(r["axes"], {"kernel": lg.release_of(kernel), "mode": "icount"})
+                self.assertEqual(r["variant"], "linux-mitigations-off")
+                self.assertEqual(r["axes"], {"kernel": lg.release_of(kernel), "mode": "icount",
+                                             "mitigations": "off"})
                 self.assertEqual(r["unit"], "instructions")
                 self.assertEqual(r["samples"], self.SAMPLES)
                 self.assertLessEqual(r["min"], r["median"])
