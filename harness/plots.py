@@ -124,11 +124,16 @@ def msgsize_plot(run: Run, models: dict[str, str], stat: str) -> Optional[Plot]:
 def rate_label(run: Run, what: str) -> str:
     """What a per-second figure of this run means: virtual time under icount."""
     mode = report.base_mode(run.meta.get("mode", "?"))
-    if mode in ("icount", "footprint"):
+    if report.virtual_time(mode):
         return f"{what} per second of icount virtual time (1 instruction = 1 ns)"
     if mode in ("tcg", "iso"):
         return f"{what} per second ({mode}: not meaningful)"
     return f"{what} per second ({mode})"
+
+
+def second_word(run: Run) -> str:
+    """The second of a plot's title: `virtual second` under icount, else `second`."""
+    return "virtual second" if report.virtual_time(run.meta.get("mode", "?")) else "second"
 
 
 def rpc_plot(run: Run) -> Optional[Plot]:
@@ -211,6 +216,7 @@ def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
     return Plot(f"driver-{mode}" + (f"-{traffic}" if traffic != "loop" else ""), "driver",
                 dat_text(["frame-bytes", *(n.replace(" ", "-") for n in names)], rows),
                 {"mode": mode, "rate": rate_label(run, "frames"), "subset": subset,
+                 "second": second_word(run),
                  **titles(names), **style})
 
 

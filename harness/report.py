@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from harness import runs, tables
+from harness import qemu, regress, runs, tables
 from harness.runs import Run
 from harness.tables import fmt_number, number
 
@@ -843,6 +843,28 @@ def footprint_cell(records: dict, preset: str, label: str) -> str:
     return f"{fmt_number(lines)} / {fmt_number(pages)}"
 
 
+# The Linux guest's variant before its results said their mitigations: it booted without
+# mitigations=off, so with the kernel's default.
+LEGACY_GUEST = "linux-guest"
+
+
+def mitigations_label(variant: str, results: Iterable[dict]) -> Optional[str]:
+    """What a Linux baseline's results were measured with: `mitigations=off`, `default
+    mitigations`; None where they do not say (Linux on the host)."""
+    said = sorted({str((r.get("axes") or {}).get("mitigations")) for r in results
+                   if r["variant"] == variant and "mitigations" in (r.get("axes") or {})})
+    if not said:
+        return "default mitigations: booted without mitigations=off" if variant == LEGACY_GUEST else None
+    return ", ".join("default mitigations" if m == "default" else f"mitigations={m}"
+                     for m in said)
+
+
+def baseline_label(variant: str, results: Iterable[dict]) -> str:
+    """`linux-mitigations-off (mitigations=off)`, or the variant alone if it says nothing."""
+    said = mitigations_label(variant, results)
+    return f"{variant} ({said})" if said else variant
+
+
 def section_baselines(sources: Sources, stat: str) -> list[str]:
     """Linux's IPC on the host (and in a guest), and ipclab's beside it where units allow."""
     lines = ["## Linux baselines", ""]
@@ -851,16 +873,20 @@ def section_baselines(sources: Sources, stat: str) -> list[str]:
     transports = dict.fromkeys(r["bench"] for run in sources.baselines for r in run.results)
     lines.append(f"Linux's own IPC: ping-pong between two processes over "
                  f"{', '.join(transports)} (the transports of `bench/host`), on the host or in "
-                 f"a Linux guest as each run's mode says.")
+                 f"a Linux guest as each run's mode says.  ipclab has no Spectre or Meltdown "
+                 f"mitigations; the Linux guest boots with `mitigations=off` (like for like) "
+                 f"and with the kernel's default (Linux as shipped), and each heading says "
+                 f"which.")
     for run in sources.baselines:
         meta = run.meta
-        rows = [[r["bench"], r["case"], fmt_or_missing(number(r.get(stat))),
-                 fmt_or_missing(number(r.get("min"))), fmt_or_missing(number(r.get("p99"))),
-                 r["unit"]] for r in run.results]
         where = meta.get("kernel_release") or meta.get("kernel") or "?"
-        lines += ["", f"### {', '.join(run.variants())}: mode {meta.get('mode', '?')} "
-                      f"({code(sources.name(run))}, kernel {where})", "",
-                  *md_table(["transport", "case", stat, "min", "p99", "unit"], rows, 2)]
+        for variant in run.variants():
+            rows = [[r["bench"], r["case"], fmt_or_missing(number(r.get(stat))),
+                     fmt_or_missing(number(r.get("min"))), fmt_or_missing(number(r.get("p99"))),
+                     r["unit"]] for r in run.results if r["variant"] == variant]
+            lines += ["", f"### {baseline_label(variant, run.results)}: mode "
+                          f"{meta.get('mode', '?')} ({code(sources.name(run))}, kernel {where})",
+                      "", *md_table(["transport", "case", stat, "min", "p99", "unit"], rows, 2)]
         lines += baseline_comparison(run, sources.timing, stat)
     return lines
 
@@ -932,24 +958,41 @@ def section_drivers(sources: Sources) -> list[str]:
                  fmt_ratio(ratio(p.user_fps, p.kernel_fps))]
                 + ([str(p.itr), f"{fmt_or_missing(p.user_irqs)} / {fmt_or_missing(p.kernel_irqs)}"]
                    if irqs else []) for p in pairs]
-        rate = ("frames per second of icount virtual time (1 instruction = 1 ns): under TCG "
-                "and icount the emulator bounds the rate, so compare the drivers with it, "
-                "not with real hardware" if mode in ("icount", "tcg", "footprint")
-                else f"frames per second ({mode})")
+        rate, per_s = rate_words(mode)
         lines += ["", f"### Mode {run.meta.get('mode', '?')}, traffic "
                       f"{run.meta.get('traffic', '?')} ({code(sources.name(run))})", "",
                   f"Cost per frame in {unit} (whole frame path: driver, IPC and the sender); "
                   f"{rate}.", "",
                   *md_table(["preset", "frame bytes", "batch", "user per frame",
-                             "kernel per frame", "user ÷ kernel", "user frames/s",
-                             "kernel frames/s", "user ÷ kernel"]
+                             "kernel per frame", "user ÷ kernel", f"user frames/{per_s}",
+                             f"kernel frames/{per_s}", "user ÷ kernel"]
                             + (["itr", "interrupts user / kernel"] if irqs else []), rows, 1)]
-        lines += driver_summary(pairs, unit)
+        lines += driver_summary(pairs, unit, virtual_time(mode))
     return lines
 
 
-def driver_summary(pairs: Sequence[DriverPair], unit: str) -> list[str]:
-    """One line per preset: the user-level driver's extra cost, batched and one at a time."""
+def virtual_time(mode: str) -> bool:
+    """Whether a run's seconds are icount virtual time (1 instruction = 1 ns), not real:
+    the modes whose counts are exact."""
+    return regress.is_exact(mode)
+
+
+def rate_words(mode: str) -> tuple[str, str]:
+    """What a mode's frames per second are, as a sentence, and the second of a column head
+    (`virtual s` under icount: not a real rate; a real one only with kvm or real hardware)."""
+    if virtual_time(mode):
+        return ("frames per second of icount virtual time (1 instruction = 1 virtual ns), not "
+                "a real rate: the emulator bounds the rate, so compare the drivers with it, not "
+                "with real hardware"), "virtual s"
+    if mode in qemu.UNTIMED_MODES:
+        return f"frames per second of {mode} host time: not meaningful, function only", \
+            f"s ({mode})"
+    return f"frames per second ({mode}, real time)", "s"
+
+
+def driver_summary(pairs: Sequence[DriverPair], unit: str, virtual: bool = False) -> list[str]:
+    """One line per preset: the user-level driver's extra cost, batched and one at a time
+    (frame rates said to be virtual under icount)."""
     def span(values: Sequence[float], fmt) -> str:
         low, high = min(values), max(values)
         return fmt(low) if fmt(low) == fmt(high) else f"{fmt(low)} to {fmt(high)}"
@@ -966,8 +1009,8 @@ def driver_summary(pairs: Sequence[DriverPair], unit: str) -> list[str]:
                          f" the in-kernel driver's {unit} per frame "
                          f"({span([p.user_cost - p.kernel_cost for p in batched], fmt_number)} "
                          f"more, frames of {span([p.frame_bytes for p in batched], str)} B)"
-                         + (f" and moves {span(rates, fmt_ratio)} its frames per second"
-                            if rates else ""))
+                         + (f" and moves {span(rates, fmt_ratio)} its frames per "
+                            f"{'virtual ' if virtual else ''}second" if rates else ""))
         parts += [f"one frame at a time ({p.frame_bytes} B), "
                   f"{fmt_ratio(p.user_cost / p.kernel_cost)} "
                   f"({fmt_number(p.user_cost - p.kernel_cost)} more)" for p in single]
@@ -993,18 +1036,21 @@ def baseline_comparison(baseline: Run, timing: Sequence[Run], stat: str) -> list
                     f"quantities.  A kvm run, or an iso-real run from this machine, would "
                     f"allow it."]
     lines = []
-    for run in same:
-        linux = [r for r in baseline.results if r["case"] == "roundtrip/same-cpu/8B"]
+    for run, variant in ((run, v) for run in same for v in baseline.variants()):
+        linux = [r for r in baseline.results
+                 if r["variant"] == variant and r["case"] == "roundtrip/same-cpu/8B"]
         presets = run.variants()
         rows = [[r["bench"], fmt_or_missing(number(r.get(stat))),
                  *(fmt_ratio(ratio(number(r.get(stat)),
                                    value_of(run, p, "pingpong", "roundtrip/other-space/8B", stat)))
                    for p in presets)] for r in linux]
         if rows:
-            lines += ["", f"Linux's 8-byte round trip between two processes on one CPU as a "
-                          f"multiple of ipclab's 8-byte round trip between two spaces "
-                          f"({stat} {unit_of(run)}; ipclab from {run.meta.get('mode')}):", "",
-                      *md_table(["Linux transport", f"Linux {unit_of(run)}",
+            lines += ["", f"Linux's 8-byte round trip between two processes on one CPU, "
+                          f"{baseline_label(variant, baseline.results)}, as a multiple of "
+                          f"ipclab's 8-byte round trip between two spaces ({stat} "
+                          f"{unit_of(run)}; ipclab from {run.meta.get('mode')}, no "
+                          f"mitigations):", "",
+                      *md_table([f"{variant} transport", f"Linux {unit_of(run)}",
                                  *(f"÷ {p}" for p in presets)], rows)]
     return lines
 
@@ -1243,15 +1289,19 @@ def model_summary(run: Run, l4: str, mach: str, stat: str) -> list[str]:
 
 
 def baseline_summary(baseline: Run, timing: Sequence[Run], l4: str, stat: str) -> list[str]:
-    """Linux's cheapest 8-byte round trip as a multiple of l4's, where units allow."""
-    linux = [(number(r.get(stat)), r["bench"]) for r in baseline.results
-             if r["case"] == "roundtrip/same-cpu/8B" and number(r.get(stat)) is not None]
+    """Linux's cheapest 8-byte round trip as a multiple of l4's, where units allow: one line
+    per variant, which says the guest's mitigations."""
     lines = []
-    for run in comparable(baseline, timing):
+    for run, variant in ((run, v) for run in comparable(baseline, timing)
+                         for v in baseline.variants()):
+        linux = [(number(r.get(stat)), r["bench"]) for r in baseline.results
+                 if r["variant"] == variant and r["case"] == "roundtrip/same-cpu/8B"
+                 and number(r.get(stat)) is not None]
         mine = value_of(run, l4, "pingpong", "roundtrip/other-space/8B", stat)
         if linux and mine:
             cost, bench = min(linux)
-            lines.append(f"- Linux ({baseline.meta.get('mode', '?')}): its cheapest 8-byte "
+            lines.append(f"- Linux ({baseline.meta.get('mode', '?')}, "
+                         f"{baseline_label(variant, baseline.results)}): its cheapest 8-byte "
                          f"round trip, {bench}, is {fmt_number(cost)} {unit_of(run)}, "
                          f"{fmt_ratio(ratio(cost, mine))} {code(l4)}'s "
                          f"({run.meta.get('mode', '?')}).")

@@ -105,14 +105,25 @@ def complete(result: dict, variant: str, axes: dict, unit: str) -> dict:
     return {**head, **{k: v for k, v in result.items() if k not in head}}
 
 
+# What a rate (a `*_per_s` key) of a result counts under icount: seconds of the guest's
+# virtual clock, which the instruction count drives, not the host's.
+VIRTUAL_RATE = ("virtual: seconds of icount guest time (1 instruction = 1 ns), not a real rate; "
+                "compare instruction counts instead")
+
+
 def mark_untimed(result: dict, mode: str) -> dict:
-    """The result, marked unstable when its mode's clock is plain TCG time.
+    """The result, marked unstable when its mode's clock is plain TCG time, and its rates
+    marked virtual when the clock is icount's.
 
     Under TCG without -icount (and in the ISO boot) the guest TSC follows the
     host's load, so even a steady measuring overhead says nothing: such figures
     check function only, and they are marked so that no later step reads them
     as measurements.  The guest's own "stable": false is kept in every mode.
+    Under icount a second is 10^9 instructions, so `calls_per_s` and the like
+    get "rate_basis" (the guest's own, if it gave one, is kept).
     """
+    if qemu.time_unit(mode) == "instructions" and any(k.endswith("_per_s") for k in result):
+        result = {**result, "rate_basis": result.get("rate_basis", VIRTUAL_RATE)}
     if mode not in qemu.UNTIMED_MODES:
         return result
     return {**result, "stable": False, "unstable": f"{mode}: the TSC is host time"}

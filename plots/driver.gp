@@ -2,12 +2,13 @@
 # Variables: datafile, mode, rate (the y axis's meaning), n (lines), t1..tn,
 # and optionally c1..cn (each line's colour: its preset), d1..dn (1 solid:
 # user-level driver, 2 dashed: in-kernel driver), subset (which presets, if
-# not all).
+# not all), second (`virtual second` under icount).
 width = 1000; height = 620
 load 'plots/common.gp'
 if (!exists("subset")) subset = ''
 note = (subset eq '') ? '' : sprintf(' [%s]', subset)
-set title sprintf("e1000 driver: frames per second against frame size (%s mode; higher is better)%s\nsolid: user-level driver, dashed: in-kernel driver", mode, note)
+if (!exists("second")) second = 'second'
+set title sprintf("e1000 driver: frames per %s against frame size (%s mode; higher is better)%s\nsolid: user-level driver, dashed: in-kernel driver", second, mode, note)
 set ylabel rate
 set xlabel 'frame size (bytes)'
 set yrange [0:*]

@@ -87,6 +87,16 @@ def linux_run(mode="linux-icount", unit="instructions"):
                 result("linux", "eventfd", "roundtrip/same-cpu/8B", 10400, unit)])
 
 
+def guest_run():
+    """A Linux guest run: one boot with mitigations=off, one with the default."""
+    results = [result(f"linux-mitigations-{m}", bench, "roundtrip/same-cpu/8B", cost,
+                      axes={"mode": "icount", "mitigations": m})
+               for m, scale in (("off", 1), ("default", 2))
+               for bench, cost in (("pipe", 13000 * scale), ("eventfd", 10400 * scale))]
+    return Run({"date": "2026-01-02T03:06:00+00:00", "host": "box", "mode": "linux-icount",
+                "unit": "instructions"}, results)
+
+
 def driver_run(mode="e1000-icount", date="2026-01-02T03:07:00+00:00"):
     """An e1000 driver run: the user-level driver costs 10 more per frame, 100 one at a time."""
     results = []
@@ -324,6 +334,33 @@ class ReportTest(unittest.TestCase):
         self.assertIn("these figures are not divided by ipclab's",
                       report.build_report(tsc, self.presets))
 
+    def test_guest_says_its_mitigations(self):
+        """Each Linux guest table, ratio table and summary line says which mitigations."""
+        sources = report.sort_sources([("i", timing_run()), ("g", guest_run())],
+                                      list(self.presets))
+        text = report.build_report(sources, self.presets)
+        self.assertIn("### linux-mitigations-off (mitigations=off): mode linux-icount (`g`",
+                      text)
+        self.assertIn("### linux-mitigations-default (default mitigations): mode linux-icount",
+                      text)
+        self.assertIn("| linux-mitigations-off transport | Linux instructions |", text)
+        self.assertIn("| linux-mitigations-default transport | Linux instructions |", text)
+        self.assertIn("| eventfd | 20800 | 100.00× | 100.00× | 25.00× |", text)
+        self.assertIn("- Linux (linux-icount, linux-mitigations-off (mitigations=off)): its "
+                      "cheapest 8-byte round trip, eventfd, is 10400 instructions, 50.00× "
+                      "`l4`'s (icount).", text)
+        self.assertIn("- Linux (linux-icount, linux-mitigations-default (default mitigations)): "
+                      "its cheapest 8-byte round trip, eventfd, is 20800 instructions", text)
+        self.assertNotIn("- Linux (linux-icount): ", text)
+
+    def test_an_unlabelled_guest_run_booted_with_the_default(self):
+        """A Linux guest run from before the label: it booted without mitigations=off."""
+        old = [dict(r, variant="linux-guest", axes={"mode": "icount"})
+               for r in guest_run().results if r["axes"]["mitigations"] == "default"]
+        self.assertEqual(report.baseline_label("linux-guest", old),
+                         "linux-guest (default mitigations: booted without mitigations=off)")
+        self.assertEqual(report.baseline_label("linux", linux_run().results), "linux")
+
     def test_paper_check(self):
         """The published figures with sources, ipclab's ratio beside them."""
         self.assertIn("Liedtke, “Improving IPC by Kernel Design”, SOSP 1993", self.text)
@@ -384,7 +421,14 @@ class DriverTest(unittest.TestCase):
         self.assertIn("| l4 | 64 | 1 | 800 | 700 | 1.14× |", text)
         self.assertIn("instructions", text)
         self.assertIn("the emulator bounds the rate", text)
+        self.assertIn("frames per second of icount virtual time", text)
+        self.assertIn("| user frames/virtual s | kernel frames/virtual s |", text)
+        self.assertIn("moves 0.97× to 0.99× its frames per virtual second", text)
         self.assertIn("one frame at a time (64 B), 1.14× (100 more)", text)
+        kvm = "\n".join(report.section_drivers(report.Sources(drivers=[driver_run("e1000-kvm")])))
+        self.assertIn("| user frames/s | kernel frames/s |", kvm)
+        self.assertIn("frames per second (kvm, real time)", kvm)
+        self.assertNotIn("virtual", kvm)
         # The driver run is not a timing run: no ping-pong table of it.
         self.assertNotIn("e1000-icount (", text.split("## User-level")[0].split("## Runs")[0])
         self.assertIn("No e1000 driver run", "\n".join(report.section_drivers(report.Sources())))

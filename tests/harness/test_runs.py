@@ -74,6 +74,17 @@ class AxesTest(unittest.TestCase):
                              {"bench": "b", "stable": True})
         self.assertIs(runs.mark_untimed({"stable": False}, "kvm")["stable"], False)
 
+    def test_icount_rates_are_marked_virtual(self):
+        """calls_per_s under icount is virtual time, and says so; under kvm it is real."""
+        rpc = {"bench": "rpc", "median": 190, "calls_per_s": 5263157}
+        for mode in ("icount", "footprint"):
+            self.assertEqual(runs.mark_untimed(rpc, mode)["rate_basis"], runs.VIRTUAL_RATE)
+        self.assertTrue(runs.VIRTUAL_RATE.startswith("virtual: "))
+        self.assertNotIn("rate_basis", runs.mark_untimed(rpc, "kvm"))
+        self.assertNotIn("rate_basis", runs.mark_untimed({"bench": "b", "median": 1}, "icount"))
+        own = dict(rpc, rate_basis="guest virtual time")
+        self.assertEqual(runs.mark_untimed(own, "icount")["rate_basis"], "guest virtual time")
+
     def test_run_unit(self):
         """The results' unit, `mixed`, or the mode's when there are no results."""
         self.assertEqual(runs.run_unit([{"unit": "tsc"}], "icount"), "tsc")
