@@ -226,9 +226,10 @@ def report_regressions(baseline: runs.Run, run: runs.Run, run_path: Path,
     if baseline.meta.get("reason"):
         print(f"regress: note: the baseline was recorded from {baseline.meta.get('source', '?')} "
               f"because: {baseline.meta['reason']}")
-    qemu_note = regress.qemu_note(baseline.meta, run.meta)
-    if qemu_note:
-        print(f"regress: note: {qemu_note}")
+    for note in (regress.qemu_note(baseline.meta, run.meta),
+                 regress.host_note(baseline.meta, run.meta)):
+        if note:
+            print(f"regress: note: {note}")
     comparison = regress.compare(baseline.results, run.results, threshold,
                                  exact=regress.is_exact(run.meta.get("mode")))
     for line in comparison.failures:

@@ -153,6 +153,20 @@ def qemu_note(baseline_meta: dict, run_meta: dict) -> Optional[str]:
             f"{new or 'unknown'}: a move may be QEMU's own (compared all the same)")
 
 
+def host_note(baseline_meta: dict, run_meta: dict) -> Optional[str]:
+    """A note when baseline and run were measured on different CPUs; None if the same.
+
+    icount counts should not depend on the host, yet the minima of multi-client cases at
+    one commit were seen to differ between an Intel and an AMD host (medians and p99 did
+    not): such a failure may be the host's, not the code's."""
+    old, new = baseline_meta.get("cpu"), run_meta.get("cpu")
+    if old == new:
+        return None
+    return (f"the baseline was measured on {old or 'an unknown CPU'}, the run on "
+            f"{new or 'an unknown CPU'}: multi-client minima have differed between hosts at "
+            f"one commit (compared all the same)")
+
+
 def rule(comparison: Comparison, threshold: float) -> str:
     """The rule a comparison applied, in a few words."""
     if comparison.exact:

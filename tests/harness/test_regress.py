@@ -230,6 +230,19 @@ class RegressCommandTest(unittest.TestCase):
         self.write_baseline(results())
         self.assertEqual([line for line in self.regress()[1] if "comes from QEMU" in line], [])
 
+    def test_other_cpu_is_said(self):
+        """A baseline from another CPU: a note; the same CPU says nothing."""
+        info = HostInfo("box", "Other CPU", "7.2.22", "abc", False)
+        runs.write_run(self.root / runs.BASELINE, Run(
+            runs.make_meta(info, "icount", results(), "2025-03-04T05:06:07+00:00"), results()))
+        status, lines = self.regress()
+        self.assertEqual(status, 0)
+        self.assertIn("regress: note: the baseline was measured on Other CPU, the run on cpu: "
+                      "multi-client minima have differed between hosts at one commit "
+                      "(compared all the same)", lines)
+        self.write_baseline(results())
+        self.assertEqual([line for line in self.regress()[1] if "measured on" in line], [])
+
     def test_reason_is_kept_and_shown(self):
         """--update --reason stores why; later comparisons show it; --reason alone is refused."""
         self.assertEqual(self.regress("--reason", "why")[0], 2)
