@@ -219,7 +219,7 @@ def cmd_regress(args: argparse.Namespace) -> int:
 def report_regressions(baseline: runs.Run, run: runs.Run, run_path: Path,
                        baseline_path: Path, threshold: float) -> bool:
     """Print what moved between baseline and run; True if anything failed.  The run's mode
-    picks the rule: exact counts (icount) fail on a move either way, timed modes on a rise."""
+    picks the rule: exact counts (icount) fail on a move either way, other modes on a rise."""
     if baseline.meta.get("mode") != run.meta.get("mode"):
         print(f"regress: note: {run_path} is a {run.meta.get('mode')} run, the baseline "
               f"{baseline.meta.get('mode')}")
@@ -530,7 +530,7 @@ def _add_results(commands) -> None:
                                         "exit 1 naming each that moved by more than the "
                                         "threshold or vanished.  Exact counts (icount): every "
                                         "median, min, p99, p999, ops_per_mi and fairness, "
-                                        "either direction; timed modes: medians and minima, "
+                                        "either direction; other modes: medians and minima, "
                                         "rises only.")
     p.add_argument("run", nargs="?", metavar="RUN",
                    help="a stored run (default: the newest of the baseline's mode)")

@@ -4,13 +4,14 @@ A metric is one statistic of one case of one benchmark of one preset.  Which
 metrics are compared, and which way a move fails, depends on the run's mode
 (its metadata says it):
 
-- Exact counts (icount, footprint, and the Linux guest's linux-icount: the
-  guest's TSC counts instructions, and a run repeats to the instruction): every
+- Exact counts (ipclab's icount and footprint runs: the guest's TSC counts
+  instructions, and a run repeats to the instruction on one host): every
   tracked statistic of every case (median, min, p99, and p999, ops_per_mi and
   fairness where a result has them), multi-client minima included, and a move
   in EITHER direction beyond the threshold fails.  A fall is no less a change
   of the counts than a rise: the baseline is re-recorded with a reason.
-- Timed modes (kvm, iso-real, ...): the clock jitters, so only median and min
+- Other modes (kvm, iso-real, and the Linux guest's linux-icount, whose minima
+  and p99 move between boots): only median and min
   are compared, only a rise fails (a fall is a note), and the minimum of a case
   with several clients is left out: it is the luckiest call of an interleaving
   that the timer tick decides.
@@ -67,8 +68,8 @@ class Comparison:
 
 
 def is_exact(mode: Optional[str]) -> bool:
-    """Whether a run of this mode counts exactly: icount, footprint, linux-icount, ..."""
-    return str(mode or "").rsplit("-", 1)[-1] in EXACT_MODES
+    """Whether a run of this mode repeats its counts exactly: icount, footprint."""
+    return mode in EXACT_MODES
 
 
 def metrics(results: Iterable[dict], exact: bool = True) -> dict[Key, Metric]:
@@ -171,7 +172,7 @@ def rule(comparison: Comparison, threshold: float) -> str:
     """The rule a comparison applied, in a few words."""
     if comparison.exact:
         return f"exact counts: a move either way beyond {threshold:g} % fails"
-    return f"timed: a rise beyond {threshold:g} % fails"
+    return f"not exact: a rise beyond {threshold:g} % fails"
 
 
 def summary(comparison: Comparison, threshold: float, baseline: str) -> str:
