@@ -865,6 +865,17 @@ def baseline_label(variant: str, results: Iterable[dict]) -> str:
     return f"{variant} ({said})" if said else variant
 
 
+def vulnerability_lines(results: Sequence[dict], variant: str) -> list[str]:
+    """What the guest's kernel said about Meltdown and Spectre v2 (sysfs), if it said."""
+    said = {(r.get("meltdown"), r.get("spectre_v2")) for r in results if r["variant"] == variant}
+    said = {pair for pair in said if pair != (None, None)}
+    if len(said) != 1:
+        return []
+    meltdown, spectre = said.pop()
+    return ["", f"The guest's kernel reports Meltdown: {md_escape(str(meltdown))}; Spectre v2: "
+                f"{md_escape(str(spectre))}."]
+
+
 def section_baselines(sources: Sources, stat: str) -> list[str]:
     """Linux's IPC on the host (and in a guest), and ipclab's beside it where units allow."""
     lines = ["## Linux baselines", ""]
@@ -886,6 +897,7 @@ def section_baselines(sources: Sources, stat: str) -> list[str]:
                      r["unit"]] for r in run.results if r["variant"] == variant]
             lines += ["", f"### {baseline_label(variant, run.results)}: mode "
                           f"{meta.get('mode', '?')} ({code(sources.name(run))}, kernel {where})",
+                      *vulnerability_lines(run.results, variant),
                       "", *md_table(["transport", "case", stat, "min", "p99", "unit"], rows, 2)]
         lines += baseline_comparison(run, sources.timing, stat)
     return lines
@@ -1045,8 +1057,9 @@ def baseline_comparison(baseline: Run, timing: Sequence[Run], stat: str) -> list
                                    value_of(run, p, "pingpong", "roundtrip/other-space/8B", stat)))
                    for p in presets)] for r in linux]
         if rows:
-            lines += ["", f"Linux's 8-byte round trip between two processes on one CPU, "
-                          f"{baseline_label(variant, baseline.results)}, as a multiple of "
+            said = mitigations_label(variant, baseline.results)
+            lines += ["", f"Linux's 8-byte round trip between two processes on one CPU"
+                          f"{f', with {said},' if said else ''} as a multiple of "
                           f"ipclab's 8-byte round trip between two spaces ({stat} "
                           f"{unit_of(run)}; ipclab from {run.meta.get('mode')}, no "
                           f"mitigations):", "",
@@ -1300,8 +1313,9 @@ def baseline_summary(baseline: Run, timing: Sequence[Run], l4: str, stat: str) -
         mine = value_of(run, l4, "pingpong", "roundtrip/other-space/8B", stat)
         if linux and mine:
             cost, bench = min(linux)
-            lines.append(f"- Linux ({baseline.meta.get('mode', '?')}, "
-                         f"{baseline_label(variant, baseline.results)}): its cheapest 8-byte "
+            said = mitigations_label(variant, baseline.results)
+            lines.append(f"- Linux ({baseline.meta.get('mode', '?')}"
+                         f"{f', {said}' if said else ''}): its cheapest 8-byte "
                          f"round trip, {bench}, is {fmt_number(cost)} {unit_of(run)}, "
                          f"{fmt_ratio(ratio(cost, mine))} {code(l4)}'s "
                          f"({run.meta.get('mode', '?')}).")

@@ -90,7 +90,8 @@ def linux_run(mode="linux-icount", unit="instructions"):
 def guest_run():
     """A Linux guest run: one boot with mitigations=off, one with the default."""
     results = [result(f"linux-mitigations-{m}", bench, "roundtrip/same-cpu/8B", cost,
-                      axes={"mode": "icount", "mitigations": m})
+                      axes={"mode": "icount", "mitigations": m}, meltdown="Not affected",
+                      spectre_v2="Vulnerable" if m == "off" else "Mitigation: Retpolines")
                for m, scale in (("off", 1), ("default", 2))
                for bench, cost in (("pipe", 13000 * scale), ("eventfd", 10400 * scale))]
     return Run({"date": "2026-01-02T03:06:00+00:00", "host": "box", "mode": "linux-icount",
@@ -343,14 +344,20 @@ class ReportTest(unittest.TestCase):
                       text)
         self.assertIn("### linux-mitigations-default (default mitigations): mode linux-icount",
                       text)
+        self.assertIn("The guest's kernel reports Meltdown: Not affected; Spectre v2: "
+                      "Vulnerable.", text)
+        self.assertIn("Spectre v2: Mitigation: Retpolines.", text)
         self.assertIn("| linux-mitigations-off transport | Linux instructions |", text)
         self.assertIn("| linux-mitigations-default transport | Linux instructions |", text)
         self.assertIn("| eventfd | 20800 | 100.00× | 100.00× | 25.00× |", text)
-        self.assertIn("- Linux (linux-icount, linux-mitigations-off (mitigations=off)): its "
-                      "cheapest 8-byte round trip, eventfd, is 10400 instructions, 50.00× "
-                      "`l4`'s (icount).", text)
-        self.assertIn("- Linux (linux-icount, linux-mitigations-default (default mitigations)): "
-                      "its cheapest 8-byte round trip, eventfd, is 20800 instructions", text)
+        self.assertIn("- Linux (linux-icount, mitigations=off): its cheapest 8-byte round "
+                      "trip, eventfd, is 10400 instructions, 50.00× `l4`'s (icount).", text)
+        self.assertIn("- Linux (linux-icount, default mitigations): its cheapest 8-byte round "
+                      "trip, eventfd, is 20800 instructions", text)
+        self.assertIn("Linux's 8-byte round trip between two processes on one CPU, with "
+                      "mitigations=off, as a multiple of", text)
+        self.assertIn("Linux's 8-byte round trip between two processes on one CPU, with "
+                      "default mitigations, as a multiple of", text)
         self.assertNotIn("- Linux (linux-icount): ", text)
 
     def test_an_unlabelled_guest_run_booted_with_the_default(self):
