@@ -94,6 +94,16 @@ class TableTest(unittest.TestCase):
         lines = tables.result_tables([run("tcg", boot_results("l4", 70, 160, 381, "tsc"))])
         self.assertIn("tsc, tcg: not meaningful, function only", lines[0])
 
+    def test_linux_guest_columns_say_their_mitigations(self):
+        """A Linux guest run's two boots are two columns named by their mitigations."""
+        guest = [result(f"linux-mitigations-{m}", "pipe", "roundtrip/same-cpu/8B", cost)
+                 for m, cost in (("off", 12924), ("default", 13130))]
+        lines = tables.result_tables([run("linux-icount", guest)])
+        self.assertIn("case                   linux-mitigations-off  linux-mitigations-default",
+                      lines)
+        self.assertIn("roundtrip/same-cpu/8B                  12924                      13130",
+                      lines)
+
     def test_missing_floor_and_cells(self):
         """No space_switch: no multiples, and a note; a missing cell is `-`."""
         only_null = [result("l4", "null_syscall", "null", 69),
