@@ -11,10 +11,10 @@ metrics are compared, and which way a move fails, depends on the run's mode
   in EITHER direction beyond the threshold fails.  A fall is no less a change
   of the counts than a rise: the baseline is re-recorded with a reason.
 - Other modes (kvm, iso-real, and the Linux guest's linux-icount, whose minima
-  and p99 move between boots): only median and min
-  are compared, only a rise fails (a fall is a note), and the minimum of a case
-  with several clients is left out: it is the luckiest call of an interleaving
-  that the timer tick decides.
+  and p99 move between boots): only median and min are compared, only a rise
+  fails (a fall is a note), and the minimum of a case with several clients is
+  left out: it is the luckiest call of an interleaving that the timer tick
+  decides.
 
 In both, a metric of the baseline missing from the run fails, a metric new in
 the run is a note, and a changed unit fails.
@@ -27,7 +27,7 @@ from harness.tables import number
 
 # Exact counts: every statistic tracked, in the order they are reported.
 EXACT_STATISTICS = ("median", "min", "p99", "p999", "ops_per_mi", "fairness")
-# Timed modes: the statistics a jittering clock still repeats.
+# Other modes: the statistics a jittering clock still repeats.
 TIMED_STATISTICS = ("median", "min")
 
 # Modes whose figures are instruction counts that repeat exactly.

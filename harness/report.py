@@ -854,7 +854,8 @@ def mitigations_label(variant: str, results: Iterable[dict]) -> Optional[str]:
     said = sorted({str((r.get("axes") or {}).get("mitigations")) for r in results
                    if r["variant"] == variant and "mitigations" in (r.get("axes") or {})})
     if not said:
-        return "default mitigations: booted without mitigations=off" if variant == LEGACY_GUEST else None
+        legacy = variant == LEGACY_GUEST
+        return "default mitigations: booted without mitigations=off" if legacy else None
     return ", ".join("default mitigations" if m == "default" else f"mitigations={m}"
                      for m in said)
 
