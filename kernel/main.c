@@ -172,6 +172,8 @@ void kmain(uint32_t magic, paddr_t info)
 	console_init();
 	cpu_detect();
 	print_banner();
+	if (*cpu_missing())
+		panic("this CPU lacks %s, which ipclab needs", cpu_missing());
 	if (!bootinfo_parse(magic, info, boot_phys, &boot))
 		panic("not started by a multiboot loader (magic %x) or bad boot information", magic);
 	mmu_init();

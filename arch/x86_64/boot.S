@@ -3,6 +3,7 @@
  * boot_entry32 in 32-bit protected mode, paging off, with the magic in eax and
  * the physical address of its information block in ebx. */
 #include "asm.h"
+#include <ipclab/abi.h>
 
 #define MB1_MAGIC 0x1BADB002
 #define MB1_FLAGS 0x00000003              /* page-align modules, give memory map */
@@ -71,6 +72,7 @@ boot_entry32:
 	add $8, %ebx
 	loop 1b
 
+	call boot_check_cpu                /* ebp = EFER_NXE if the CPU has NX, else 0 */
 	mov %cr4, %eax
 	or $CR4_PAE, %eax
 	mov %eax, %cr4
@@ -78,7 +80,8 @@ boot_entry32:
 	mov %eax, %cr3
 	mov $MSR_EFER, %ecx
 	rdmsr
-	or $(EFER_LME | EFER_NXE), %eax
+	or $EFER_LME, %eax
+	or %ebp, %eax                     /* setting NXE without NX would #GP */
 	wrmsr
 	mov %cr0, %eax
 	or $(CR0_PG | CR0_PE | CR0_WP), %eax
@@ -86,6 +89,56 @@ boot_entry32:
 	lgdt boot_gdt_ptr
 	ljmp $0x08, $boot_entry64
 
+/* Return in ebp the EFER_NXE bit if the CPU has NX (else 0).  A CPU without
+ * CPUID or long mode gets one line on COM1 and is powered off (EXIT_PANIC
+ * under QEMU): there is no other way to say why it cannot boot.  Keeps esi
+ * and edi, the loader's magic and information block. */
+boot_check_cpu:
+	pushfl                            /* CPUID exists if EFLAGS.ID can flip */
+	pop %eax
+	mov %eax, %ecx
+	xor $(1 << 21), %eax
+	push %eax
+	popfl
+	pushfl
+	pop %eax
+	cmp %eax, %ecx
+	je boot_no_long_mode
+	mov $0x80000000, %eax
+	cpuid
+	cmp $0x80000001, %eax
+	jb boot_no_long_mode
+	mov $0x80000001, %eax
+	cpuid
+	bt $29, %edx                      /* LM */
+	jnc boot_no_long_mode
+	xor %ebp, %ebp
+	bt $20, %edx                      /* NX */
+	jnc 1f
+	mov $EFER_NXE, %ebp
+1:	ret
+
+boot_no_long_mode:
+	mov $boot_no_lm_msg, %ebx
+	mov $0x3f8, %dx
+1:	movb (%ebx), %al
+	test %al, %al
+	jz 2f
+	outb %al, %dx
+	inc %ebx
+	jmp 1b
+2:	mov $0xf4, %dx
+	mov $EXIT_PANIC, %eax
+	outl %eax, %dx
+3:	cli
+	hlt
+	jmp 3b
+
+	.section .boot.data, "aw"
+boot_no_lm_msg:
+	.asciz "ipclab: cannot boot: the CPU lacks long mode (x86-64)\n"
+
+	.section .boot.text, "ax"
 	.code64
 boot_entry64:
 	xor %eax, %eax

@@ -47,6 +47,9 @@ void cpu_detect(void)
 	cpu.tsc_deadline = r[2] >> 24 & 1;
 	cpu.hypervisor = r[2] >> 31 & 1;
 	cpu.pge = r[3] >> 13 & 1;
+	cpu.tsc = r[3] >> 4 & 1;
+	cpu.apic = r[3] >> 9 & 1;
+	cpu.sse2 = r[3] >> 26 & 1;
 	if (max_leaf >= 7) {
 		cpuid(7, 0, r);
 		cpu.invpcid = r[1] >> 10 & 1;
@@ -60,6 +63,7 @@ void cpu_detect(void)
 	unsigned max_ext = r[0];
 	if (max_ext >= 0x80000001) {
 		cpuid(0x80000001, 0, r);
+		cpu.syscall = r[3] >> 11 & 1;
 		cpu.nx = r[3] >> 20 & 1;
 		cpu.rdtscp = r[3] >> 27 & 1;
 	}
@@ -78,6 +82,34 @@ void cpu_detect(void)
 		cpuid(0x80000007, 0, r);
 		cpu.invariant_tsc = r[3] >> 8 & 1;
 	}
+}
+
+/* The required features this CPU lacks, by name (cpu.h). */
+const char *cpu_missing(void)
+{
+	/* Each has no fallback: the TSC is the only clock, the local APIC the
+	 * only timer, lfence (SSE2) orders every TSC read, and syscall/sysret is
+	 * the only way into the kernel.  boot.S checks for long mode itself. */
+	static const struct {
+		const bool *has;
+		const char *name;
+	} required[] = {
+		{ &cpu.tsc, "tsc" }, { &cpu.apic, "apic" }, { &cpu.sse2, "sse2" },
+		{ &cpu.syscall, "syscall" },
+	};
+	static char names[64];
+	size_t n = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(required); i++) {
+		if (*required[i].has)
+			continue;
+		size_t len = strlen(required[i].name);
+		if (n)
+			names[n++] = ' ';
+		memcpy(names + n, required[i].name, len);
+		n += len;
+	}
+	names[n] = 0;
+	return names;
 }
 
 static void idt_set(unsigned vec, void *handler, unsigned dpl, unsigned ist)

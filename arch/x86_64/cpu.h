@@ -68,11 +68,15 @@ struct cpu_features {
 	char vendor[13];
 	char brand[49];
 	bool pcid, invpcid, pge, nx, rdtscp, x2apic, tsc_deadline, invariant_tsc, hypervisor;
+	bool tsc, apic, sse2, syscall;        /* required: see cpu_missing */
 	unsigned pmu_version, pmu_counters;   /* 0: no architectural PMU */
 };
 extern struct cpu_features cpu;
 
 void cpu_detect(void);
+/* The names of the features the kernel cannot do without that this CPU
+ * lacks, space-separated, or "" if it has them all (after cpu_detect). */
+const char *cpu_missing(void);
 void cpu_init(void);                      /* GDT, TSS, IDT, syscall MSRs, %gs */
 /* The task-state segment: only rsp[0], the stack for entries from user
  * mode, changes after boot. */
