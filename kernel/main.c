@@ -1,6 +1,7 @@
 /* Boot: from the loader's hand-over to the root task's first instruction. */
 #include "kernel.h"
 #include "bootinfo.h"
+#include "cpus.h"
 #include "frame.h"
 #include "mmu.h"
 #include "timer.h"
@@ -42,6 +43,42 @@ static void print_banner(void)
 		kprintf("v%u/%u-counters\n", cpu.pmu_version, cpu.pmu_counters);
 	else
 		kprintf("absent\n");
+}
+
+/* Reads the firmware's tables through the physmap, which covers [0, 4 GiB). */
+static const void *physmap_phys(paddr_t pa, uint64_t len)
+{
+	if (pa >= PHYSMAP_LIMIT || len > PHYSMAP_LIMIT - pa)
+		return NULL;
+	return phys_to_virt(pa);
+}
+
+/* Say how many CPUs the firmware lists and which of them ipclab leaves unused. */
+static void print_cpus(void)
+{
+	static struct cpu_list cpus;
+	cpus_find(physmap_phys, &cpus);
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	uint32_t self = r[1] >> 24;
+	if (!cpus.source) {
+		kprintf("ipclab: cpu count unknown (no usable ACPI MADT or MP table%s%s), "
+			"running on apic id %u\n", cpus.problem ? ": " : "",
+			cpus.problem ? cpus.problem : "", self);
+		return;
+	}
+	kprintf("ipclab: %u cpu%s (%s), running on apic id %u", cpus.n, cpus.n == 1 ? "" : "s",
+		cpus.source, self);
+	const char *sep = "; unused: apic ids ";
+	for (unsigned i = 0; i < MIN(cpus.n, CPUS_MAX); i++) {
+		if (cpus.apic_id[i] == self)
+			continue;
+		kprintf("%s%u", sep, cpus.apic_id[i]);
+		sep = " ";
+	}
+	if (cpus.n > CPUS_MAX)
+		kprintf(" and %u more", cpus.n - CPUS_MAX);
+	kprintf("%s%s\n", cpus.problem ? "; " : "", cpus.problem ? cpus.problem : "");
 }
 
 /* Hand the loader's free RAM to the frame pool, keeping what is in use. */
@@ -177,6 +214,7 @@ void kmain(uint32_t magic, paddr_t info)
 	if (!bootinfo_parse(magic, info, boot_phys, &boot))
 		panic("not started by a multiboot loader (magic %x) or bad boot information", magic);
 	mmu_init();
+	print_cpus();
 	setup_memory();
 	cpu_init();
 	device_init(boot.ram, boot.nranges);   /* I/O APIC, what device memory may be */

@@ -1,0 +1,515 @@
+/* Host tests of counting processors in the ACPI MADT and the MP table
+ * (kernel/cpus.c).
+ *
+ * "Physical memory" is a set of regions, each its own heap block of exactly
+ * its length, so ASan reports any read past one; phys maps [pa, pa+len) only
+ * when it lies inside one region. */
+/* test-links: kernel/cpus.c */
+#include "check.h"
+#include "cpus.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- physical memory model ---- */
+
+struct region {
+	paddr_t pa;
+	uint64_t len;
+	uint8_t *mem;
+};
+static struct region regions[32];
+static unsigned nregions;
+
+static void mem_reset(void)
+{
+	for (unsigned i = 0; i < nregions; i++)
+		free(regions[i].mem);
+	nregions = 0;
+}
+
+/* A fresh zeroed region [pa, pa+len). */
+static uint8_t *region_new(paddr_t pa, uint64_t len)
+{
+	if (nregions == ARRAY_SIZE(regions))
+		abort();
+	uint8_t *m = calloc(1, len ? len : 1);
+	if (!m)
+		abort();
+	regions[nregions++] = (struct region){ pa, len, m };
+	return m;
+}
+
+static const void *phys(paddr_t pa, uint64_t len)
+{
+	for (unsigned i = 0; i < nregions; i++) {
+		struct region *r = &regions[i];
+		if (pa >= r->pa && pa - r->pa <= r->len && len <= r->len - (pa - r->pa))
+			return r->mem + (pa - r->pa);
+	}
+	return NULL;
+}
+
+static void put(uint8_t *p, uint64_t off, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Set p[at] so that len bytes from p sum to zero. */
+static void checksum(uint8_t *p, uint64_t len, uint64_t at)
+{
+	uint8_t sum = 0;
+	p[at] = 0;
+	for (uint64_t i = 0; i < len; i++)
+		sum += p[i];
+	p[at] = (uint8_t)-sum;
+}
+
+/* ---- firmware builders ---- */
+
+#define ROM 0xe0000ull
+#define EBDA 0x9fc00ull
+#define TABLES 0x7fe0000ull
+
+static uint8_t *bda, *rom, *ebda;
+
+/* The BIOS data area (EBDA segment, 640 KiB of base memory), the EBDA and
+ * the ROM area, all empty. */
+static void bios_new(void)
+{
+	mem_reset();
+	bda = region_new(0x400, 0x100);
+	put(bda, 0x0e, EBDA >> 4, 2);
+	put(bda, 0x13, 640, 2);
+	ebda = region_new(EBDA, 0x400);
+	rom = region_new(ROM, 0x20000);
+}
+
+/* An RSDP at p (in the ROM or EBDA): revision 2 when xsdt is set. */
+static void rsdp_at(uint8_t *p, uint32_t rsdt, uint64_t xsdt)
+{
+	memcpy(p, "RSD PTR ", 8);
+	p[15] = xsdt ? 2 : 0;
+	put(p, 16, rsdt, 4);
+	checksum(p, 20, 8);
+	if (xsdt) {
+		put(p, 20, 36, 4);
+		put(p, 24, xsdt, 8);
+		checksum(p, 36, 32);
+	}
+}
+
+/* An ACPI table at pa with the body given, in a region of exactly its size. */
+static uint8_t *sdt_new(paddr_t pa, const char *sig, const uint8_t *body, uint32_t n)
+{
+	uint8_t *t = region_new(pa, 36 + n);
+	memcpy(t, sig, 4);
+	put(t, 4, 36 + n, 4);
+	memcpy(t + 36, body, n);
+	checksum(t, 36 + n, 9);
+	return t;
+}
+
+/* A MADT at pa: local APIC address and flags, then the entries given. */
+static uint8_t *madt_new(paddr_t pa, const uint8_t *entries, uint32_t n)
+{
+	uint8_t body[1024] = { 0 };
+	put(body, 0, 0xfee00000, 4);
+	memcpy(body + 8, entries, n);
+	return sdt_new(pa, "APIC", body, 8 + n);
+}
+
+/* An RSDT at pa listing the tables at the addresses given. */
+static void rsdt_new(paddr_t pa, const paddr_t *tables, unsigned n)
+{
+	uint8_t body[64];
+	for (unsigned i = 0; i < n; i++)
+		put(body, 4 * i, tables[i], 4);
+	sdt_new(pa, "RSDT", body, 4 * n);
+}
+
+/* A local APIC entry (type 0). */
+static unsigned lapic(uint8_t *e, uint8_t apic_id, bool enabled)
+{
+	uint8_t v[8] = { 0, 8, apic_id, apic_id, enabled, 0, 0, 0 };
+	memcpy(e, v, 8);
+	return 8;
+}
+
+/* The usual firmware: RSDP in the ROM, an RSDT with a FACP and a MADT. */
+static void acpi_std(const uint8_t *entries, uint32_t n)
+{
+	bios_new();
+	rsdp_at(rom + 0x10, TABLES, 0);
+	paddr_t tables[] = { TABLES + 0x100, TABLES + 0x200 };
+	rsdt_new(TABLES, tables, 2);
+	uint8_t facp[8] = { 0 };
+	sdt_new(TABLES + 0x100, "FACP", facp, sizeof(facp));
+	madt_new(TABLES + 0x200, entries, n);
+}
+
+static struct cpu_list found(void)
+{
+	struct cpu_list c;
+	memset(&c, 0xa5, sizeof(c));
+	cpus_find(phys, &c);
+	return c;
+}
+
+/* ---- ACPI ---- */
+
+static void madt_counts_enabled_cpus(void)
+{
+	uint8_t e[64];
+	unsigned n = 0;
+	n += lapic(e + n, 0, true);
+	n += lapic(e + n, 1, true);
+	n += lapic(e + n, 2, false);          /* present, not enabled: not counted */
+	uint8_t ioapic[12] = { 1, 12, 0 };
+	memcpy(e + n, ioapic, 12);
+	n += 12;
+	n += lapic(e + n, 6, true);
+	acpi_std(e, n);
+	struct cpu_list c = found();
+	CHECK_STREQ(c.source, "ACPI MADT");
+	CHECK(c.problem == NULL);
+	CHECK_EQ(c.n, 3);
+	CHECK_EQ(c.apic_id[0], 0);
+	CHECK_EQ(c.apic_id[1], 1);
+	CHECK_EQ(c.apic_id[2], 6);
+}
+
+static void madt_x2apic_entries(void)
+{
+	uint8_t e[32] = { 0 };
+	unsigned n = lapic(e, 0, true);
+	e[n] = 9;
+	e[n + 1] = 16;
+	put(e, n + 4, 300, 4);
+	put(e, n + 8, 1, 4);
+	n += 16;
+	acpi_std(e, n);
+	struct cpu_list c = found();
+	CHECK_EQ(c.n, 2);
+	CHECK_EQ(c.apic_id[1], 300);
+}
+
+static void rsdp_in_ebda(void)
+{
+	uint8_t e[16];
+	unsigned n = lapic(e, 0, true);
+	n += lapic(e + n, 1, true);
+	acpi_std(e, n);
+	memset(rom, 0, 0x40);                  /* no RSDP in the ROM ... */
+	rsdp_at(ebda + 0x20, TABLES, 0);       /* ... but one in the EBDA */
+	struct cpu_list c = found();
+	CHECK_STREQ(c.source, "ACPI MADT");
+	CHECK_EQ(c.n, 2);
+}
+
+static void xsdt_preferred(void)
+{
+	uint8_t e[16];
+	unsigned n = lapic(e, 0, true);
+	acpi_std(e, n);                        /* the RSDT's MADT: one CPU */
+	n += lapic(e + n, 1, true);
+	madt_new(TABLES + 0x300, e, n);        /* the XSDT's: two */
+	uint8_t body[8];
+	put(body, 0, TABLES + 0x300, 8);
+	sdt_new(TABLES + 0x400, "XSDT", body, 8);
+	rsdp_at(rom + 0x10, TABLES, TABLES + 0x400);
+	CHECK_EQ(found().n, 2);
+	rom[0x10 + 32]++;                      /* a broken extended checksum: the RSDT */
+	CHECK_EQ(found().n, 1);
+}
+
+static void madt_entry_length_zero(void)
+{
+	uint8_t e[16];
+	unsigned n = lapic(e, 0, true);
+	e[n] = 0;
+	e[n + 1] = 0;                          /* would loop for ever if trusted */
+	n += 8;
+	acpi_std(e, n);
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK_EQ(c.n, 0);
+	CHECK_STREQ(c.problem, "ACPI MADT ignored: an entry overruns the table");
+}
+
+static void madt_entry_overruns(void)
+{
+	uint8_t e[16];
+	unsigned n = lapic(e, 0, true);
+	n += lapic(e + n, 1, true);
+	e[9] = 200;                            /* the second entry claims 200 bytes */
+	acpi_std(e, n);
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK(c.problem != NULL);
+}
+
+static void madt_bad_checksum_ignored(void)
+{
+	uint8_t e[8];
+	acpi_std(e, lapic(e, 0, true));
+	((uint8_t *)phys(TABLES + 0x200, 36))[9]++;
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK_EQ(c.n, 0);
+}
+
+static void rsdt_lies_about_its_length(void)
+{
+	uint8_t e[8];
+	acpi_std(e, lapic(e, 0, true));
+	uint8_t *rsdt = (uint8_t *)phys(TABLES, 36);
+	put(rsdt, 4, 0xffffffff, 4);
+	CHECK(found().source == NULL);
+	put(rsdt, 4, 3, 4);                    /* shorter than its header */
+	CHECK(found().source == NULL);
+}
+
+static void rsdt_points_nowhere(void)
+{
+	uint8_t e[8];
+	acpi_std(e, lapic(e, 0, true));
+	rsdp_at(rom + 0x10, 0xdead0000, 0);
+	CHECK(found().source == NULL);
+	rsdp_at(rom + 0x10, 0xfffffffc, 0xfffffffffffffff0ull);
+	CHECK(found().source == NULL);
+}
+
+static void more_cpus_than_kept(void)
+{
+	static uint8_t e[8 * 100];
+	unsigned n = 0;
+	for (unsigned i = 0; i < 100; i++)
+		n += lapic(e + n, (uint8_t)i, true);
+	bios_new();
+	rsdp_at(rom + 0x10, TABLES, 0);
+	uint8_t body[1024] = { 0 };
+	memcpy(body + 8, e, n);
+	sdt_new(TABLES + 0x1000, "APIC", body, 8 + n);
+	paddr_t t = TABLES + 0x1000;
+	rsdt_new(TABLES, &t, 1);
+	struct cpu_list c = found();
+	CHECK_EQ(c.n, 100);
+	CHECK_EQ(c.apic_id[CPUS_MAX - 1], CPUS_MAX - 1);
+}
+
+/* ---- MP table ---- */
+
+#define MPC 0x9fd00ull
+
+/* An MP floating pointer in the ROM pointing at a configuration table in the
+ * EBDA with the processor flags given (one 20-byte entry each) and a bus. */
+static void mp_std(const uint8_t *flags, unsigned ncpus)
+{
+	bios_new();
+	uint8_t *fp = rom + 0x10000 + 0x40;    /* in 0xf0000..0xfffff */
+	memcpy(fp, "_MP_", 4);
+	put(fp, 4, MPC, 4);
+	fp[8] = 1;
+	fp[9] = 4;
+	checksum(fp, 16, 10);
+	uint8_t *t = ebda + (MPC - EBDA);
+	uint32_t len = 44 + 20 * ncpus + 8;
+	memcpy(t, "PCMP", 4);
+	put(t, 4, len, 2);
+	put(t, 34, ncpus + 1, 2);
+	for (unsigned i = 0; i < ncpus; i++) {
+		t[44 + 20 * i] = 0;
+		t[44 + 20 * i + 1] = (uint8_t)i;
+		t[44 + 20 * i + 3] = flags[i];
+	}
+	t[44 + 20 * ncpus] = 1;                /* a bus entry */
+	checksum(t, len, 7);
+}
+
+static void mp_counts_enabled_cpus(void)
+{
+	uint8_t flags[] = { 3, 1, 0, 1 };
+	mp_std(flags, 4);
+	struct cpu_list c = found();
+	CHECK_STREQ(c.source, "MP table");
+	CHECK(c.problem == NULL);
+	CHECK_EQ(c.n, 3);
+	CHECK_EQ(c.apic_id[2], 3);
+}
+
+static void mp_default_configuration(void)
+{
+	uint8_t flags[] = { 3 };
+	mp_std(flags, 1);
+	uint8_t *fp = rom + 0x10040;
+	fp[11] = 5;                            /* default configuration 5 */
+	checksum(fp, 16, 10);
+	CHECK_EQ(found().n, 2);
+}
+
+static void mp_entry_count_overruns(void)
+{
+	uint8_t flags[] = { 3, 1 };
+	mp_std(flags, 2);
+	uint8_t *t = ebda + (MPC - EBDA);
+	put(t, 34, 60000, 2);
+	checksum(t, 44 + 20 * 2 + 8, 7);
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK_STREQ(c.problem, "MP table ignored: an entry overruns the table");
+}
+
+static void mp_unknown_entry_type(void)
+{
+	uint8_t flags[] = { 3, 1 };
+	mp_std(flags, 2);
+	uint8_t *t = ebda + (MPC - EBDA);
+	t[44 + 20] = 77;
+	checksum(t, 44 + 20 * 2 + 8, 7);
+	CHECK(found().source == NULL);
+}
+
+static void mp_bad_checksum(void)
+{
+	uint8_t flags[] = { 3, 1 };
+	mp_std(flags, 2);
+	(ebda + (MPC - EBDA))[50]++;
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK_STREQ(c.problem, "MP table ignored: bad configuration table");
+}
+
+static void broken_madt_falls_back_to_mp(void)
+{
+	uint8_t flags[] = { 3, 1 };
+	mp_std(flags, 2);
+	uint8_t e[16];
+	unsigned n = lapic(e, 0, true);
+	e[n + 1] = 1;                          /* an entry shorter than its header */
+	n += 8;
+	rsdp_at(rom + 0x10, TABLES, 0);
+	paddr_t t = TABLES + 0x200;
+	rsdt_new(TABLES, &t, 1);
+	madt_new(t, e, n);
+	struct cpu_list c = found();
+	CHECK_STREQ(c.source, "MP table");
+	CHECK_EQ(c.n, 2);
+	CHECK_STREQ(c.problem, "ACPI MADT ignored: an entry overruns the table");
+}
+
+static void no_tables(void)
+{
+	bios_new();
+	struct cpu_list c = found();
+	CHECK(c.source == NULL);
+	CHECK(c.problem == NULL);
+	CHECK_EQ(c.n, 0);
+	mem_reset();                           /* not even a BIOS data area */
+	CHECK(found().source == NULL);
+}
+
+/* ---- mutation fuzzing, under ASan, in a child (a crash or hang fails) ---- */
+
+/* Run fn in a child process: 0 if it exited with status 0 in time, else -1
+ * with why filled. */
+static int isolated(int (*fn)(void), unsigned timeout_ms, char *why, size_t whylen)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, whylen, "fork failed");
+		return -1;
+	}
+	if (pid == 0)
+		_exit(fn());
+	int status;
+	for (unsigned waited = 0;; waited += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (waited >= timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(why, whylen, "did not finish within %u ms (an endless loop?)", timeout_ms);
+			return -1;
+		}
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	if (WIFSIGNALED(status) || WEXITSTATUS(status)) {
+		snprintf(why, whylen, "crashed or failed (status %#x; a sanitizer report on stderr?)",
+			 status);
+		return -1;
+	}
+	return 0;
+}
+
+/* Flip random bytes of one table (checksum fixed up half the time, so the
+ * parser gets past it) and parse: nothing may crash, hang or overrun. */
+static int fuzz_child(void)
+{
+	uint64_t seed = 0x5eedc0de12345678ull;
+	for (unsigned iter = 0; iter < 20000; iter++) {
+		uint8_t e[32];
+		unsigned n = lapic(e, 0, true);
+		n += lapic(e + n, 1, true);
+		n += lapic(e + n, 2, true);
+		uint8_t flags[] = { 3, 1 };
+		mp_std(flags, 2);
+		rsdp_at(rom + 0x10, TABLES, 0);
+		paddr_t t = TABLES + 0x200;
+		rsdt_new(TABLES, &t, 1);
+		madt_new(t, e, n);
+		struct { uint8_t *p; uint32_t len, csum; } victims[] = {
+			{ (uint8_t *)phys(t, 44 + n), 44 + n, 9 },
+			{ (uint8_t *)phys(TABLES, 40), 40, 9 },
+			{ rom + 0x10, 20, 8 },
+			{ ebda + (MPC - EBDA), 44 + 40 + 8, 7 },
+			{ rom + 0x10040, 16, 10 },
+		};
+		unsigned v = check_rand_below(&seed, ARRAY_SIZE(victims));
+		for (unsigned k = 1 + check_rand_below(&seed, 4); k; k--)
+			victims[v].p[check_rand_below(&seed, victims[v].len)] = (uint8_t)check_rand(&seed);
+		if (check_rand_below(&seed, 2))
+			checksum(victims[v].p, victims[v].len, victims[v].csum);
+		struct cpu_list c;
+		cpus_find(phys, &c);
+		if ((c.source == NULL) != (c.n == 0))
+			return 10;
+	}
+	mem_reset();
+	return 0;
+}
+
+static void fuzz(void)
+{
+	char why[160];
+	if (isolated(fuzz_child, 20000, why, sizeof(why)))
+		check_fail(__FILE__, __LINE__, "fuzz: %s", why);
+}
+
+static const struct check_case cases[] = {
+	CASE(madt_counts_enabled_cpus),
+	CASE(madt_x2apic_entries),
+	CASE(rsdp_in_ebda),
+	CASE(xsdt_preferred),
+	CASE(madt_entry_length_zero),
+	CASE(madt_entry_overruns),
+	CASE(madt_bad_checksum_ignored),
+	CASE(rsdt_lies_about_its_length),
+	CASE(rsdt_points_nowhere),
+	CASE(more_cpus_than_kept),
+	CASE(mp_counts_enabled_cpus),
+	CASE(mp_default_configuration),
+	CASE(mp_entry_count_overruns),
+	CASE(mp_unknown_entry_type),
+	CASE(mp_bad_checksum),
+	CASE(broken_madt_falls_back_to_mp),
+	CASE(no_tables),
+	CASE(fuzz),
+};
+
+CHECK_MAIN(cases)
