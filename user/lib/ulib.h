@@ -50,22 +50,15 @@ static inline uint64_t tsc_begin(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-/* Does this CPU have rdtscp?  Set by tsc_choose, which crt0 calls before main. */
-extern bool tsc_rdtscp;
-void tsc_choose(void);
-
-/* The end of a timed region: rdtscp waits for the region's instructions,
- * lfence keeps later ones out.  Without rdtscp, lfence; rdtsc; lfence does
- * the same.  The flag test adds a load and a predicted branch to each
- * measurement (two instructions under icount), as it does to the overhead
- * that the benchmarks measure and subtract. */
+/* The end of a timed region: the first lfence waits for the region's
+ * instructions, the second keeps later ones out.  Not rdtscp: CPUs without
+ * it (QEMU's qemu64) raise #UD, and choosing by CPUID would put a branch in
+ * every timed region, which under icount moved the figures by 2 to 4
+ * instructions; lfence (SSE2) the kernel checks for at boot. */
 static inline uint64_t tsc_end(void)
 {
 	uint32_t lo, hi;
-	if (__builtin_expect(tsc_rdtscp, 1))
-		asm volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi) : : "rcx", "memory");
-	else
-		asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
+	asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
 	return (uint64_t)hi << 32 | lo;
 }
 
