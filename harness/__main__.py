@@ -37,6 +37,32 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def positive_count(text: str) -> int:
+    """argparse type: a CPU count, a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"the CPU count must be a whole number of at least 1, "
+                                         f"not {text!r}")
+    return value
+
+
+def cpu_model_name(text: str) -> str:
+    """argparse type: a QEMU -cpu value such as qemu64, Haswell or max,+pcid."""
+    if not text or text.startswith(("-", ",")) or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"not a QEMU CPU model: {text!r} (e.g. qemu64, "
+                                         f"Haswell, EPYC, max; qemu-system-x86_64 -cpu help "
+                                         f"lists them)")
+    return text
+
+
+def guest_of(args: argparse.Namespace) -> dict:
+    """The --cpu, --smp and --machine options as BootRequest fields."""
+    return {"cpu": args.cpu, "smp": args.smp, "machine": args.machine}
+
+
 def cmd_boot(args: argparse.Namespace) -> int:
     """Build and boot one variant; 0 iff EXIT_PASS after the banner."""
     if args.mode == "iso" and args.args:
@@ -44,7 +70,8 @@ def cmd_boot(args: argparse.Namespace) -> int:
             "(--run picks its entry: devtest or netbench boots the e1000 one)")
     request = BootRequest(args.config, args.mode, run=args.run or "all",
                           extra_args=args.args, timeout=args.timeout,
-                          build=not args.no_build, echo=not args.quiet, qemu=args.qemu)
+                          build=not args.no_build, echo=not args.quiet, qemu=args.qemu,
+                          **guest_of(args))
     try:
         record = boot(root_of(args), request)
     except HarnessError as err:
@@ -59,7 +86,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     options = Options(root=root_of(args), configs=tuple(args.config or ["l4"]),
                       only=tuple(args.only), host=not args.skip_host,
                       target=not args.skip_target, iso=not args.skip_iso,
-                      timeout=args.timeout, verbose=args.verbose, qemu=args.qemu)
+                      timeout=args.timeout, verbose=args.verbose, qemu=args.qemu,
+                      **guest_of(args))
     return run_tests(options)
 
 
@@ -92,7 +120,7 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
     facts = qemu.host_facts()
     modes, notes = bench.resolve_modes(modes, facts)
     settings = bench.Settings(bench.split_list(args.bench), args.timeout, not args.no_build,
-                              args.verbose, args.qemu)
+                              args.verbose, args.qemu, **guest_of(args))
     for note in (*notes, bench.iso_note(modes, settings)):
         if note:
             say(note)
@@ -561,6 +589,19 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="watchdog per boot in seconds (default: 120, kvm 60)")
     parser.add_argument("--qemu", default=qemu.QEMU, metavar="PROGRAM",
                         help=f"the QEMU binary (default: {qemu.QEMU})")
+    _add_guest(parser)
+
+
+def _add_guest(parser: argparse.ArgumentParser) -> None:
+    """The emulated PC: CPU model, CPU count, machine."""
+    parser.add_argument("--cpu", type=cpu_model_name, metavar="MODEL",
+                        help="QEMU's CPU model, e.g. qemu64 (no rdtscp, no PCID), Haswell, "
+                             "EPYC (default: max; kvm: the host's)")
+    parser.add_argument("--smp", type=positive_count, default=1, metavar="N",
+                        help="CPUs the guest is given; the kernel uses one and names the "
+                             "others in its banner (default: 1)")
+    parser.add_argument("--machine", choices=qemu.MACHINES, default=qemu.DEFAULT_MACHINE,
+                        help="QEMU's machine: pc (i440FX, default) or q35")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

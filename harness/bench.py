@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from harness import boot, qemu, runs
+from harness.qemu import DEFAULT_MACHINE
 from harness.boot import BootRequest, HarnessError, Notify, say
 from harness.runs import HostInfo, Run
 from harness.serial import Markers, load_markers
@@ -37,6 +38,9 @@ class Settings:
     build: bool = True
     echo: bool = False                # stream the serial output
     qemu: str = qemu.QEMU
+    cpu: Optional[str] = None         # QEMU's -cpu model; None: the mode's
+    smp: int = 1                      # CPUs the guest is given
+    machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,8 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
     args = bench_arg(benches) + (" footprint=1" if mode == "footprint" else "")
     request = BootRequest(config, mode, run="bench", extra_args=args,
                           timeout=settings.timeout, build=settings.build,
-                          echo=settings.echo, qemu=settings.qemu)
+                          echo=settings.echo, qemu=settings.qemu, cpu=settings.cpu,
+                          smp=settings.smp, machine=settings.machine)
     axes = runs.config_axes(root, config)
     try:
         record = boot.boot(root, request, notify=notify, facts=facts)
@@ -214,7 +219,8 @@ def make_run(mode: str, boots: Sequence[PresetBoot], info: HostInfo, date: str,
     """One mode's boots as a run: every preset's results, axes and failures."""
     results = [r for b in boots for r in b.results]
     extra = {"presets": {b.config: b.axes for b in boots},
-             "benches": list(with_floor(settings.benches)) or "all"}
+             "benches": list(with_floor(settings.benches)) or "all",
+             **runs.guest_meta(mode, settings.cpu, settings.smp, settings.machine)}
     failed = {b.config: b.problem for b in boots if b.problem}
     if failed:
         extra["failed"] = failed

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from harness import qemu
+from harness.qemu import DEFAULT_MACHINE
 from harness.process import Finished, LineSink, run_watched
 from harness.serial import Markers, MarkerError, SerialReport, load_markers, parse_serial
 
@@ -42,6 +43,9 @@ class BootRequest:
     echo: bool = True                 # stream the serial output to stdout
     qemu: str = qemu.QEMU
     profile: bool = False             # footprint mode: also count instructions by address
+    cpu: Optional[str] = None         # QEMU's -cpu model; None: the mode's (max, kvm: host)
+    smp: int = 1                      # CPUs the guest is given (the kernel uses one)
+    machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,11 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
         plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)),
                                        profile=request.profile)
     args = qemu.kernel_args(mode, request.run, request.extra_args)
-    argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args)
+    try:
+        argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args,
+                              cpu=request.cpu, smp=request.smp, machine=request.machine)
+    except ValueError as err:
+        raise HarnessError(str(err)) from err
     timeout = request.timeout or qemu.default_timeout(mode)
     finished = run_watched(argv, timeout, cwd=root,
                            on_stdout=_serial_sink(request.echo, watch),

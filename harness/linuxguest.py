@@ -376,8 +376,8 @@ def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = No
 def qemu_argv(kernel: Path, initrd: Path, cmdline: str, qemu_program: str = qemu.QEMU,
               mode: str = QEMU_MODE) -> list[str]:
     """QEMU's command line: ipclab's machine and accelerator options, one vCPU."""
-    return [qemu_program, *qemu.BASE_ARGS, *qemu.accel_args(mode), "-smp", "1",
-            "-kernel", str(kernel), "-initrd", str(initrd), "-append", cmdline]
+    return [qemu_program, *qemu.machine_args(), *qemu.BASE_ARGS, *qemu.accel_args(mode),
+            "-smp", "1", "-kernel", str(kernel), "-initrd", str(initrd), "-append", cmdline]
 
 
 # --- Results -----------------------------------------------------------------------------------

@@ -21,7 +21,13 @@ MODES = ("tcg", "icount", "kvm", "iso", "footprint")
 # Modes whose guest TSC is plain TCG time: good for function, not for measuring.
 UNTIMED_MODES = ("tcg", "iso")
 
-BASE_ARGS = ("-M", "pc", "-m", "256M", "-display", "none", "-serial", "stdio",
+# The machines a boot may ask for (--machine): the i440FX PC, the default,
+# and the Q35 PC with PCI Express.
+MACHINES = ("pc", "q35")
+DEFAULT_MACHINE = "pc"
+
+# Every boot's options but the machine (machine_args) and the accelerator.
+BASE_ARGS = ("-m", "256M", "-display", "none", "-serial", "stdio",
              "-monitor", "none", "-no-reboot",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
 
@@ -157,15 +163,32 @@ def accelerator(mode: str) -> str:
     return "kvm" if mode == "kvm" else "tcg"
 
 
-def accel_args(mode: str) -> tuple[str, ...]:
-    """The accelerator and CPU options of a mode."""
+def guest_cpu(mode: str, cpu: Optional[str] = None) -> str:
+    """QEMU's -cpu value: the one asked for, else the host's CPU (kvm) or max."""
+    if cpu:
+        return cpu
+    return "host,-arch-capabilities" if mode == "kvm" else "max"
+
+
+def accel_args(mode: str, cpu: Optional[str] = None) -> tuple[str, ...]:
+    """The accelerator and CPU options of a mode; cpu replaces the mode's CPU model."""
+    model = ("-cpu", guest_cpu(mode, cpu))
     if mode == "kvm":
-        return ("-accel", "kvm", "-cpu", "host,-arch-capabilities")
+        return ("-accel", "kvm", *model)
     if mode in ("icount", "footprint"):
-        return ("-accel", "tcg", "-cpu", "max", "-icount", "shift=0,sleep=off")
+        return ("-accel", "tcg", *model, "-icount", "shift=0,sleep=off")
     if mode in ("tcg", "iso"):
-        return ("-accel", "tcg", "-cpu", "max")
+        return ("-accel", "tcg", *model)
     raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+
+
+def machine_args(machine: str = DEFAULT_MACHINE, smp: int = 1) -> tuple[str, ...]:
+    """-M machine, and -smp when the guest gets more than one CPU."""
+    if machine not in MACHINES:
+        raise ValueError(f"unknown machine {machine!r}; expected one of {', '.join(MACHINES)}")
+    if smp < 1:
+        raise ValueError(f"a guest needs at least one CPU, not {smp}")
+    return ("-M", machine, *(("-smp", str(smp)) if smp > 1 else ()))
 
 
 def kernel_args(mode: str, run: str, extra: str = "") -> str:
@@ -193,14 +216,16 @@ def boot_files(config: str, mode: str) -> tuple[Path, ...]:
 
 
 def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
-              plugin: Sequence[str] = ()) -> list[str]:
+              plugin: Sequence[str] = (), *, cpu: Optional[str] = None, smp: int = 1,
+              machine: str = DEFAULT_MACHINE) -> list[str]:
     """The full QEMU command line; paths are relative to the top of the tree.
 
     In iso mode the kernel arguments are baked into the image's GRUB entries:
     args only picks the entry (iso_entry) and its NIC.  plugin holds the TCG
-    plugin's options (footprint mode).
+    plugin's options (footprint mode).  cpu (None: the mode's), smp and
+    machine choose the emulated PC.
     """
-    argv = [qemu, *BASE_ARGS, *accel_args(mode), *plugin]
+    argv = [qemu, *machine_args(machine, smp), *BASE_ARGS, *accel_args(mode, cpu), *plugin]
     files = boot_files(config, mode)
     if mode == "iso":
         entry = iso_entry(args)

@@ -230,6 +230,11 @@ def make_meta(info: HostInfo, mode: str, results: Iterable[dict], date: str,
             "dirty": info.dirty, "accel": accel or qemu.accelerator(mode), **extra}
 
 
+def guest_meta(mode: str, cpu: Optional[str], smp: int, machine: str) -> dict:
+    """The emulated PC of a run's boots: QEMU's -cpu model, the CPU count, -M."""
+    return {"guest_cpu": qemu.guest_cpu(mode, cpu), "smp": smp, "machine": machine}
+
+
 # --- Files ---------------------------------------------------------------------------
 
 def run_name(meta: dict) -> str:

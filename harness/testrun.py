@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import fuzz, hostile, netbench, qemu, supervise
+from harness import bench, fuzz, hostile, netbench, qemu, supervise
 from harness.boot import BootRecord, BootRequest, HarnessError, boot, build
+from harness.qemu import DEFAULT_MACHINE
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
                             load_markers)
@@ -85,6 +86,13 @@ class Options:
     timeout: Optional[float] = None
     verbose: bool = False          # stream serial output while booting
     qemu: str = qemu.QEMU
+    cpu: Optional[str] = None      # the emulated PC of the target and ISO boots
+    smp: int = 1
+    machine: str = DEFAULT_MACHINE
+
+    def guest(self) -> dict:
+        """The BootRequest fields of the emulated PC."""
+        return {"cpu": self.cpu, "smp": self.smp, "machine": self.machine}
 
 
 # --- Selection -----------------------------------------------------------------
@@ -343,6 +351,10 @@ def run_target_tests(options: Options, report: Report) -> None:
                 _boot_supervise(options, config, case, report)
         if narrow(options.only, f"target/{config}/{ECHO_TEST}"):
             _boot_echo(options, config, report)
+        if narrow(options.only, f"target/{config}/{QEMU64_TEST}"):
+            _boot_qemu64(options, config, report)
+        if narrow(options.only, f"target/{config}/{SMP_TEST}"):
+            _boot_smp(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
@@ -350,8 +362,21 @@ HOSTILE_TEST = "hostile_modules"
 FUZZ_TEST = "fuzz"
 FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
 ECHO_TEST = "e1000_echo"
-BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST,
+QEMU64_TEST = "cpu_qemu64"
+SMP_TEST = "smp_banner"
+BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST, QEMU64_TEST, SMP_TEST,
               *(c.name for c in supervise.CASES))
+# QEMU's oldest 64-bit CPU model: no rdtscp, no PCID, no INVPCID.  The
+# benchmarks and a test run on it, the floor only, to stay short.
+QEMU64_CPU = "qemu64"
+QEMU64_BENCHES = ("null_syscall",)
+# A Q35 PC with CPUs the kernel leaves idle: its banner must name them.
+SMP_MACHINE, SMP_CPUS = "q35", 4
+
+# `ipclab: 4 cpus (ACPI MADT), running on apic id 0; unused: apic ids 1 2 3`
+_CPUS_LINE = re.compile(r"ipclab: (\d+) cpus? \(([^)]*)\), running on apic id (\d+)"
+                        r"(?:; unused: apic ids ([\d ]+))?")
+_CPU_FEATURES = re.compile(r'ipclab: cpu \S+ "[^"]*": (.*)')
 # The user-level driver with and without interrupt throttling, every frame
 # sent to the harness's sink and echoed back: short, and judged by counts only.
 ECHO_ITRS = (0, 200)
@@ -388,7 +413,7 @@ def _boot_echo(options: Options, config: str, report: Report) -> None:
             request = BootRequest(config, "tcg", run="netbench",
                                   extra_args=f"nic=udp:{sink.port} {ECHO_ARGS}",
                                   timeout=options.timeout, build=False, echo=options.verbose,
-                                  qemu=options.qemu)
+                                  qemu=options.qemu, **options.guest())
             record = boot(options.root, request)
     except (HarnessError, OSError) as err:
         report(TestOutcome(name, False, str(err)))
@@ -408,7 +433,7 @@ def _boot_hostile(options: Options, config: str, report: Report) -> None:
     out = options.root / qemu.build_dir(config)
     bad = hostile.write_images(out / "hostile", (out / "user" / "ktest.elf").read_bytes())
     argv = qemu.qemu_argv(config, "tcg", "run=ktest," + ",".join(bad) + " test=null_syscall",
-                          options.qemu)
+                          options.qemu, **options.guest())
     at = argv.index("-initrd") + 1
     argv[at] += "".join(f",{path.relative_to(options.root)} {mod}" for mod, (path, _) in bad.items())
     finished = run_watched(argv, options.timeout or 120, cwd=options.root)
@@ -420,11 +445,12 @@ def _boot_hostile(options: Options, config: str, report: Report) -> None:
 
 
 def _test_boot(options: Options, name: str, report: Report, config: str, mode: str, run: str,
-               args: str) -> Optional[BootRecord]:
-    """Boot for the test `name`; if the guest cannot be booted at all, report
-    the test failed and return None."""
+               args: str, guest: Optional[dict] = None) -> Optional[BootRecord]:
+    """Boot for the test `name` (on the PC of guest, default the options'); if
+    the guest cannot be booted at all, report the test failed and return None."""
     request = BootRequest(config, mode, run=run, extra_args=args, timeout=options.timeout,
-                          build=False, echo=options.verbose, qemu=options.qemu)
+                          build=False, echo=options.verbose, qemu=options.qemu,
+                          **(guest or options.guest()))
     try:
         return boot(options.root, request)
     except HarnessError as err:
@@ -456,6 +482,70 @@ def _boot_supervise(options: Options, config: str, case: supervise.Case,
     found = supervise.problems(case, record.verdict, record.finished.stdout,
                                record.serial.results)
     report(TestOutcome(name, not found, f"{'; '.join(found)}; log {record.log}"))
+
+
+def cpu_features(lines: Iterable[str]) -> dict[str, str]:
+    """The kernel's CPU line as {feature: yes/no/...}; {} if there is none."""
+    for line in lines:
+        if found := _CPU_FEATURES.search(line):
+            return dict(w.split("=", 1) for w in found.group(1).split() if "=" in w)
+    return {}
+
+
+def qemu64_problem(record: BootRecord, benches: Iterable[str]) -> Optional[str]:
+    """Why the boot on a CPU without rdtscp did not pass with every benchmark
+    result, or None.  The CPU line must say rdtscp=no: on a CPU with it the
+    boot would prove nothing."""
+    if not record.passed:
+        return record.explanation
+    rdtscp = cpu_features(record.finished.stdout).get("rdtscp")
+    if rdtscp != "no":
+        return f"the kernel's CPU line says rdtscp={rdtscp}, expected no"
+    missing = bench.missing_benches(record.serial.results, tuple(benches))
+    if missing:
+        return f"no result from {', '.join(missing)}"
+    return None
+
+
+def _boot_qemu64(options: Options, config: str, report: Report) -> None:
+    """ktest and the benchmarks on a CPU without rdtscp or PCID (icount, so
+    that the measuring overhead is stable)."""
+    name = f"target/{config}/{QEMU64_TEST}"
+    benches = bench.with_floor(QEMU64_BENCHES)
+    guest = {**options.guest(), "cpu": QEMU64_CPU}
+    record = _test_boot(options, name, report, config, "icount", "ktest,bench",
+                        f"test=null_syscall bench={','.join(benches)}", guest)
+    if record:
+        problem = qemu64_problem(record, benches)
+        report(TestOutcome(name, problem is None, f"{problem}; log {record.log}"))
+
+
+def smp_problem(lines: Iterable[str], cpus: int) -> Optional[str]:
+    """Why the banner of a boot given cpus CPUs does not count them all and
+    name every one but its own as unused, or None."""
+    found = next((m for m in map(_CPUS_LINE.search, lines) if m), None)
+    if not found:
+        return "no `ipclab: N cpus (...)` line"
+    count, source, self_id = int(found.group(1)), found.group(2), found.group(3)
+    unused = (found.group(4) or "").split()
+    if count != cpus:
+        return f"the banner counts {count} cpus ({source}), the guest has {cpus}"
+    if len(set(unused)) != cpus - 1 or self_id in unused:
+        return f"the banner names {len(set(unused))} unused cpus besides apic id {self_id}, " \
+               f"expected {cpus - 1}"
+    return None
+
+
+def _boot_smp(options: Options, config: str, report: Report) -> None:
+    """A Q35 PC with four CPUs: the kernel runs on one and names the other three."""
+    name = f"target/{config}/{SMP_TEST}"
+    guest = {**options.guest(), "smp": SMP_CPUS, "machine": SMP_MACHINE}
+    record = _test_boot(options, name, report, config, "tcg", "ktest", "test=null_syscall",
+                        guest)
+    if record:
+        problem = (record.explanation if not record.passed else
+                   smp_problem(record.finished.stdout, SMP_CPUS))
+        report(TestOutcome(name, problem is None, f"{problem}; log {record.log}"))
 
 
 def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:
@@ -490,7 +580,7 @@ def _boot_target(options: Options, config: str, args: str, markers: Markers,
     # devtest checks the device mechanisms; it needs the e1000 (nic=loop).
     request = BootRequest(config, "tcg", run="ktest,devtest", extra_args=f"nic=loop {args}".strip(),
                           timeout=options.timeout, build=False, echo=options.verbose,
-                          qemu=options.qemu)
+                          qemu=options.qemu, **options.guest())
     name = f"target/{config}/boot"
     try:
         record = boot(options.root, request, watch=watch)
@@ -532,7 +622,7 @@ def run_iso_tests(options: Options, report: Report) -> None:
             if not narrow(options.only, name):
                 continue
             request = BootRequest(config, "iso", run=run, timeout=options.timeout,
-                                  echo=options.verbose, qemu=options.qemu)
+                                  echo=options.verbose, qemu=options.qemu, **options.guest())
             try:
                 record = boot(options.root, request)
             except HarnessError as err:

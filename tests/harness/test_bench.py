@@ -10,7 +10,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import bench, boot, plots, runs, tables
+from harness import bench, boot, plots, qemu, runs, tables
 from harness.__main__ import main
 from harness.bench import PresetBoot, Settings
 from harness.boot import BootRequest, HarnessError
@@ -247,6 +247,35 @@ class FakeTreeTest(unittest.TestCase):
         status, _, err = self.command("run", "--config", "bsd", "--qemu", self.fake_qemu)
         self.assertEqual((status, err), (2, ["harness: unknown config 'bsd'; the configs "
                                              "are: l4, mach"]))
+
+    def test_run_records_the_guest_machine(self):
+        """--cpu, --smp and --machine reach QEMU and the stored run's metadata."""
+        status, _, err = self.command("run", "--config", "l4", "--mode", "icount", "--no-build",
+                                      "--qemu", self.fake_qemu, "--cpu", "qemu64", "--smp", "2",
+                                      "--machine", "q35")
+        self.assertEqual(status, 0, err)
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[:4], ["-M", "q35", "-smp", "2"])
+        self.assertEqual(argv[argv.index("-cpu") + 1], "qemu64")
+        meta = runs.load_run(runs.newest_run(self.root, "icount")).meta
+        self.assertEqual((meta["guest_cpu"], meta["smp"], meta["machine"]), ("qemu64", 2, "q35"))
+        self.assertEqual(meta["cpu"], qemu.cpu_model(qemu.host_facts().cpuinfo))  # the host's
+        made, _ = self.matrix()
+        self.assertEqual((made[0].meta["guest_cpu"], made[0].meta["smp"],
+                          made[0].meta["machine"]), ("max", 1, "pc"))
+
+    def test_bad_guest_options(self):
+        """A bad --cpu, --smp or --machine stops the command with one line and status 2."""
+        for bad in (["--cpu", ""], ["--cpu", "qemu64 -smp 2"], ["--cpu", "-x"],
+                    ["--smp", "0"], ["--smp", "two"], ["--machine", "isapc"]):
+            for command in (["boot", "--config", "l4", "--mode", "tcg"],
+                            ["run", "--config", "l4"], ["test"]):
+                with self.subTest(bad=bad, command=command[0]):
+                    err = io.StringIO()
+                    with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as done:
+                        main([*command, *bad, "--qemu", self.fake_qemu])
+                    self.assertEqual(done.exception.code, 2)
+                    self.assertIn(f"argument {bad[0]}", err.getvalue().splitlines()[-1])
 
     def test_matrix_compare_and_plots(self):
         """make bench's ending: the comparison is printed; without gnuplot the

@@ -97,6 +97,17 @@ class BootTest(unittest.TestCase):
         with self.assertRaisesRegex(HarnessError, "apt-get install qemu-system-x86"):
             self.boot(qemu="no-such-qemu-binary")
 
+    def test_guest_machine(self):
+        """The request's cpu, smp and machine reach QEMU; a bad machine is one line."""
+        record = self.boot(cpu="EPYC", smp=3, machine="q35")
+        self.assertTrue(record.passed, record.explanation)
+        argv = self.qemu_argv()
+        self.assertEqual(argv[:4], ["-M", "q35", "-smp", "3"])
+        self.assertEqual(argv[argv.index("-cpu") + 1], "EPYC")
+        with self.assertRaisesRegex(HarnessError, "^unknown machine 'isapc'; expected one of "
+                                                  "pc, q35$"):
+            self.boot(machine="isapc")
+
     def test_make_argv(self):
         """The build commands of the contract."""
         self.assertEqual(make_argv(None, "l4"), ["make", "-s", "CONFIG=l4"])

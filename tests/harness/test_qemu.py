@@ -121,6 +121,24 @@ class CommandLineTest(unittest.TestCase):
                           "-smbios", "type=11,value=ipclab-boot=netbench",
                           "-cdrom", "build/l4/ipclab.iso"])
 
+    def test_cpu_smp_machine(self):
+        """--cpu replaces the mode's CPU model (kvm's host too); -M and -smp come first."""
+        args = "run=all unit=tsc"
+        argv = qemu.qemu_argv("l4", "tcg", args, cpu="qemu64", smp=4, machine="q35")
+        self.assertEqual(argv[:5], ["qemu-system-x86_64", "-M", "q35", "-smp", "4"])
+        self.assertEqual(argv[5:], self.direct("-accel", "tcg", "-cpu", "qemu64",
+                                               args=args)[3:])
+        self.assertEqual(qemu.accel_args("kvm", "EPYC"), ("-accel", "kvm", "-cpu", "EPYC"))
+        self.assertEqual(qemu.accel_args("icount", "Haswell"),
+                         ("-accel", "tcg", "-cpu", "Haswell", "-icount", "shift=0,sleep=off"))
+        self.assertEqual(qemu.guest_cpu("kvm"), "host,-arch-capabilities")
+        self.assertEqual(qemu.guest_cpu("iso"), "max")
+        self.assertEqual(qemu.machine_args(), ("-M", "pc"))
+        with self.assertRaisesRegex(ValueError, "unknown machine 'isapc'"):
+            qemu.machine_args("isapc")
+        with self.assertRaisesRegex(ValueError, "at least one CPU"):
+            qemu.qemu_argv("l4", "tcg", args, smp=0)
+
     def test_iso_entry(self):
         """A run= naming a device module picks the e1000 entry, anything else the first."""
         self.assertEqual(qemu.iso_entry("run=devtest unit=tsc"), "netbench")

@@ -17,7 +17,7 @@ from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              echo_problems, iso_problem, kernel_fault_problem, run_tests,
-                             target_boot_problem)
+                             target_boot_problem, cpu_features, smp_problem)
 from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
@@ -261,6 +261,33 @@ class KernelFaultTest(unittest.TestCase):
         self.assertIn("rip", problem)
 
 
+class MachineTestsTest(unittest.TestCase):
+    """The kernel's CPU line, and its count of the CPUs it leaves unused."""
+
+    CPUS = "ipclab: 4 cpus (ACPI MADT), running on apic id 0; unused: apic ids 1 2 3"
+
+    def test_cpu_features(self):
+        line = ('ipclab: cpu AuthenticAMD "QEMU Virtual CPU version 2.5+": pcid=no '
+                'rdtscp=no pmu=absent')
+        self.assertEqual(cpu_features(["boot", line]),
+                         {"pcid": "no", "rdtscp": "no", "pmu": "absent"})
+        self.assertEqual(cpu_features(["no cpu line"]), {})
+
+    def test_every_other_cpu_named(self):
+        self.assertIsNone(smp_problem(["x", self.CPUS + "\r"], 4))
+        self.assertIsNone(smp_problem(["ipclab: 2 cpus (MP table), running on apic id 1; "
+                                       "unused: apic ids 0"], 2))
+
+    def test_wrong_or_missing_count(self):
+        self.assertIn("counts 4 cpus", smp_problem([self.CPUS], 2))
+        self.assertIn("no `ipclab: N cpus", smp_problem(["ipclab: cpu count unknown (no usable "
+                                                         "ACPI MADT or MP table)"], 4))
+        self.assertIn("expected 3", smp_problem([self.CPUS.replace(" 3", "")], 4))
+        self.assertIn("expected 3", smp_problem([self.CPUS.replace("1 2 3", "0 1 2")], 4))
+        self.assertIn("expected 3", smp_problem(["ipclab: 4 cpus (ACPI MADT), running on "
+                                                 "apic id 0"], 4))
+
+
 class ReportTest(unittest.TestCase):
     """Result lines and the final count."""
 
@@ -301,8 +328,10 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "17 passed, 2 failed")
+        self.assertEqual(lines[-1], "19 passed, 2 failed")
         self.assertIn("ok   target/l4/e1000_echo", lines)
+        self.assertIn("ok   target/l4/cpu_qemu64", lines)
+        self.assertIn("ok   target/l4/smp_banner", lines)
         self.assertIn("ok   target/l4/hostile_modules", lines)
         for case in ("supervise_fault", "supervise_exit", "supervise_crashloop"):
             self.assertIn(f"ok   target/l4/{case}", lines)
@@ -323,6 +352,28 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
         argv = (self.root / "qemu-argv.json").read_text()
         self.assertIn("run=ktest,devtest nic=loop test=fault_pf unit=tsc", argv)
+
+    def test_machine_tests(self):
+        """cpu_qemu64 runs ktest and the floor on qemu64; smp_banner a Q35 with 4 CPUs."""
+        status, lines = self.run_tests(only=("cpu_qemu64",))
+        self.assertEqual((status, lines), (0, ["ok   target/l4/cpu_qemu64", "1 passed, 0 failed"]))
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[argv.index("-cpu") + 1], "qemu64")
+        self.assertIn("-icount", argv)
+        self.assertIn("bench=null_syscall,space_switch", argv[-1])
+        status, lines = self.run_tests(only=("smp_banner",), cpu="Haswell")
+        self.assertEqual((status, lines), (0, ["ok   target/l4/smp_banner", "1 passed, 0 failed"]))
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[:4], ["-M", "q35", "-smp", "4"])
+        self.assertEqual(argv[argv.index("-cpu") + 1], "Haswell")     # --cpu still holds
+
+    def test_guest_options_reach_every_boot(self):
+        """--cpu, --smp and --machine shape the boots of the on-target tests."""
+        status, lines = self.run_tests(only=("fault_pf",), cpu="EPYC", smp=2, machine="q35")
+        self.assertEqual(status, 0, lines)
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[:4], ["-M", "q35", "-smp", "2"])
+        self.assertEqual(argv[argv.index("-cpu") + 1], "EPYC")
 
     def test_iso_entries(self):
         """Each ISO test boots its GRUB entry, named in an SMBIOS OEM string."""
