@@ -21,12 +21,12 @@ static inline uint64_t tsc_begin(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-/* End of a timed region: rdtscp waits for the region; lfence keeps later work out. */
+/* End of a timed region: lfence waits for the region, the second keeps later work out.
+ * Not rdtscp, which older CPUs (and QEMU's qemu64) lack: lfence is in every x86-64. */
 static inline uint64_t tsc_end(void)
 {
-	uint32_t lo, hi, aux;
-	__asm__ volatile("rdtscp; lfence" : "=a"(lo), "=d"(hi), "=c"(aux) : : "memory");
-	(void)aux;
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) : : "memory");
 	return (uint64_t)hi << 32 | lo;
 }
 

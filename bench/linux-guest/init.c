@@ -4,7 +4,7 @@
  * It runs as PID 1 of a tiny initramfs whose only other entries are /dev and /dev/console.
  * The transports and the measuring (warm-up, overhead, per-case time bound) are
  * bench/host/transports.c and bench/host/run.c, linked in unchanged with
- * bench/host/counters_none.c: the clock is the TSC (lfence; rdtsc ... rdtscp; lfence),
+ * bench/host/counters_none.c: the clock is the TSC (lfence; rdtsc ... lfence; rdtsc; lfence),
  * which counts instructions under `-icount shift=0`.  Only same-cpu 8-byte cases run: the
  * guest has one vCPU.
  *
