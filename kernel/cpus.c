@@ -6,6 +6,7 @@
 #define MADT_ENTRIES 44                /* header, local APIC address, flags */
 #define MP_ENTRIES 44                  /* the MP configuration table's header */
 
+/* Little-endian fields read bytewise: the tables do not align them. */
 static uint32_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
 static uint32_t get32(const uint8_t *p) { return get16(p) | get16(p + 2) << 16; }
 static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }

@@ -2,7 +2,8 @@
  * Layouts: ACPI 6.5 sections 5.2.5 (RSDP), 5.2.7-8 (RSDT, XSDT) and 5.2.12
  * (MADT); Intel MultiProcessor Specification 1.4, chapter 4.  ipclab runs on
  * one CPU; the others are only counted, to say in the banner that they sit
- * unused. */
+ * unused.  The MP table is the fallback for firmware without ACPI; SeaBIOS's
+ * lists one processor per socket, so it undercounts cores. */
 #ifndef KERNEL_CPUS_H
 #define KERNEL_CPUS_H
 
