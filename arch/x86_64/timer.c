@@ -6,6 +6,8 @@
 #include "mmu.h"
 
 #define MSR_APIC_BASE 0x1b
+#define APIC_BASE_X2APIC (1u << 10)
+#define APIC_BASE_ENABLE (1u << 11)
 #define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
@@ -63,7 +65,15 @@ void timer_init(unsigned hz)
 {
 	pic_disable();
 	uint64_t base = rdmsr(MSR_APIC_BASE);
-	wrmsr(MSR_APIC_BASE, base | (1u << 11));   /* global enable */
+	if (base & APIC_BASE_X2APIC) {
+		/* Firmware may hand over in x2APIC mode, where the MMIO page below
+		 * is dead.  x2APIC to xAPIC must pass through disabled (Intel SDM
+		 * vol. 3A, 11.12.5). */
+		base &= ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
+		wrmsr(MSR_APIC_BASE, base);
+		kprintf("ipclab: the local APIC was in x2APIC mode: back in xAPIC mode\n");
+	}
+	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	lapic = mmu_map_device(base & 0xfffff000, PAGE_SIZE);
 	if (!lapic)
 		panic("no room to map the local APIC");
