@@ -60,6 +60,8 @@ struct thread {
 	uint8_t prio;
 	uint8_t state;               /* enum thread_state */
 	bool in_queue;
+	uint32_t prio_bit;           /* our priority's ready_bitmap bit */
+	uint32_t prio_above;         /* the ready_bitmap bits of higher priorities */
 	struct thread *joiner;       /* blocked in SYS_THREAD_JOIN on this thread */
 	struct thread *joining;      /* the thread we wait for in SYS_THREAD_JOIN */
 	/* Blocking: what we wait for, in which queue, until which tick. */
@@ -124,6 +126,24 @@ void sched_block(struct thread *t);        /* current stops being runnable */
 void sched_wake(struct thread *t);         /* a blocked thread becomes ready */
 void sched_yield(void);                    /* current to the back of its queue */
 void sched_direct(struct thread *to);      /* current blocked: run to at once */
+/* The highest priority of a ready thread, 0 if none (lazy and eager count a
+ * running current, none counts a blocked one); lazy queues first drop the
+ * blocked threads at their heads, as the scheduler would. */
+unsigned sched_top_prio(void);
+/* Whether running to now puts no thread ahead of a ready one of higher
+ * priority: a direct switch is allowed, else the scheduler decides. */
+bool sched_direct_ok(const struct thread *to);
+/* sched_direct_ok without walking a queue, for the fast paths, current
+ * about to block: no queue of higher priority than to's is non-empty, but
+ * for current's own if current is alone in it (lazy and eager queue the
+ * running thread).  It may refuse what sched_direct_ok allows (lazy queues
+ * also hold blocked threads), never the other way round. */
+static inline bool sched_direct_ok_fp(const struct thread *to)
+{
+	uint32_t above = ready_bitmap & to->prio_above;
+	return !above || ((CONFIG_SCHED_LAZY || CONFIG_SCHED_EAGER) && above == current->prio_bit &&
+			  current->in_queue && current->next == current);
+}
 void sched_preempt_to(struct thread *t);   /* t outranks current, which stays ready */
 /* The same, for a current thread that blocked with wait_block_final. */
 void sched_direct_final(struct thread *to) __attribute__((noreturn));

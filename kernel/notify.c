@@ -37,11 +37,15 @@ int sys_notify(struct trap_frame *f)
 	if (t && n->bits) {
 		thread_frame(t)->rdi = n->bits;    /* what its SYS_WAIT returns */
 		n->bits = 0;
-		if (CONFIG_DIRECT_SWITCH && t->prio > current->prio && !sched_preempt_pending) {
+		/* A waiter above us and every ready thread runs first (we are
+		 * below it, so we count as ready); any other is left to the
+		 * scheduler (a higher one runs when the call ends). */
+		if (CONFIG_DIRECT_SWITCH && t->prio > current->prio && !sched_preempt_pending &&
+		    sched_direct_ok_fp(t)) {
 			wait_finish(t, IPC_OK);
 			sched_preempt_to(t);       /* the waiter first; we go on after it */
 		} else {
-			wait_end(t, IPC_OK);       /* a higher waiter runs when the call ends */
+			wait_end(t, IPC_OK);
 		}
 	}
 	return IPC_OK;

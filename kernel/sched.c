@@ -57,19 +57,34 @@ void sched_dequeue(struct thread *t)
  *          run at once by a direct switch is never queued either. */
 #define RUNNING_IS_QUEUED (CONFIG_SCHED_LAZY || CONFIG_SCHED_EAGER)
 
-static struct thread *pick_next(void)
+unsigned sched_top_prio(void)
 {
 	while (ready_bitmap) {
-		struct thread *t = queue_head[31 - __builtin_clz(ready_bitmap)];
+		unsigned p = 31 - __builtin_clz(ready_bitmap);
+		struct thread *t = queue_head[p];
 		if (CONFIG_SCHED_LAZY && (t->state == THREAD_BLOCKED || t->state == THREAD_DEAD)) {
 			sched_dequeue(t);       /* the deferred work of lazy queues */
 			continue;
 		}
-		if (!RUNNING_IS_QUEUED)
-			sched_dequeue(t);
-		return t;
+		return p;
 	}
-	return idle_thread;
+	return 0;
+}
+
+static struct thread *pick_next(void)
+{
+	unsigned p = sched_top_prio();
+	if (!ready_bitmap)
+		return idle_thread;
+	struct thread *t = queue_head[p];
+	if (!RUNNING_IS_QUEUED)
+		sched_dequeue(t);
+	return t;
+}
+
+bool sched_direct_ok(const struct thread *to)
+{
+	return sched_direct_ok_fp(to) || to->prio >= sched_top_prio();
 }
 
 /* Make next the running thread: its address space, its kernel stack. */

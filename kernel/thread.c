@@ -44,6 +44,8 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 	t->space = s;
 	t->id = next_id++;
 	t->prio = prio;
+	t->prio_bit = 1u << prio;
+	t->prio_above = ~0u << prio << 1;       /* two shifts: prio 31 has none above */
 	if (s)
 		s->obj.refs++;
 

@@ -96,7 +96,7 @@ void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout, s
 {
 	block_current(q, kind, timeout);
 	wait_resume_at_user();
-	if (to && CONFIG_DIRECT_SWITCH)
+	if (to && CONFIG_DIRECT_SWITCH && sched_direct_ok(to))
 		sched_direct_final(to);
 	if (to)
 		sched_wake(to);
@@ -106,7 +106,7 @@ void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout, s
 int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
 {
 	block_current(q, kind, timeout);
-	if (to && CONFIG_DIRECT_SWITCH) {
+	if (to && CONFIG_DIRECT_SWITCH && sched_direct_ok(to)) {
 		sched_direct(to);
 	} else {
 		if (to)

@@ -16,6 +16,8 @@ void asm_offsets(void)
 	OFFSET(T_NEXT, struct thread, next);
 	OFFSET(T_PREV, struct thread, prev);
 	OFFSET(T_PRIO, struct thread, prio);
+	OFFSET(T_PRIO_ABOVE, struct thread, prio_above);
+	OFFSET(T_PRIO_BIT, struct thread, prio_bit);
 	OFFSET(T_WAIT, struct thread, wait);
 	OFFSET(T_WQ, struct thread, wq);
 	OFFSET(T_WNEXT, struct thread, wnext);

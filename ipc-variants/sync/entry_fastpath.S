@@ -2,10 +2,10 @@
  * reply_recv: the message words stay in the registers they came in (r8 r9
  * r10 r12 r13 r14 r15 rbx) from the sender's syscall to the receiver's
  * sysret, and only what the blocked thread needs to resume is saved: rip,
- * rflags, rsp, rbp (the rest are message or result registers, undefined
- * after an IPC except as docs/abi.md says).  Every check comes before the
- * point of no return; any surprise restores the registers and goes to the
- * general entry, which saves a full frame and runs the C paths. */
+ * rflags, rsp, rbp (the rest are message or result registers; those beyond
+ * the message are cleared at the switch, docs/abi.md).  Every check comes
+ * before the point of no return; any surprise restores the registers and
+ * goes to the general entry, which saves a full frame and runs the C paths. */
 #include "asm.h"
 #include "fastpath_asm.h"
 #include <ipclab/abi.h>
@@ -77,6 +77,20 @@
 	mov T_SPACE(%r11), %rdx
 	cmpq $0, S_CR3(%rdx)              /* 0 until the space has run once */
 	je \fail
+	mov ready_bitmap(%rip), %edx      /* sched_direct_ok_fp (kernel.h): no ready */
+	and T_PRIO_ABOVE(%r11), %edx      /* queue above the partner's priority, */
+	jz 5f
+#if CONFIG_SCHED_LAZY || CONFIG_SCHED_EAGER
+	cmp T_PRIO_BIT(%rax), %edx        /* but for ours if we are alone in it */
+	jne \fail
+	cmpb $0, T_IN_QUEUE(%rax)
+	je \fail
+	cmp %rax, T_NEXT(%rax)
+	jne \fail
+#else
+	jmp \fail
+#endif
+5:
 .endm
 
 /* Eager queues: the running thread is queued, so the one that blocks
@@ -215,9 +229,28 @@ sync_fastpath_reply_recv:
 	jmp fastpath_switch
 9:	BAIL SYS_REPLY_RECV
 
-/* Run r11 from its trap frame: rax = IPC_OK, rdi = badge, rsi = length,
- * message registers as they are. */
+/* Run r11 from its trap frame: rax = IPC_OK, rdx = 0, rdi = badge, rsi =
+ * length, the message registers the length covers as they are and the rest
+ * cleared, so that it sees nothing else of the sender's. */
 fastpath_switch:
+	jmp *fp_clear_from(,%rsi,8)       /* by length: below */
+fp_clear_0:
+	xor %r8d, %r8d
+fp_clear_1:
+	xor %r9d, %r9d
+fp_clear_2:
+	xor %r10d, %r10d
+fp_clear_3:
+	xor %r12d, %r12d
+fp_clear_4:
+	xor %r13d, %r13d
+fp_clear_5:
+	xor %r14d, %r14d
+fp_clear_6:
+	xor %r15d, %r15d
+fp_clear_7:
+	xor %ebx, %ebx
+fp_clear_8:
 	mov %r11, current(%rip)
 	movb $0, T_RESUME_USER(%r11)
 	movb $THREAD_RUNNING_V, T_STATE(%r11)
@@ -238,5 +271,22 @@ fastpath_switch:
 	xor %edx, %edx
 	swapgs
 	sysretq
+
+/* Where to start clearing, by message length in bytes (at most
+ * MSG_MAX_BYTES_V: ENTRY_CHECKS): at the first word the length does not
+ * cover.  Indexed by bytes rather than words to save the rounding. */
+.macro CLEAR_FROM words
+	.quad fp_clear_\words
+.endm
+	.section .rodata
+	.balign 8
+fp_clear_from:
+	.altmacro
+	len = 0
+	.rept MSG_MAX_BYTES_V + 1
+	CLEAR_FROM %((len + 7) / 8)
+	len = len + 1
+	.endr
+	.noaltmacro
 
 #endif

@@ -1,7 +1,9 @@
 /* The fast paths of call and reply_recv: the common case of a client-server
  * round trip, straight-line.  Every check comes first and any surprise goes
  * to the general path in sync.c; nothing changes before the point of no
- * return.  Hits and misses are counted when FASTPATH_STATS=y. */
+ * return.  A partner of lower priority than a ready thread is such a
+ * surprise: the general path lets the scheduler decide.  Hits and misses are
+ * counted when FASTPATH_STATS=y. */
 #include "sync.h"
 
 enum { FP_CALL, FP_REPLY_RECV };
@@ -33,6 +35,7 @@ int ipc_call(struct trap_frame *f)
 	struct endpoint *ep = ep_fp(f->rdi, RIGHT_SEND, &badge);
 	struct thread *r = ep ? ep->receivers.head : NULL;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || r->timeout_at || r->caller ||
+		     !sched_direct_ok_fp(r) ||
 		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
 		fp_count(FP_CALL, false);
 		return call_slow(f);
@@ -62,6 +65,7 @@ int ipc_reply_recv(struct trap_frame *f)
 	struct endpoint *ep = ep_fp(f->rdi, RIGHT_RECV, &badge);
 	struct thread *c = current->caller;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !ep || !c || ep->senders.head || c->timeout_at ||
+		     !sched_direct_ok_fp(c) ||
 		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
 		fp_count(FP_REPLY_RECV, false);
 		return reply_recv_slow(f);

@@ -15,21 +15,23 @@ struct endpoint {
 };
 
 /* Move a message from one saved frame to another: the words its length
- * covers, the length, and the badge.  Words past the length are not
- * copied, so nothing of the sender leaks. */
+ * covers, the length, and the badge.  The receiver's other message
+ * registers and rdx become 0, so that it sees nothing of the sender's (nor
+ * of its own earlier state: docs/abi.md says what each register holds). */
 static inline void msg_transfer(struct trap_frame *to, const struct trap_frame *from,
 				uint64_t badge)
 {
 	uint64_t len = from->rsi & IPC_LEN_MASK;
 	unsigned words = (len + 7) / 8;
-	if (CONFIG_MSG_REGS > 0 && words > 0) to->r8 = from->r8;
-	if (CONFIG_MSG_REGS > 1 && words > 1) to->r9 = from->r9;
-	if (CONFIG_MSG_REGS > 2 && words > 2) to->r10 = from->r10;
-	if (CONFIG_MSG_REGS > 3 && words > 3) to->r12 = from->r12;
-	if (CONFIG_MSG_REGS > 4 && words > 4) to->r13 = from->r13;
-	if (CONFIG_MSG_REGS > 5 && words > 5) to->r14 = from->r14;
-	if (CONFIG_MSG_REGS > 6 && words > 6) to->r15 = from->r15;
-	if (CONFIG_MSG_REGS > 7 && words > 7) to->rbx = from->rbx;
+	to->r8 = CONFIG_MSG_REGS > 0 && words > 0 ? from->r8 : 0;
+	to->r9 = CONFIG_MSG_REGS > 1 && words > 1 ? from->r9 : 0;
+	to->r10 = CONFIG_MSG_REGS > 2 && words > 2 ? from->r10 : 0;
+	to->r12 = CONFIG_MSG_REGS > 3 && words > 3 ? from->r12 : 0;
+	to->r13 = CONFIG_MSG_REGS > 4 && words > 4 ? from->r13 : 0;
+	to->r14 = CONFIG_MSG_REGS > 5 && words > 5 ? from->r14 : 0;
+	to->r15 = CONFIG_MSG_REGS > 6 && words > 6 ? from->r15 : 0;
+	to->rbx = CONFIG_MSG_REGS > 7 && words > 7 ? from->rbx : 0;
+	to->rdx = 0;
 	to->rsi = len;
 	to->rdi = badge;
 }

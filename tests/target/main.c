@@ -19,7 +19,8 @@
 	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
 	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
 	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)                   \
-	X(ipc_abandoned_call) X(ipc_destroyed_after_wake)
+	X(ipc_abandoned_call) X(ipc_destroyed_after_wake) X(ipc_no_register_leak)     \
+	X(ipc_prio_call) X(ipc_prio_reply)
 
 #define DECLARE(name) void test_##name(void);
 #define ENTRY(name) { #name, test_##name },
