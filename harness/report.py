@@ -1165,6 +1165,11 @@ def paper_liedtke(m: Measured) -> str:
             f"{fmt_ratio(m.short_ratio)} ({m.short_unit})")
 
 
+# Where the differences in work behind seL4's figure and ipclab's are listed.
+SEL4_DUTIES = ("docs/variants.md, section “What ipclab’s l4 does and does not do that seL4 "
+               "does”")
+
+
 def paper_sel4(m: Measured) -> str:
     """ipclab's counterpart of seL4's one-way Call."""
     if m.oneway is None:
@@ -1233,6 +1238,9 @@ def paper_paragraph(m: Measured) -> list[str]:
         sel4 = (f"seL4's ≈ 381–388 cycles set beside ipclab's {fmt_number(m.cycles)} TSC "
                 f"ticks ({m.cycles_mode}) compare two fast paths on different CPUs; TSC "
                 f"ticks are cycles only where the TSC runs at the core clock.")
+    if sel4:
+        sel4 += (" Nor is it the same work: " + SEL4_DUTIES + " lists what ipclab's l4 does "
+                 "and does not do that seL4 does.")
     hartig = ("Härtig et al. measured whole systems: a Linux server over each kernel. ipclab "
               "has no such server, so its RPC benchmark stands in for the IPC under each "
               "system call of such a personality. Its Mach-style / L4-style ratio points the "

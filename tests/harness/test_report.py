@@ -372,6 +372,8 @@ class ReportTest(unittest.TestCase):
         """The published figures with sources, ipclab's ratio beside them."""
         self.assertIn("Liedtke, “Improving IPC by Kernel Design”, SOSP 1993", self.text)
         self.assertIn("≈ 381–388 cycles", self.text)
+        self.assertIn("section “What ipclab’s l4 does and does not do that seL4 does” lists",
+                      self.text)
         self.assertIn("mach / l4, 8-byte round trip between two spaces: 4.00× "
                       "(instructions, icount)", self.text)
         self.assertIn("no cycle count: no kvm or iso-real run", self.text)
