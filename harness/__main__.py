@@ -63,12 +63,23 @@ def guest_of(args: argparse.Namespace) -> dict:
     return {"cpu": args.cpu, "smp": args.smp, "machine": args.machine}
 
 
+def module_list(text: str) -> str:
+    """argparse type: run=, one or more comma-separated module names (or all);
+    the guest checks the names against its boot modules."""
+    names = text.split(",")
+    if not all(name.strip() and name == name.strip() for name in names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not name[,name...]: a module name or all, comma-separated, "
+            "without blanks")
+    return text
+
+
 def cmd_boot(args: argparse.Namespace) -> int:
     """Build and boot one variant; 0 iff EXIT_PASS after the banner."""
     if args.mode == "iso" and args.args:
         say("--args is ignored in iso mode: the ISO's grub.cfg sets the kernel arguments "
             "(--run picks its entry: devtest or netbench boots the e1000 one)")
-    request = BootRequest(args.config, args.mode, run=args.run or "all",
+    request = BootRequest(args.config, args.mode, run=args.run,
                           extra_args=args.args, timeout=args.timeout,
                           build=not args.no_build, echo=not args.quiet, qemu=args.qemu,
                           **guest_of(args))
@@ -418,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tcg (function), icount (instruction counts), kvm (cycles; falls "
                         "back to icount without hardware virtualization), iso (GRUB image), "
                         "footprint (icount with the QEMU footprint plugin)")
-    p.add_argument("--run", metavar="MODULES",
+    p.add_argument("--run", type=module_list, default="all", metavar="MODULES",
                    help="modules the root task starts: name[,name...] or all (default: all)")
     p.add_argument("--args", default="", metavar='"ARGS"',
                    help='more kernel arguments, e.g. "test=fault_pf" or "bench=pingpong"')

@@ -33,15 +33,27 @@ static uint64_t note = S_NOTE;            /* what the line signals: S_NOTE or th
 static uint64_t irq_bit = 1;
 static uint64_t pending;                  /* bits waited for but not yet used */
 
-static uint64_t arg_number(const char *args, const char *key, uint64_t dflt)
+/* What the client (netbench's driver_start) asks for in our arguments. */
+struct options {
+	bool garbage, bell, loop, fault_init, fault_xfer;
+	unsigned itr;
+};
+
+/* Our arguments into o; false (said in one line) if one is bad. */
+static bool read_args(const char *line, struct options *o)
 {
-	char v[24];
-	if (!arg_get(args, key, v, sizeof(v)))
-		return dflt;
-	uint64_t n = 0;
-	for (const char *p = v; *p >= '0' && *p <= '9'; p++)
-		n = n * 10 + (uint64_t)(*p - '0');
-	return n;
+	static const char *const faults[] = { "none", "init", "xfer", NULL };
+	struct args a;
+	char fault[8];
+	args_init(&a, "e1000", line);
+	o->garbage = args_number(&a, "garbage", 0, 0, 1);
+	o->bell = args_number(&a, "bell", 0, 0, 1);
+	o->loop = args_number(&a, "loop", 1, 0, 1);
+	o->itr = (unsigned)args_number(&a, "itr", 0, 0, 0xffff);
+	args_names(&a, "fault", "none", ARGS_ONE, args_name_of_array, faults, fault, sizeof(fault));
+	o->fault_init = !strcmp(fault, "init");
+	o->fault_xfer = !strcmp(fault, "xfer");
+	return args_done(&a);
 }
 
 /* Random values into every register but the four descriptor-base ones,
@@ -61,7 +73,7 @@ static void program_garbage(volatile uint32_t *regs)
 }
 
 /* Find the device, map it, bind its line; E_ error or IPC_OK. */
-static long setup(const char *args, volatile uint32_t **regs)
+static long setup(const struct options *o, volatile uint32_t **regs)
 {
 	struct e1000_pci pci;
 	long err;
@@ -75,9 +87,9 @@ static long setup(const char *args, volatile uint32_t **regs)
 	    (err = sys_phys_map(S_BAR, SLOT_SELF, BAR_VA, 0, E1000_BAR_SIZE / 4096, MAP_WRITE)))
 		return err;
 	*regs = (volatile uint32_t *)BAR_VA;
-	if (arg_number(args, "garbage", 0))
+	if (o->garbage)
 		return IPC_OK;
-	if (arg_number(args, "bell", 0))
+	if (o->bell)
 		note = NIC_SLOT_BELL, irq_bit = NIC_BELL_IRQ;
 	else if ((err = notify_create(S_NOTE)))
 		return err;
@@ -203,15 +215,17 @@ int main(struct start_info *info)
 {
 	volatile uint32_t *regs = NULL;
 	uint64_t region_pa, region_size, kind, ring_pa;
-	long err = setup(info->args, &regs);
+	struct options o;
+	if (!read_args(info->args, &o))
+		return E_INVAL;
+	long err = setup(&o, &regs);
 	if (err)
 		return (int)err;
-	if (arg_number(info->args, "garbage", 0)) {
+	if (o.garbage) {
 		program_garbage(regs);
 		return 0;
 	}
-	uint32_t flags = (arg_number(info->args, "loop", 1) ? NIC_LOOPBACK : 0) |
-			 (uint32_t)arg_number(info->args, "itr", 0) << NIC_ITR_SHIFT;
+	uint32_t flags = (o.loop ? NIC_LOOPBACK : 0) | (uint32_t)o.itr << NIC_ITR_SHIFT;
 	if ((err = sys_frames_create(SLOT_MEMORY, S_RING, 1, &ring_pa)) ||
 	    (err = sys_phys_map(S_RING, SLOT_SELF, RING_VA, 0, 1, MAP_WRITE)) ||
 	    (err = sys_dev_info(NIC_SLOT_REGION, &kind, &region_pa, &region_size)) ||
@@ -222,15 +236,9 @@ int main(struct start_info *info)
 		return (int)err;
 	/* Our space, and with it the interrupt line, is given back when our
 	 * client deletes its capability to it, once our thread has ended. */
-	bool fault_xfer = false;
-	char fault[8];
-	if (arg_get(info->args, "fault", fault, sizeof(fault))) {
-		if (!strcmp(fault, "init"))
-			*(volatile int *)0 = 1;
-		fault_xfer = !strcmp(fault, "xfer");
-	}
-
-	err = note == NIC_SLOT_BELL ? serve_bell(fault_xfer) : serve_ipc(fault_xfer);
+	if (o.fault_init)
+		*(volatile int *)0 = 1;
+	err = note == NIC_SLOT_BELL ? serve_bell(o.fault_xfer) : serve_ipc(o.fault_xfer);
 	e1000_stop(&port.hw);
 	return err == E_DEAD ? 0 : (int)err;
 }

@@ -71,18 +71,68 @@ static void soaker(uint64_t unused)
 
 /* --- Arguments --------------------------------------------------------- */
 
-static uint64_t number(const char *s)
+#define SIZES_MAX 16
+#define ITRS_MAX 8
+#define FRAMES_MAX 100000000ul            /* per case: hours under TCG, more is a typo */
+#define ECHO_MAX 1000000ul
+
+/* What each build runs: the cases and the checks. */
+struct plan {
+	uint64_t sizes[SIZES_MAX], itrs[ITRS_MAX];
+	unsigned nsizes, nitrs;
+	uint64_t frames;
+	unsigned batch;
+	bool single, checks;
+};
+
+/* nic=: loop, or udp:PORT (frames to the harness's sink); false if neither. */
+static bool nic_known(const char *nic)
 {
-	uint64_t n = 0;
-	while (*s >= '0' && *s <= '9')
-		n = n * 10 + (uint64_t)(*s++ - '0');
-	return n;
+	if (!strcmp(nic, "loop"))
+		return true;
+	if (strncmp(nic, "udp:", 4) || !nic[4])
+		return false;
+	for (const char *p = nic + 4; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
 }
 
-static uint64_t arg_number(const char *args, const char *key, uint64_t dflt)
+/* count numbers (each below 100000), comma-separated, into out. */
+static void join_numbers(char *out, size_t n, const uint64_t *v, unsigned count)
 {
-	char v[24];
-	return arg_get(args, key, v, sizeof(v)) ? number(v) : dflt;
+	size_t at = 0;
+	out[0] = 0;
+	for (unsigned i = 0; i < count && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, "%s%lu", i ? "," : "", v[i]);
+}
+
+/* Every argument into pl and the globals; false (said in one line) if one
+ * is bad. */
+static bool read_args(const char *line, struct plan *pl, char *builds, size_t n)
+{
+	static const char *const units[] = { "tsc", "instructions", NULL };
+	static const char *const bnames[] = { "user", "kernel", NULL };
+	struct args a;
+	char nic[32];
+	args_init(&a, "netbench", line);
+	args_names(&a, "unit", "tsc", ARGS_ONE, args_name_of_array, units, unit, sizeof(unit));
+	args_names(&a, "builds", "user,kernel", ARGS_EXACT, args_name_of_array, bnames, builds, n);
+	pl->nsizes = args_numbers(&a, "sizes", "64,512,1500", FRAME_HEADER, NIC_FRAME_MAX,
+				  pl->sizes, SIZES_MAX);
+	pl->nitrs = args_numbers(&a, "itr", "0", 0, 0xffff, pl->itrs, ITRS_MAX);
+	if (args_text(&a, "nic", "loop", nic, sizeof(nic)) && !a.bad && !nic_known(nic))
+		args_fail(&a, "nic", "unknown; accepted: loop or udp:PORT");
+	peer = !strncmp(nic, "udp:", 4);
+	pl->frames = args_number(&a, "frames", 20000, 1, FRAMES_MAX);
+	pl->batch = (unsigned)args_number(&a, "batch", 32, 1, NIC_SLOTS - 2);
+	pl->single = args_number(&a, "single", 1, 0, 1);
+	pl->checks = args_number(&a, "checks", 1, 0, 1);
+	echo_every = args_number(&a, "echo", 0, 0, ECHO_MAX);
+	use_bell = args_number(&a, "bell", BELL_DEFAULT, 0, 1);
+	if (!peer)
+		echo_every = 0;                   /* echoes come from the sink only */
+	return args_done(&a);
 }
 
 /* --- One case ---------------------------------------------------------- */
@@ -406,14 +456,6 @@ static long thread_start_soaker(void)
 	return err;
 }
 
-/* What each build runs: the cases and the checks. */
-struct plan {
-	const char *sizes;
-	uint64_t frames;
-	unsigned batch;
-	bool single, checks;
-};
-
 /* Start build b with these attach flags, run every case of the plan and
  * its bad-input check, stop it.  Returns E_NOSYS if the kernel has no
  * driver, else IPC_OK (failures are counted). */
@@ -446,14 +488,8 @@ static long run_build(enum build b, uint32_t flags, const struct plan *pl)
 		driver_stop(&d);
 		return IPC_OK;
 	}
-	for (const char *p = pl->sizes; *p;) {
-		unsigned len = (unsigned)number(p);
-		while (*p && *p != ',')
-			p++;
-		p += *p == ',';
-		if (len >= FRAME_HEADER && len <= NIC_FRAME_MAX)
-			measure(&d, b, len, pl->frames, pl->batch, ++stream, false);
-	}
+	for (unsigned i = 0; i < pl->nsizes; i++)
+		measure(&d, b, (unsigned)pl->sizes[i], pl->frames, pl->batch, ++stream, false);
 	if (pl->single)                         /* one frame per request: nothing amortised */
 		measure(&d, b, 64, pl->frames, 1, ++stream, true);
 	if (pl->checks)
@@ -465,19 +501,10 @@ static long run_build(enum build b, uint32_t flags, const struct plan *pl)
 
 int main(struct start_info *info)
 {
-	char v[64], builds[32] = "user,kernel", sizes[64] = "64,512,1500", itrs[64] = "0";
-	arg_get(info->args, "unit", unit, sizeof(unit));
-	arg_get(info->args, "builds", builds, sizeof(builds));
-	arg_get(info->args, "sizes", sizes, sizeof(sizes));
-	arg_get(info->args, "itr", itrs, sizeof(itrs));
-	peer = arg_get(info->args, "nic", v, sizeof(v)) && !strncmp(v, "udp:", 4);
-	struct plan pl = { sizes, arg_number(info->args, "frames", 20000),
-			   (unsigned)arg_number(info->args, "batch", 32),
-			   arg_number(info->args, "single", 1), arg_number(info->args, "checks", 1) };
-	echo_every = peer ? arg_number(info->args, "echo", 0) : 0;
-	use_bell = arg_number(info->args, "bell", BELL_DEFAULT);
-	if (pl.batch == 0 || pl.batch > NIC_SLOTS - 2)
-		pl.batch = NIC_SLOTS - 2;
+	char builds[32];
+	struct plan pl;
+	if (!read_args(info->args, &pl, builds, sizeof(builds)))
+		return 1;
 	tsc_khz = sys_info(INFO_TSC_KHZ);
 	uint32_t loop = peer ? 0 : NIC_LOOPBACK;
 
@@ -489,6 +516,9 @@ int main(struct start_info *info)
 	}
 	if ((err = thread_start_soaker()))
 		return 1;
+	char sizes[SIZES_MAX * 6], itrs[ITRS_MAX * 6];
+	join_numbers(sizes, sizeof(sizes), pl.sizes, pl.nsizes);
+	join_numbers(itrs, sizeof(itrs), pl.itrs, pl.nitrs);
 	printf("netbench: %s traffic, %lu frames per case, sizes %s, batch %u, itr %s, echo %lu, "
 	       "user driver by %s, unit %s\n", !peer ? "loopback" : echo_every ? "host-echo" :
 	       "host-peer", pl.frames, sizes, pl.batch, itrs, echo_every, use_bell ? "doorbell" : "IPC",
@@ -497,10 +527,8 @@ int main(struct start_info *info)
 	for (int b = USER; b <= KERNEL; b++) {
 		if (!list_word(builds, bnames[b]))
 			continue;
-		for (const char *p = itrs; *p; p += *p == ',') {  /* each interrupt throttling */
-			itr = (unsigned)number(p) & 0xffff;
-			while (*p && *p != ',')
-				p++;
+		for (unsigned i = 0; i < pl.nitrs; i++) {       /* each interrupt throttling */
+			itr = (unsigned)pl.itrs[i];
 			if (run_build((enum build)b, loop | itr << NIC_ITR_SHIFT, &pl) == E_NOSYS) {
 				printf("netbench: no in-kernel driver (built without E1000_IN_KERNEL=y): "
 				       "kernel cases skipped\n");

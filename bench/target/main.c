@@ -202,14 +202,25 @@ static void run_footprint(const char *which)
 	}
 }
 
+/* args_name_fn: what bench= accepts, the cases' benchmarks and floor. */
+static const char *bench_name(const void *ctx, unsigned i)
+{
+	(void)ctx;
+	return i < ncases ? cases[i].bench : i == ncases ? "floor" : NULL;
+}
+
 int main(struct start_info *info)
 {
-	char which[128], fp[8];
-	if (!arg_get(info->args, "unit", unit, sizeof(unit)))
-		memcpy(unit, "tsc", 4);
-	if (!arg_get(info->args, "bench", which, sizeof(which)))
-		memcpy(which, "all", 4);
+	static const char *const units[] = { "tsc", "instructions", NULL };
+	char which[START_ARGS_MAX];
+	struct args a;
 	build_table();
+	args_init(&a, "bench", info->args);
+	args_names(&a, "unit", "tsc", ARGS_ONE, args_name_of_array, units, unit, sizeof(unit));
+	args_names(&a, "bench", "all", ARGS_ALL, bench_name, NULL, which, sizeof(which));
+	bool footprint = args_number(&a, "footprint", 0, 0, 1);
+	if (!args_done(&a))
+		return 1;
 	uint64_t entry, stack;
 	if (sys_space_create(OTHER) ||
 	    sys_module_load(SLOT_SELF_IMAGE, OTHER, SLOT_MEMORY, "server", 6, &entry, &stack)) {
@@ -225,7 +236,7 @@ int main(struct start_info *info)
 			ok &= run_case(&cases[i], floor_parts);
 	if (floor_parts[0] && floor_parts[1])
 		print_floor(floor_parts);
-	if (arg_get(info->args, "footprint", fp, sizeof(fp)) && fp[0] == '1')
+	if (footprint)
 		run_footprint(which);
 	return ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 #define IPCLAB_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*format_out)(void *ctx, const char *s, size_t n);
@@ -104,6 +105,35 @@ static inline void format_v(format_out out, void *ctx, const char *fmt, va_list 
 			break;
 		}
 	}
+}
+
+/* Copy src (at most srclen bytes, up to its NUL) into dst (cap bytes,
+ * NUL-terminated), each byte outside printable ASCII and each backslash
+ * written as \xNN, so a console line shows what a user typed and nothing
+ * it could be made to do.  Stops before an escape that would not fit;
+ * returns the source bytes copied. */
+static inline size_t format_escape(char *dst, size_t cap, const char *src, size_t srclen)
+{
+	size_t i = 0, n = 0;
+	if (!cap)
+		return 0;
+	for (; i < srclen && src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+		bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+		size_t need = plain ? 1 : 4;
+		if (n + need >= cap)
+			break;
+		if (plain) {
+			dst[n++] = (char)c;
+		} else {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = "0123456789abcdef"[c >> 4];
+			dst[n++] = "0123456789abcdef"[c & 15];
+		}
+	}
+	dst[n] = 0;
+	return i;
 }
 
 #endif

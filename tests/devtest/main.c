@@ -344,12 +344,38 @@ static int child_main(const char *what)
 	return 99;
 }
 
+/* args_name_fn: the tests' names. */
+static const char *test_name(const void *ctx, unsigned i)
+{
+	(void)ctx;
+	return i < sizeof(tests) / sizeof(tests[0]) ? tests[i].name : NULL;
+}
+
+/* test= (the boot's, shared with ktest): its dev_ items, ours, into only;
+ * false (said in one line) if one of them begins no test of ours, or test=
+ * names only ktest's. */
+static bool read_tests(struct args *a, char *only, size_t n, bool *some)
+{
+	char list[START_ARGS_MAX];
+	*some = args_text(a, "test", "", list, sizeof(list));
+	list_filter(list, "dev_", true, only, n);
+	if (*some && !a->bad)
+		args_check_list(a, "test", only[0] ? only : list, ARGS_PREFIX, test_name, NULL);
+	return args_done(a);
+}
+
 int main(struct start_info *info)
 {
-	char only[64], child[16];
-	if (arg_get(info->args, "child", child, sizeof(child)))
-		return child_main(child);
-	bool some = arg_get(info->args, "test", only, sizeof(only));
+	static const char *const children[] = { "ports", "frames", NULL };
+	char only[START_ARGS_MAX], child[16];
+	bool some;
+	struct args a;
+	args_init(&a, "devtest", info->args);
+	if (args_names(&a, "child", "", ARGS_EXACT | ARGS_ONE, args_name_of_array, children,
+		       child, sizeof(child)))
+		return args_done(&a) ? child_main(child) : 1;
+	if (!read_tests(&a, only, sizeof(only), &some))
+		return 1;
 	unsigned nfailed = 0, ran = 0;
 	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (some && !list_has_prefix(only, tests[i].name))
@@ -366,7 +392,6 @@ int main(struct start_info *info)
 		nfailed += failed;
 		ran++;
 	}
-	if (ran)
-		printf("devtest: %u passed, %u failed\n", ran - nfailed, nfailed);
+	printf("devtest: %u passed, %u failed\n", ran - nfailed, nfailed);
 	return nfailed;
 }

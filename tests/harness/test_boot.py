@@ -1,10 +1,13 @@
 """Tests of harness.boot: whole boots against a fake QEMU in a fake tree."""
 
+import contextlib
+import io
 import json
 import tempfile
 import unittest
 from pathlib import Path
 
+from harness.__main__ import main
 from harness.boot import BootRequest, HarnessError, boot, make_argv
 from harness.qemu import HostFacts, Outcome
 from tests.harness.fakes import MARKERS, make_tree
@@ -113,6 +116,21 @@ class BootTest(unittest.TestCase):
         self.assertEqual(make_argv(None, "l4"), ["make", "-s", "CONFIG=l4"])
         self.assertEqual(make_argv("iso", "l4"), ["make", "-s", "iso", "CONFIG=l4"])
         self.assertEqual(make_argv("host-tests"), ["make", "-s", "host-tests"])
+
+
+class BootCommandTest(unittest.TestCase):
+    """`harness boot` refuses a bad --run before it builds or boots anything."""
+
+    def test_bad_run_is_one_line_error(self):
+        for bad in ("", ",", "ktest,", "ktest,,bench", " ktest"):
+            with self.subTest(run=bad):
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as done:
+                    main(["boot", "--config", "l4", "--mode", "tcg", "--run", bad, "--no-build"])
+                self.assertEqual(done.exception.code, 2)
+                last = err.getvalue().splitlines()[-1]
+                self.assertIn("error: argument --run:", last)
+                self.assertIn("is not name[,name...]", last)
 
 
 if __name__ == "__main__":

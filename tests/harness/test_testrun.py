@@ -17,7 +17,7 @@ from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              echo_problems, iso_problem, kernel_fault_problem, run_tests,
-                             target_boot_problem, cpu_features, smp_problem)
+                             target_boot_problem, cpu_features, smp_problem, target_modules)
 from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
@@ -351,7 +351,13 @@ class WholeRunTest(unittest.TestCase):
         status, lines = self.run_tests(only=("fault_pf",))
         self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
         argv = (self.root / "qemu-argv.json").read_text()
-        self.assertIn("run=ktest,devtest nic=loop test=fault_pf unit=tsc", argv)
+        self.assertIn("run=ktest nic=loop test=fault_pf unit=tsc", argv)
+
+    def test_target_modules(self):
+        """A test name boots the module that has it: devtest's are dev_*."""
+        self.assertEqual(target_modules("fault_pf"), "ktest")
+        self.assertEqual(target_modules("dev_irq"), "devtest")
+        self.assertEqual(target_modules(""), "ktest,devtest")
 
     def test_machine_tests(self):
         """cpu_qemu64 runs ktest and the floor on qemu64; smp_banner a Q35 with 4 CPUs."""

@@ -93,49 +93,11 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
 	return r;
 }
 
-bool arg_get(const char *args, const char *key, char *out, size_t n)
+bool args_done(const struct args *a)
 {
-	size_t klen = strlen(key);
-	for (const char *p = args; *p;) {
-		while (*p == ' ')
-			p++;
-		const char *word = p;
-		while (*p && *p != ' ')
-			p++;
-		if ((size_t)(p - word) > klen && !strncmp(word, key, klen) && word[klen] == '=') {
-			size_t len = p - word - klen - 1;
-			if (len >= n)
-				len = n - 1;
-			memcpy(out, word + klen + 1, len);
-			out[len] = 0;
-			return true;
-		}
-	}
-	return false;
-}
-
-uint64_t arg_u64(const char *args, const char *key, uint64_t fallback)
-{
-	char buf[24];
-	if (!arg_get(args, key, buf, sizeof(buf)) || buf[0] < '0' || buf[0] > '9')
-		return fallback;
-	uint64_t v = 0;
-	for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	return v;
-}
-
-bool list_has_prefix(const char *list, const char *name)
-{
-	for (const char *p = list; *p;) {
-		size_t n = 0;
-		while (p[n] && p[n] != ',')
-			n++;
-		if (n && !strncmp(name, p, n))
-			return true;
-		p += n + (p[n] == ',');
-	}
-	return false;
+	if (a->bad)
+		printf("%s\n", a->error);
+	return !a->bad;
 }
 
 long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio)
@@ -147,22 +109,6 @@ long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t pr
 	/* rsp % 16 == 8 at a function's first instruction, as after a call. */
 	return err ? err : sys_thread_create(SLOT_SELF, slot, (uint64_t)fn,
 					     base + THREAD_STACK_PAGES * 4096 - 8, arg, prio);
-}
-
-bool list_has(const char *list, const char *word)
-{
-	size_t wlen = strlen(word);
-	for (const char *p = list; *p;) {
-		const char *item = p;
-		while (*p && *p != ',')
-			p++;
-		size_t len = p - item;
-		if ((len == 3 && !strncmp(item, "all", 3)) || (len == wlen && !strncmp(item, word, len)))
-			return true;
-		if (*p)
-			p++;
-	}
-	return false;
 }
 
 void sort_u64(uint64_t *a, unsigned n)

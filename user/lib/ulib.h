@@ -2,6 +2,7 @@
 #ifndef USER_ULIB_H
 #define USER_ULIB_H
 
+#include "args.h"
 #include "syscall.h"
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,17 +18,8 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 
-/* The value of key=value in a space-separated argument string, copied into
- * out; false if absent. */
-bool arg_get(const char *args, const char *key, char *out, size_t n);
-/* The decimal number of key=<digits> in the argument string, or fallback
- * if absent or not a number. */
-uint64_t arg_u64(const char *args, const char *key, uint64_t fallback);
-/* Is word in a comma-separated list? "all" matches everything. */
-bool list_has(const char *list, const char *word);
-/* Does an item of a comma-separated list begin name (test=a,b selects the
- * tests whose names start with a or b)? */
-bool list_has_prefix(const char *list, const char *name);
+/* The first bad argument's one-line error, printed; true if none was bad. */
+bool args_done(const struct args *a);
 
 /* Start fn(arg) in a new thread of our own space at priority prio, its
  * capability in slot, on a fresh stack of THREAD_STACK_PAGES pages: each

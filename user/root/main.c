@@ -7,6 +7,7 @@
 #include "ulib.h"
 #include "device.h"
 #include "ipc.h"
+#include <ipclab/format.h>
 
 #define CHILD_PRIO 10
 #define CHILD_SPACE SLOT_FREE
@@ -221,8 +222,8 @@ static int module_index(const char *name, size_t len)
 	return -1;
 }
 
-/* Serve every module of the comma-separated list, in its order (server k
- * is the k-th); false if one is missing or cannot start. */
+/* Serve every module of the comma-separated list (checked), in its order
+ * (server k is the k-th); false if one cannot start. */
 static bool serve_all(const char *list)
 {
 	bool ok = true;
@@ -230,28 +231,44 @@ static bool serve_all(const char *list)
 		size_t n = 0;
 		while (p[n] && p[n] != ',')
 			n++;
-		int i = n ? module_index(p, n) : -1;
-		if (i < 0) {
-			char name[MODULE_NAME_MAX];
-			snprintf(name, n < sizeof(name) ? n + 1 : sizeof(name), "%s", p);
-			printf("root: serve=%s: no boot module '%s'\n", list, name);
-			ok = false;
-		} else {
+		int i = module_index(p, n);
+		if (i >= 0)
 			ok &= serve((unsigned)i);
-		}
 		p += n + (p[n] == ',');
 	}
 	return ok;
 }
 
+/* args_name_fn: the boot modules' names (root's run= and serve=). */
+static const char *boot_module_name(const void *ctx, unsigned i)
+{
+	(void)ctx;
+	return i < start_info()->nmodules ? module_name(i) : NULL;
+}
+
+/* run= and serve= from the command line, each name a boot module; false
+ * (said in one line) if one is not. */
+static bool read_args(struct start_info *info, char *run, char *serves, size_t n)
+{
+	struct args a;
+	args_init(&a, "root", info->args);
+	args_names(&a, "run", "all", ARGS_ALL, boot_module_name, NULL, run, n);
+	args_names(&a, "serve", "", ARGS_EXACT, boot_module_name, NULL, serves, n);
+	return args_done(&a);
+}
+
 int main(struct start_info *info)
 {
-	char run[128], serves[128] = "";
-	if (!arg_get(info->args, "run", run, sizeof(run)))
-		memcpy(run, "all", 4);
-	arg_get(info->args, "serve", serves, sizeof(serves));
-	printf("root: %lu boot modules, run=%s%s%s\n", info->nmodules, run,
-	       serves[0] ? " serve=" : "", serves);
+	char run[START_ARGS_MAX], serves[START_ARGS_MAX];
+	if (!read_args(info, run, serves, sizeof(run))) {
+		sys_poweroff(SLOT_MACHINE, 1);
+		return 1;
+	}
+	char shown[160], shown_serves[160];        /* names are checked, but may be long */
+	format_escape(shown, sizeof(shown), run, sizeof(run));
+	format_escape(shown_serves, sizeof(shown_serves), serves, sizeof(serves));
+	printf("root: %lu boot modules, run=%s%s%s\n", info->nmodules, shown,
+	       serves[0] ? " serve=" : "", shown_serves);
 	bool pass = serve_all(serves);
 	unsigned started = 0;
 	for (unsigned i = 0; i < info->nmodules; i++) {
@@ -261,7 +278,7 @@ int main(struct start_info *info)
 		pass &= run_module(i);
 	}
 	if (!started) {
-		printf("root: run=%s names no boot module\n", run);
+		printf("root: run=%s names no boot module that is not also served\n", shown);
 		pass = false;
 	}
 	for (unsigned k = 0; k < nservers; k++) {

@@ -12,6 +12,7 @@
 #include "../service.h"
 
 #define EXIT_CODE 3
+#define AFTER_MAX 1000000ul      /* requests an instance answers: more is a typo */
 
 /* Null, but the compiler cannot know it, so the write below is a real one. */
 static uint64_t *volatile nowhere;
@@ -28,9 +29,15 @@ static __attribute__((noreturn)) void die(const char *how, uint64_t served)
 
 int main(struct start_info *info)
 {
-	uint64_t after = arg_u64(info->args, "crashy_after", 20), id = sys_info(INFO_THREAD_ID);
-	char how[8] = "fault";
-	arg_get(info->args, "crashy_how", how, sizeof(how));
+	static const char *const hows[] = { "fault", "exit", NULL };
+	struct args a;
+	char how[8];
+	args_init(&a, "crashy", info->args);
+	uint64_t after = args_number(&a, "crashy_after", 20, 0, AFTER_MAX);
+	args_names(&a, "crashy_how", "fault", ARGS_ONE, args_name_of_array, hows, how, sizeof(how));
+	if (!args_done(&a))
+		return 1;
+	uint64_t id = sys_info(INFO_THREAD_ID);
 	struct ipc_msg m = { 0 };
 	long err = ipc_recv(SLOT_SERVICE, &m, TIMEOUT_FOREVER);
 	for (uint64_t served = 0; err == IPC_OK; served++) {

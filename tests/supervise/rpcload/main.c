@@ -19,6 +19,7 @@
 #include "../service.h"
 
 #define CLIENTS_MAX 8
+#define CALLS_MAX 1000000ul       /* per client */
 #define CLIENT_PRIO 10
 #define CLIENT_SLOT SLOT_FREE            /* the client threads' capabilities */
 #define INSTANCES_MAX 32                 /* instances one client notes */
@@ -104,12 +105,12 @@ static unsigned instances_seen(unsigned n)
 
 int main(struct start_info *info)
 {
-	unsigned n = (unsigned)arg_u64(info->args, "clients", 4);
-	ncalls = arg_u64(info->args, "calls", 100);
-	if (n < 1 || n > CLIENTS_MAX) {
-		printf("rpcload: clients=%u: from 1 to %u\n", n, CLIENTS_MAX);
+	struct args a;
+	args_init(&a, "rpcload", info->args);
+	unsigned n = (unsigned)args_number(&a, "clients", 4, 1, CLIENTS_MAX);
+	ncalls = args_number(&a, "calls", 100, 1, CALLS_MAX);
+	if (!args_done(&a))
 		return 1;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		long err = thread_spawn(client, i, CLIENT_SLOT + i, CLIENT_PRIO);
 		if (err) {

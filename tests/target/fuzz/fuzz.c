@@ -20,6 +20,7 @@
 #define PLAY_N 32
 #define WORKER_SLOT 200               /* the workers' thread capabilities */
 #define MAX_WORKERS 8
+#define CALLS_MAX 100000000ul     /* hours under TCG: more is a typo */
 #define BATCH 500
 #define STACK_BASE 0x20000000ul
 #define SCRATCH 0x30000000ul          /* a page of ours for valid pointers */
@@ -243,11 +244,13 @@ static void unstick(void)
 
 int main(struct start_info *info)
 {
-	seed = arg_u64(info->args, "seed", 1);
-	total_calls = arg_u64(info->args, "calls", 20000);
-	nworkers = (unsigned)arg_u64(info->args, "threads", 4);
-	if (nworkers < 1 || nworkers > MAX_WORKERS)
-		nworkers = 4;
+	struct args a;
+	args_init(&a, "fuzz", info->args);
+	seed = args_number(&a, "seed", 1, 0, UINT64_MAX);
+	total_calls = args_number(&a, "calls", 20000, 1, CALLS_MAX);
+	nworkers = (unsigned)args_number(&a, "threads", 4, 1, MAX_WORKERS);
+	if (!args_done(&a))
+		return 1;
 	printf("fuzz: seed %lu, %lu calls, %u threads\n", seed, total_calls, nworkers);
 
 	if (sys_map(SLOT_MEMORY, SLOT_SELF, SCRATCH, 1, MAP_WRITE) ||
