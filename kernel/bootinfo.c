@@ -1,13 +1,17 @@
 /* Multiboot 1 and 2 information parsing (pure logic, host-tested). */
 #include "bootinfo.h"
 
-static void copy_str(char *dst, size_t cap, const char *src, size_t max)
+/* Copy the string src (at most max bytes) into dst (cap bytes with the NUL);
+ * false if it was cut to fit. */
+static bool copy_str(char *dst, size_t cap, const char *src, size_t max)
 {
-	size_t n = src ? strnlen(src, max) : 0;
-	if (n >= cap)
+	size_t n = src ? strnlen(src, max < cap ? max : cap) : 0;
+	bool fits = n < cap;
+	if (!fits)
 		n = cap - 1;
 	memcpy(dst, src ? src : "", n);
 	dst[n] = 0;
+	return fits;
 }
 
 static void add_ram(struct bootinfo *b, uint64_t base, uint64_t len)
@@ -22,7 +26,10 @@ static void add_ram(struct bootinfo *b, uint64_t base, uint64_t len)
 static void add_module(struct bootinfo *b, paddr_t start, paddr_t end, const char *cmd, size_t max)
 {
 	if (b->nmodules == BOOT_MAX_MODULES || end < start) {
-		b->dropped++;
+		if (!b->modules_dropped++) {
+			copy_str(b->dropped_module, sizeof(b->dropped_module), cmd, max);
+			b->dropped_bad_range = end < start;
+		}
 		return;
 	}
 	struct boot_module *m = &b->module[b->nmodules++];
@@ -49,7 +56,8 @@ static bool parse_mb1(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 	b->info_start = info;
 	b->info_end = info + sizeof(*mi);
 	if (mi->flags & (1u << 2) && mi->cmdline)
-		copy_str(b->cmdline, sizeof(b->cmdline), phys(mi->cmdline, 1), BOOT_CMDLINE_MAX);
+		b->cmdline_too_long = !copy_str(b->cmdline, sizeof(b->cmdline), phys(mi->cmdline, 1),
+						 BOOT_CMDLINE_MAX + 1);
 	if (mi->flags & (1u << 6)) {
 		const uint8_t *p = phys(mi->mmap_addr, mi->mmap_length);
 		if (!p)
@@ -129,7 +137,8 @@ static bool parse_mb2(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 		if (type == MB2_TAG_END)
 			return true;
 		if (type == MB2_TAG_CMDLINE)
-			copy_str(b->cmdline, sizeof(b->cmdline), (const char *)t + 8, size - 8);
+			b->cmdline_too_long = !copy_str(b->cmdline, sizeof(b->cmdline),
+							 (const char *)t + 8, size - 8);
 		else if (type == MB2_TAG_MMAP && size >= 16)
 			parse_mb2_mmap(t, size, b);
 		else if (type == MB2_TAG_MODULE && size >= 16) {

@@ -6,6 +6,7 @@
 #include "mmu.h"
 #include "timer.h"
 #include "device.h"
+#include <ipclab/format.h>
 #include <ipclab/result.h>
 
 extern char kernel_phys_start[], kernel_end[];
@@ -165,6 +166,30 @@ static unsigned cmdline_hz(const char *cmdline)
 	return (unsigned)hz;
 }
 
+/* Refuse a boot that the loader's information does not fit: a command line
+ * we would cut, a module we would drop.  One line says which, then off. */
+static void check_boot(void)
+{
+	if (boot.cmdline_too_long) {
+		kprintf("ipclab: the kernel command line is longer than %u bytes; refusing to boot\n",
+			(unsigned)BOOT_CMDLINE_MAX);
+		poweroff(false);
+	}
+	if (!boot.modules_dropped)
+		return;
+	struct module m;
+	char shown[MODULE_NAME_MAX * 4];
+	name_module(&m, boot.dropped_module);
+	format_escape(shown, sizeof(shown), m.name, sizeof(m.name));
+	if (boot.dropped_bad_range)
+		kprintf("ipclab: boot module '%s' ends before it starts; refusing to boot\n", shown);
+	else
+		kprintf("ipclab: boot module '%s' and %u after it dropped: at most %u boot modules "
+			"(the root task and %u more); refusing to boot\n", shown,
+			boot.modules_dropped - 1, (unsigned)BOOT_MAX_MODULES, START_MODULES_MAX);
+	poweroff(false);
+}
+
 /* Build the root task: its space, its program, its capabilities, its thread. */
 static void start_root(void)
 {
@@ -196,7 +221,9 @@ static void start_root(void)
 	cap_insert(caps, SLOT_MEMORY, &memory_obj.obj, RIGHTS_ALL, 0);
 	cap_insert(caps, SLOT_MACHINE, &machine_obj, RIGHTS_ALL, 0);
 	cap_insert(caps, SLOT_SELF_IMAGE, &modules[0].obj, RIGHT_READ, 0);
-	for (unsigned i = 1; i < boot.nmodules && SLOT_MODULE0 + i - 1 < SLOT_FREE; i++)
+	_Static_assert(SLOT_MODULE0 + BOOT_MAX_MODULES - 1 <= SLOT_DEV_PORTS,
+		       "boot modules overlap root's device slots");
+	for (unsigned i = 1; i < boot.nmodules; i++)
 		cap_insert(caps, SLOT_MODULE0 + i - 1, &modules[i].obj, RIGHT_READ, 0);
 	root_thread = thread_create(s, entry, USER_STACK_TOP, 0, ROOT_PRIO);
 	if (!root_thread)
@@ -213,6 +240,7 @@ void kmain(uint32_t magic, paddr_t info)
 		panic("this CPU lacks %s, which ipclab needs", cpu_missing());
 	if (!bootinfo_parse(magic, info, boot_phys, &boot))
 		panic("not started by a multiboot loader (magic %x) or bad boot information", magic);
+	check_boot();
 	mmu_init();
 	print_cpus();
 	setup_memory();

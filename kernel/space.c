@@ -145,6 +145,26 @@ static uint64_t segment_pages(const struct elf_segment *seg)
 	return (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) - PAGE_ALIGN_DOWN(seg->vaddr)) / PAGE_SIZE;
 }
 
+/* Map a copy of info read-only at USER_START_INFO in s. */
+static int map_start_info(struct space *s, const struct start_info *info)
+{
+	_Static_assert(sizeof(*info) <= USER_START_INFO_PAGES * PAGE_SIZE, "USER_START_INFO_PAGES");
+	for (uint64_t off = 0; off < USER_START_INFO_PAGES * PAGE_SIZE; off += PAGE_SIZE) {
+		paddr_t pa = frame_alloc();
+		if (!pa)
+			return E_NOMEM;
+		if (off < sizeof(*info))
+			memcpy(phys_to_virt(pa), (const char *)info + off, MIN(sizeof(*info) - off,
+									PAGE_SIZE));
+		int err = mmu_map_user(s->root, USER_START_INFO + off, pa, PTE_NX);
+		if (err) {
+			frame_free(pa, 1);
+			return err;
+		}
+	}
+	return IPC_OK;
+}
+
 /* Load module m into s with its start information and first stack. */
 int space_load_module(struct space *s, struct memory *pool, const struct module *m,
 		      const struct start_info *info, vaddr_t *entry)
@@ -157,7 +177,7 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 		kprintf("ipclab: module %s refused: %s\n", m->name, elf_status_name(st));
 		return E_BADELF;
 	}
-	uint64_t need = 1 + USER_STACK_PAGES;
+	uint64_t need = USER_START_INFO_PAGES + USER_STACK_PAGES;
 	for (unsigned i = 0; i < prog.nsegments; i++)
 		need += segment_pages(&prog.seg[i]);
 	if (pool->quota < need)
@@ -167,15 +187,9 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 		if (err)
 			return err;
 	}
-	paddr_t pa = frame_alloc();
-	if (!pa)
-		return E_NOMEM;
-	memcpy(phys_to_virt(pa), info, sizeof(*info));
-	int err = mmu_map_user(s->root, USER_START_INFO, pa, PTE_NX);
-	if (err) {
-		frame_free(pa, 1);
+	int err = map_start_info(s, info);
+	if (err)
 		return err;
-	}
 	pool->quota -= need - USER_STACK_PAGES;
 	err = space_map_anon(s, pool, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 			     USER_STACK_PAGES, PTE_W | PTE_NX);

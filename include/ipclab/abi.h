@@ -165,12 +165,16 @@ enum ipc_err {
 
 /* The user address-space layout. */
 #define USER_START_INFO _UL(0x10000)         /* struct start_info, read-only */
+#define USER_START_INFO_PAGES 2              /* its size, rounded up to pages */
 #define USER_IMAGE_BASE _UL(0x400000)        /* where modules are linked */
 #define USER_STACK_TOP  _UL(0x7ffffff00000)  /* the first thread's stack grows down */
 #define USER_STACK_PAGES 16
 #define USER_TOP        _UL(0x800000000000)  /* first non-user address */
 
-#define START_ARGS_MAX 256
+/* The argument string: the kernel command line holds up to 4096 bytes, and
+ * the NUL.  The root task gets boot modules 1..START_MODULES_MAX, in
+ * SLOT_MODULE0 .. SLOT_DEV_PORTS - 1. */
+#define START_ARGS_MAX 4097
 #define START_MODULES_MAX 16
 #define MODULE_NAME_MAX 32
 

@@ -278,30 +278,31 @@ static void mb1_cmdline(void)
 	CHECK_STREQ(b.cmdline, "");
 }
 
-static void mb1_cmdline_truncated(void)
+static void mb1_cmdline_too_long(void)
 {
 	mem_reset();
-	char longer[400];
+	static char longer[BOOT_CMDLINE_MAX + 2];
 	for (unsigned i = 0; i < sizeof(longer) - 1; i++)
 		longer[i] = 'a' + i % 26;
 	longer[sizeof(longer) - 1] = 0;
 	mb1_write(INFO1, &(struct mb1){ .flags = MB1_CMDLINE, .cmdline = str_at(STRS, longer) });
 	struct bootinfo b;
 	CHECK(parse(MB1_BOOT_MAGIC, INFO1, &b));
-	CHECK_EQ(strlen(b.cmdline), BOOT_CMDLINE_MAX - 1);
-	CHECK(!memcmp(b.cmdline, longer, BOOT_CMDLINE_MAX - 1));
-	/* Exactly the limit - 1 fits whole. */
-	longer[BOOT_CMDLINE_MAX - 1] = 0;
+	CHECK(b.cmdline_too_long);                   /* the kernel refuses it: no silent cut */
+	/* Exactly the limit, 4096 bytes or more, fits whole. */
+	CHECK(BOOT_CMDLINE_MAX >= 4096);
+	longer[BOOT_CMDLINE_MAX] = 0;
 	mb1_write(INFO1 + 0x100, &(struct mb1){ .flags = MB1_CMDLINE,
-						.cmdline = str_at(STRS + 0x1000, longer) });
+						.cmdline = str_at(STRS + 0x2000, longer) });
 	CHECK(parse(MB1_BOOT_MAGIC, INFO1 + 0x100, &b));
+	CHECK(!b.cmdline_too_long);
 	CHECK_STREQ(b.cmdline, longer);
 }
 
 static void mb1_modules(void)
 {
 	mem_reset();
-	char longer[100];
+	char longer[300];
 	memset(longer, 'm', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = 0;
 	uint8_t *mods = region_new(MODS1, 4 * 16);
@@ -344,7 +345,9 @@ static void mb1_module_end_before_start_dropped(void)
 	CHECK(parse(MB1_BOOT_MAGIC, INFO1, &b));
 	CHECK_EQ(b.nmodules, 1);
 	CHECK_EQ(b.module[0].start, 0x300000);
-	CHECK_EQ(b.dropped, 2);
+	CHECK_EQ(b.dropped, 0);
+	CHECK_EQ(b.modules_dropped, 2);              /* the kernel refuses the boot */
+	CHECK(b.dropped_bad_range);
 }
 
 static void mb1_too_many_modules(void)
@@ -362,9 +365,13 @@ static void mb1_too_many_modules(void)
 	struct bootinfo b;
 	CHECK(parse(MB1_BOOT_MAGIC, INFO1, &b));
 	CHECK_EQ(b.nmodules, BOOT_MAX_MODULES);
-	CHECK_EQ(b.dropped, 4);
-	CHECK_STREQ(b.module[BOOT_MAX_MODULES - 1].cmdline, "mod15");
-	CHECK_EQ(b.module[BOOT_MAX_MODULES - 1].start, 0x400000 + 15 * 0x1000);
+	CHECK_EQ(BOOT_MAX_MODULES, 17);                  /* root and 16, as START_MODULES_MAX */
+	CHECK_EQ(b.dropped, 0);
+	CHECK_EQ(b.modules_dropped, 4);
+	CHECK_STREQ(b.dropped_module, "mod17");          /* the first dropped, for the message */
+	CHECK(!b.dropped_bad_range);
+	CHECK_STREQ(b.module[BOOT_MAX_MODULES - 1].cmdline, "mod16");
+	CHECK_EQ(b.module[BOOT_MAX_MODULES - 1].start, 0x400000 + 16 * 0x1000);
 }
 
 static void mb1_too_many_ranges(void)
@@ -837,8 +844,8 @@ static void mb2_cmdline_bounded_by_tag(void)
 	mb2_place(INFO2);
 	CHECK(parse(MB2_BOOT_MAGIC, INFO2, &b));
 	CHECK_STREQ(b.cmdline, "");
-	/* Too long: cut at BOOT_CMDLINE_MAX - 1. */
-	char longer[600];
+	/* Too long: refused, not cut. */
+	static char longer[BOOT_CMDLINE_MAX + 2];
 	for (unsigned i = 0; i < sizeof(longer) - 1; i++)
 		longer[i] = '0' + i % 10;
 	longer[sizeof(longer) - 1] = 0;
@@ -848,8 +855,17 @@ static void mb2_cmdline_bounded_by_tag(void)
 	mb2_end();
 	mb2_place(INFO2);
 	CHECK(parse(MB2_BOOT_MAGIC, INFO2, &b));
-	CHECK_EQ(strlen(b.cmdline), BOOT_CMDLINE_MAX - 1);
-	CHECK(!memcmp(b.cmdline, longer, BOOT_CMDLINE_MAX - 1));
+	CHECK(b.cmdline_too_long);
+	/* Exactly BOOT_CMDLINE_MAX bytes fit. */
+	longer[BOOT_CMDLINE_MAX] = 0;
+	mem_reset();
+	mb2_begin();
+	mb2_cmdline(longer);
+	mb2_end();
+	mb2_place(INFO2);
+	CHECK(parse(MB2_BOOT_MAGIC, INFO2, &b));
+	CHECK(!b.cmdline_too_long);
+	CHECK_STREQ(b.cmdline, longer);
 }
 
 static void mb2_module_cmdlines(void)
@@ -858,7 +874,7 @@ static void mb2_module_cmdlines(void)
 	mb2_begin();
 	mb2_tag(3, "\0\x10\0\0\0\x20\0\0", 8);              /* no cmdline bytes at all */
 	mb2_tag(3, "\0\x20\0\0\0\x30\0\0abcdefg", 15);      /* unterminated */
-	char longer[200];
+	char longer[300];
 	memset(longer, 'z', sizeof(longer) - 1);
 	longer[sizeof(longer) - 1] = 0;
 	mb2_module(0x300000, 0x310000, longer);
@@ -869,7 +885,10 @@ static void mb2_module_cmdlines(void)
 	struct bootinfo b;
 	CHECK(parse(MB2_BOOT_MAGIC, INFO2, &b));
 	CHECK_EQ(b.nmodules, 3);
-	CHECK_EQ(b.dropped, 1);
+	CHECK_EQ(b.dropped, 0);
+	CHECK_EQ(b.modules_dropped, 1);
+	CHECK(b.dropped_bad_range);
+	CHECK_STREQ(b.dropped_module, "backwards");
 	CHECK_EQ(b.module[0].start, 0x1000);
 	CHECK_EQ(b.module[0].end, 0x2000);
 	CHECK_STREQ(b.module[0].cmdline, "");
@@ -893,9 +912,11 @@ static void mb2_too_many_modules(void)
 	struct bootinfo b;
 	CHECK(parse(MB2_BOOT_MAGIC, INFO2, &b));
 	CHECK_EQ(b.nmodules, BOOT_MAX_MODULES);
-	CHECK_EQ(b.dropped, 2);
+	CHECK_EQ(b.dropped, 0);
+	CHECK_EQ(b.modules_dropped, 2);
+	CHECK_STREQ(b.dropped_module, "m17");
 	CHECK_STREQ(b.module[0].cmdline, "m0");
-	CHECK_STREQ(b.module[BOOT_MAX_MODULES - 1].cmdline, "m15");
+	CHECK_STREQ(b.module[BOOT_MAX_MODULES - 1].cmdline, "m16");
 }
 
 static void mb2_too_many_ranges(void)
@@ -1066,7 +1087,7 @@ static const struct check_case cases[] = {
 	CASE(mb1_mmap_partial_entry_ignored),
 	CASE(mb1_mem_upper_fallback),
 	CASE(mb1_cmdline),
-	CASE(mb1_cmdline_truncated),
+	CASE(mb1_cmdline_too_long),
 	CASE(mb1_modules),
 	CASE(mb1_module_end_before_start_dropped),
 	CASE(mb1_too_many_modules),
