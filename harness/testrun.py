@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import bench, fuzz, hostile, netbench, qemu, supervise
+from harness import badargs, bench, fuzz, hostile, netbench, qemu, supervise
 from harness.boot import BootRecord, BootRequest, HarnessError, boot, build
 from harness.qemu import DEFAULT_MACHINE
 from harness.process import Finished, run_watched, signal_name
@@ -355,6 +355,9 @@ def run_target_tests(options: Options, report: Report) -> None:
             _boot_qemu64(options, config, report)
         if narrow(options.only, f"target/{config}/{SMP_TEST}"):
             _boot_smp(options, config, report)
+        for case in badargs.CASES:
+            if narrow(options.only, f"target/{config}/{case.name}"):
+                _boot_badargs(options, config, case, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
@@ -365,7 +368,7 @@ ECHO_TEST = "e1000_echo"
 QEMU64_TEST = "cpu_qemu64"
 SMP_TEST = "smp_banner"
 BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST, QEMU64_TEST, SMP_TEST,
-              *(c.name for c in supervise.CASES))
+              *(c.name for c in supervise.CASES), *(c.name for c in badargs.CASES))
 # QEMU's oldest 64-bit CPU model: no rdtscp, no PCID, no INVPCID.  The
 # benchmarks and a test run on it, the floor only, to stay short.
 QEMU64_CPU = "qemu64"
@@ -442,6 +445,19 @@ def _boot_hostile(options: Options, config: str, report: Report) -> None:
     if finished.timed_out:
         missing.insert(0, "the boot hung")
     report(TestOutcome(name, not missing, "; ".join(missing)))
+
+
+def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Report) -> None:
+    """A bad argument or boot-module table fails the run with its one-line
+    error; the edges that are good pass."""
+    name = f"target/{config}/{case.name}"
+    timeout = options.timeout or 120
+    finished = run_watched(badargs.qemu_argv(case, config, options.qemu), timeout,
+                           cwd=options.root)
+    verdict = qemu.judge_exit(finished.status, timed_out=finished.timed_out, timeout=timeout,
+                              last_line=finished.last_line(), qemu_error=finished.last_error())
+    found = badargs.problems(case, verdict, finished.stdout)
+    report(TestOutcome(name, not found, "; ".join(found)))
 
 
 def _test_boot(options: Options, name: str, report: Report, config: str, mode: str, run: str,

@@ -4,6 +4,7 @@ The fake QEMU behaves as its kernel arguments say (`fake=hang`, `fake=fail`,
 ...) and prints the real markers from include/ipclab/result.h.  With
 `run=bench` it prints the results of BENCH_TABLE (doubled for mach presets);
 with `serve=crashy`, what root and rpcload print in harness.supervise's boots;
+with the kernel arguments of a harness.badargs case (on l4), the lines it expects;
 given `-plugin ... -D <file>` it writes FOOTPRINT to file as the plugin does.
 """
 
@@ -12,7 +13,7 @@ import stat
 import sys
 from pathlib import Path
 
-from harness import hostile, qemu
+from harness import badargs, hostile, qemu
 from harness.serial import RESULT_HEADER, load_markers
 
 TREE = Path(__file__).resolve().parents[2]
@@ -25,6 +26,7 @@ import json, sys, time
 BANNER, TEST = {banner!r}, {test!r}
 RESULT_BEGIN, RESULT_END = {result_begin!r}, {result_end!r}
 REFUSALS = {refusals!r}      # what the kernel says of harness.hostile's modules
+BADARGS = {badargs!r}        # harness.badargs: -append -> (lines, passes)
 
 FOOTPRINT = {footprint!r}
 argv = sys.argv[1:]
@@ -56,6 +58,12 @@ smp = int(argv[argv.index("-smp") + 1]) if "-smp" in argv else 1
 say("ipclab: %d cpu%s (ACPI MADT), running on apic id 0%s" % (
     smp, "s" if smp > 1 else "", "; unused: apic ids " + " ".join(map(str, range(1, smp)))
     if smp > 1 else ""))
+append = argv[argv.index("-append") + 1] if "-append" in argv else ""
+if append in BADARGS:
+    lines, passes = BADARGS[append]
+    for line in lines:
+        say(line)
+    sys.exit(33 if passes else 35)
 if "fake=hang" in args:
     say("ktest: waiting for a message")
     time.sleep(100)
@@ -213,4 +221,6 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
         python=sys.executable, banner=MARKERS.banner_prefix, test=MARKERS.test_prefix,
         result_begin=MARKERS.result_begin, result_end=MARKERS.result_end,
         refusals={name: reason for name, (_, reason) in hostile.images(b"").items()},
+        badargs={badargs.kernel_args(c, str(qemu.boot_files("l4", "tcg")[0])): (c.expect, c.passes)
+                 for c in badargs.CASES},
         bench_table=BENCH_TABLE, footprint=FOOTPRINT, tree=str(TREE)))

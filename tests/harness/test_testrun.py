@@ -328,7 +328,10 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "19 passed, 2 failed")
+        self.assertEqual(lines[-1], "25 passed, 2 failed")
+        for case in ("args_modules", "args_root", "args_cmdline_4096", "args_cmdline_too_long",
+                     "args_modules_17", "args_modules_18"):
+            self.assertIn(f"ok   target/l4/{case}", lines)
         self.assertIn("ok   target/l4/e1000_echo", lines)
         self.assertIn("ok   target/l4/cpu_qemu64", lines)
         self.assertIn("ok   target/l4/smp_banner", lines)
