@@ -47,6 +47,8 @@ CASES = (
     Case("args_root", "ktest,doesnotexist\x07",
          expect=("root: run=ktest,doesnotexist\\x07: unknown name 'doesnotexist\\x07'; "
                  "accepted: a comma-separated list of all, ktest, bench, fuzz",)),
+    Case("args_kernel", "ktest", "crash=kernal test=null_syscall",
+         expect=("ipclab: crash=kernal: unknown; accepted: crash=kernel; refusing to boot",)),
     Case("args_cmdline_4096", "ktest", "test=null_syscall", passes=True,
          expect=("TEST null_syscall ok", "ktest: 1 passed, 0 failed"), length=CMDLINE_MAX),
     Case("args_cmdline_too_long", "ktest", "test=null_syscall", length=CMDLINE_MAX + 1,

@@ -148,28 +148,50 @@ static bool cmdline_has(const char *cmdline, const char *word)
 	return false;
 }
 
+/* The value of the first word key=... of a command line (its length in
+ * *len), or NULL. */
+static const char *cmdline_value(const char *cmdline, const char *key, size_t *len)
+{
+	size_t n = strlen(key);
+	for (const char *p = cmdline; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !strncmp(p, key, n) && p[n] == '=') {
+			for (*len = 0; p[n + 1 + *len] && p[n + 1 + *len] != ' ';)
+				(*len)++;
+			return p + n + 1;
+		}
+	return NULL;
+}
+
 /* The tick rate asked for by hz=N on the command line (default
  * TICK_HZ_DEFAULT); anything but a number in range stops the boot. */
 static unsigned cmdline_hz(const char *cmdline)
 {
-	const char *p = cmdline;
-	while (*p && !((p == cmdline || p[-1] == ' ') && !strncmp(p, "hz=", 3)))
-		p++;
-	if (!*p)
+	size_t len;
+	const char *v = cmdline_value(cmdline, "hz", &len);
+	if (!v)
 		return TICK_HZ_DEFAULT;
 	uint64_t hz = 0;
-	const char *digit = p + 3;
-	for (; *digit >= '0' && *digit <= '9' && hz <= TICK_HZ_MAX; digit++)
-		hz = hz * 10 + (uint64_t)(*digit - '0');
-	if (digit == p + 3 || (*digit && *digit != ' ') || hz < TICK_HZ_MIN || hz > TICK_HZ_MAX)
-		panic("hz= must be a number from %u to %u", TICK_HZ_MIN, TICK_HZ_MAX);
+	size_t i = 0;
+	for (; i < len && v[i] >= '0' && v[i] <= '9' && hz <= TICK_HZ_MAX; i++)
+		hz = hz * 10 + (uint64_t)(v[i] - '0');
+	if (i == 0 || i < len || hz < TICK_HZ_MIN || hz > TICK_HZ_MAX)
+		panic("hz= must be a whole number from %u to %u", TICK_HZ_MIN, TICK_HZ_MAX);
 	return (unsigned)hz;
 }
 
 /* Refuse a boot that the loader's information does not fit: a command line
- * we would cut, a module we would drop.  One line says which, then off. */
+ * we would cut, a module we would drop, an argument of ours we do not know.
+ * One line says which, then off. */
 static void check_boot(void)
 {
+	size_t len;
+	const char *crash = cmdline_value(boot.cmdline, "crash", &len);
+	if (crash && (len != 6 || strncmp(crash, "kernel", 6))) {
+		char shown[64];
+		format_escape(shown, sizeof(shown), crash, len);
+		kprintf("ipclab: crash=%s: unknown; accepted: crash=kernel; refusing to boot\n", shown);
+		poweroff(false);
+	}
 	if (boot.cmdline_too_long) {
 		kprintf("ipclab: the kernel command line is longer than %u bytes; refusing to boot\n",
 			(unsigned)BOOT_CMDLINE_MAX);

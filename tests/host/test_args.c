@@ -204,6 +204,17 @@ static void control_bytes_escaped(void)
 		CHECK(*p >= 0x20 && *p < 0x7f);
 }
 
+static const char *const odd[] = { "ok", "be\x07ll", NULL };
+
+static void known_names_escaped(void)
+{
+	char out[32];
+	start("run=x");
+	args_names(&a, "run", "", ARGS_EXACT, args_name_of_array, odd, out, sizeof(out));
+	CHECK_CALL(check_error("prog: run=x: unknown name 'x'; "
+			       "accepted: a comma-separated list of ok, be\\x07ll"));
+}
+
 static void long_value_cut_in_error(void)
 {
 	static char line[5000];
@@ -261,7 +272,7 @@ static const struct check_case cases[] = {
 	CASE(number_negative), CASE(number_malformed), CASE(number_out_of_range),
 	CASE(first_error_is_kept), CASE(numbers_list), CASE(names_known), CASE(names_unknown),
 	CASE(names_empty), CASE(names_prefix), CASE(names_one), CASE(text_too_long),
-	CASE(control_bytes_escaped), CASE(long_value_cut_in_error), CASE(args_fail_names_value),
+	CASE(control_bytes_escaped), CASE(known_names_escaped), CASE(long_value_cut_in_error), CASE(args_fail_names_value),
 	CASE(escape_fits), CASE(filter_items), CASE(lists_match),
 };
 CHECK_MAIN(cases)

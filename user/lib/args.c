@@ -203,9 +203,11 @@ static void append_accepted(struct args *a, unsigned how, args_name_fn names, co
 			j++;
 		if (j < i)
 			continue;                    /* bench names repeat across cases */
+		char shown[ARGS_SHOW_MAX * 4 + 1];     /* boot module names come from the loader */
+		format_escape(shown, sizeof(shown), names(ctx, i), ARGS_SHOW_MAX);
 		if (i)
 			append_str(a, ", ");
-		append_str(a, names(ctx, i));
+		append_str(a, shown);
 	}
 }
 
