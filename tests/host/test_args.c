@@ -29,8 +29,8 @@ static void number_absent_is_default(void)
 
 static void number_in_range(void)
 {
-	start("x=1 calls=100 calls=7");
-	CHECK_EQ(args_number(&a, "calls", 20, 1, 100), 100);     /* the first word counts */
+	start("x=1 calls=100 xcalls=7");
+	CHECK_EQ(args_number(&a, "calls", 20, 1, 100), 100);
 	start("seed=18446744073709551615");
 	CHECK_EQ(args_number(&a, "seed", 1, 0, UINT64_MAX), UINT64_MAX);
 	CHECK(!a.bad);
@@ -77,6 +77,21 @@ static void number_out_of_range(void)
 	start("threads=9");
 	args_number(&a, "threads", 4, 1, 8);
 	CHECK_CALL(check_error("prog: threads=9: out of range; accepted: a whole number from 1 to 8"));
+}
+
+static void given_twice(void)
+{
+	char out[16];
+	start("calls=1 x=2 calls=2");
+	args_number(&a, "calls", 20, 1, 100);
+	CHECK_CALL(check_error("prog: calls=1: given more than once; give it once"));
+	start("unit=tsc unit=tsc");
+	args_text(&a, "unit", "tsc", out, sizeof(out));
+	CHECK(a.bad);
+	start("sizes=1 sizes=2");
+	uint64_t v[2];
+	args_numbers(&a, "sizes", "1", 0, 9, v, 2);
+	CHECK(a.bad);
 }
 
 static void first_error_is_kept(void)
@@ -270,7 +285,7 @@ static void lists_match(void)
 static const struct check_case cases[] = {
 	CASE(number_absent_is_default), CASE(number_in_range), CASE(number_overflow),
 	CASE(number_negative), CASE(number_malformed), CASE(number_out_of_range),
-	CASE(first_error_is_kept), CASE(numbers_list), CASE(names_known), CASE(names_unknown),
+	CASE(given_twice), CASE(first_error_is_kept), CASE(numbers_list), CASE(names_known), CASE(names_unknown),
 	CASE(names_empty), CASE(names_prefix), CASE(names_one), CASE(text_too_long),
 	CASE(control_bytes_escaped), CASE(known_names_escaped), CASE(long_value_cut_in_error), CASE(args_fail_names_value),
 	CASE(escape_fits), CASE(filter_items), CASE(lists_match),

@@ -78,10 +78,21 @@ void args_fail(struct args *a, const char *key, const char *what)
 	fail(a, key, val ? val : "", len, what);
 }
 
+/* key's value as arg_find finds it; a second key=... is an error, as it
+ * is not clear which one was meant. */
+static const char *value_of(struct args *a, const char *key, size_t *len)
+{
+	const char *val = arg_find(a->line, key, len);
+	size_t again;
+	if (val && arg_find(val + *len, key, &again))
+		fail(a, key, val, *len, "given more than once; give it once");
+	return val;
+}
+
 bool args_text(struct args *a, const char *key, const char *dflt, char *out, size_t n)
 {
 	size_t len;
-	const char *val = arg_find(a->line, key, &len);
+	const char *val = value_of(a, key, &len);
 	if (!val) {
 		val = dflt ? dflt : "";
 		len = strlen(val);
@@ -139,7 +150,7 @@ uint64_t args_number(struct args *a, const char *key, uint64_t dflt, uint64_t mi
 		     uint64_t max)
 {
 	size_t len;
-	const char *val = arg_find(a->line, key, &len);
+	const char *val = value_of(a, key, &len);
 	uint64_t v;
 	if (!val || !check_number(a, key, val, len, val, len, min, max, &v))
 		return dflt;
@@ -150,7 +161,7 @@ unsigned args_numbers(struct args *a, const char *key, const char *dflt, uint64_
 		      uint64_t max, uint64_t *out, unsigned cap)
 {
 	size_t len;
-	const char *val = arg_find(a->line, key, &len);
+	const char *val = value_of(a, key, &len);
 	if (!val) {
 		val = dflt;
 		len = strlen(dflt);

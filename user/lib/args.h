@@ -50,7 +50,7 @@ const char *args_name_of_array(const void *ctx, unsigned i);
 void args_init(struct args *a, const char *prog, const char *line);
 
 /* Where key's value starts in line (its length in *len), or NULL if no word
- * is key=...; the first such word counts. */
+ * is key=...; the first such word counts (the getters below refuse a second). */
 const char *arg_find(const char *line, const char *key, size_t *len);
 
 /* key's value copied into out (n bytes), or dflt if key is absent; a value
