@@ -590,6 +590,16 @@ def _boot_kernel_fault(options: Options, config: str, report: Report) -> None:
 DEVTEST_PREFIX = "dev_"
 
 
+# A program's one-line error about its arguments (user/lib/args.c):
+# "prog: key=value: what is wrong; accepted: ...".
+_ARGUMENT_ERROR = re.compile(r"^[a-z0-9_]+: [a-z0-9_]+=\S*: ")
+
+
+def argument_error(lines: Iterable[str]) -> Optional[str]:
+    """The first line in which a program refused an argument, or None."""
+    return next((line.rstrip("\r") for line in lines if _ARGUMENT_ERROR.match(line)), None)
+
+
 def target_modules(test: str) -> str:
     """The run= of the on-target boot for one test name: the module that has
     it (ktest, or devtest for dev_*), or both for every test ("")."""
@@ -620,7 +630,8 @@ def _boot_target(options: Options, config: str, test: str, markers: Markers,
         return
     problem = target_boot_problem(record.verdict, record.serial)
     if problem:
-        report(TestOutcome(name, False, f"{problem}; log {record.log}"))
+        said = argument_error(record.finished.stdout)     # e.g. test= names no test
+        report(TestOutcome(name, False, f"{said + '; ' if said else ''}{problem}; log {record.log}"))
 
 
 # --- ISO ------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              echo_problems, iso_problem, kernel_fault_problem, run_tests,
-                             target_boot_problem, cpu_features, smp_problem, target_modules)
+                             target_boot_problem, cpu_features, smp_problem, target_modules,
+                             argument_error)
 from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
@@ -356,6 +357,15 @@ class WholeRunTest(unittest.TestCase):
         self.assertEqual((status, lines), (0, ["ok   target/l4/fault_pf", "1 passed, 0 failed"]))
         argv = (self.root / "qemu-argv.json").read_text()
         self.assertIn("run=ktest nic=loop test=fault_pf unit=tsc", argv)
+
+    def test_argument_error(self):
+        """A program's refusal of an argument is found, root's start-up line is not."""
+        lines = ["root: 3 boot modules, run=ktest\r",
+                 "ktest: test=nosuch: no name begins with 'nosuch'; accepted: ...\r",
+                 "ipclab: power off (fail)\r"]
+        self.assertEqual(argument_error(lines),
+                         "ktest: test=nosuch: no name begins with 'nosuch'; accepted: ...")
+        self.assertIsNone(argument_error(lines[:1] + lines[2:]))
 
     def test_target_modules(self):
         """A test name boots the module that has it: devtest's are dev_*."""
