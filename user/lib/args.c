@@ -42,6 +42,7 @@ static void append(struct args *a, const char *s, size_t n)
 	a->error[at + n] = 0;
 }
 
+/* Append the string s to the error line. */
 static void append_str(struct args *a, const char *s) { append(a, s, strlen(s)); }
 
 /* Begin the error line "prog: key=value: problem" with the value (len bytes)
