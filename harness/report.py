@@ -46,10 +46,12 @@ TECHNIQUES = {
 }
 
 # The cases each technique is judged on: a cross-space round trip with the
-# smallest and the largest message, a one-way message, RPC with one client and
-# with many, and a notification.  Cases a run lacks are left out.
+# smallest and the largest message, each direction of a call one way, RPC
+# with one client and with many, and a notification.  Cases a run lacks are
+# left out.
 KEY_CASES = (("pingpong", "roundtrip/other-space/0B"), ("pingpong", "roundtrip/other-space/64B"),
-             ("pingpong", "oneway/other-space/0B"), ("rpc", "1-client"), ("rpc", "8-clients"),
+             ("pingpong", "oneway-call/other-space/0B"),
+             ("pingpong", "oneway-reply/other-space/0B"), ("rpc", "1-client"), ("rpc", "8-clients"),
              ("notify", "notify-to-wakeup"))
 
 # The case the one-line summaries and the footprint table use.
@@ -1125,7 +1127,7 @@ def measured(sources: Sources, presets: dict[str, Preset], stat: str) -> Measure
         return Measured(l4, mach)
     run = sources.timing[0]
     short = ("pingpong", "roundtrip/other-space/8B")
-    one = ("pingpong", "oneway/other-space/0B")
+    one = ("pingpong", "oneway-call/other-space/0B")
     oneway = value_of(run, l4, *one, stat)
     timed = [r for r in sources.timing if unit_of(r) in ("tsc", "cycles")]
     rpc = tuple((case, ratio(value_of(run, mach, "rpc", case, stat),

@@ -1,6 +1,7 @@
 /* The on-target benchmark suite: a table of cases, each a kernel of the
- * shape (iterations, case) that fills samples[]; warm-up, overhead
- * subtraction, statistics and the JSON line are done once, in main.c. */
+ * shape (case, warm-up rounds, iterations) that fills samples[]; overhead
+ * subtraction, statistics and the JSON line are done once, in main.c.
+ * Every kernel checks the data it moves (docs/results.md, "What the benchmarks check"). */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -11,14 +12,18 @@
 #define WARMUP 500             /* rounds run and thrown away first */
 
 enum where { SAME_SPACE, OTHER_SPACE };
-enum shape { ROUNDTRIP, ONEWAY };
+/* A ping-pong case measures the whole call, or one of its halves: from the
+ * client's call to the server's receive, or from the server's reply to the
+ * client's return. */
+enum shape { ROUNDTRIP, ONEWAY_CALL, ONEWAY_REPLY };
 
 struct bench_case {
 	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify, pagefault */
 	const char *name;          /* the case: unique within bench */
-	/* Fill samples[0..n) with one measurement each (overhead not yet
+	/* Run warmup rounds, then n more on the same objects, filling
+	 * samples[0..n) with one measurement each (overhead not yet
 	 * subtracted); returns 0 or an error to report. */
-	long (*run)(const struct bench_case *c, uint64_t *samples, unsigned n);
+	long (*run)(const struct bench_case *c, uint64_t *samples, unsigned warmup, unsigned n);
 	enum where where;
 	enum shape shape;
 	unsigned bytes;            /* message size */
@@ -60,10 +65,37 @@ extern unsigned footprint_region;
 static inline void fp_begin(void) { if (footprint_region) region_mark(true, footprint_region); }
 static inline void fp_end(void) { if (footprint_region) region_mark(false, footprint_region); }
 
-long bench_null(const struct bench_case *c, uint64_t *s, unsigned n);
-long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned n);
-long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned n);
-long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n);
+/* Checks.  Round i of a case sends pattern(i, k) as word k of its message
+ * (distinct for every round and word, never 0); a server answers with each
+ * word xor REPLY_XOR.  A failed check prints one line naming the case, the
+ * round and what was expected and seen, and returns E_BENCH_CHECK. */
+#define E_BENCH_CHECK 4000
+#define REPLY_XOR 0x5a5a5a5a5a5a5a5aul
+#define LEN_WORD (~0u)         /* check_word_failed's word: the length */
+static inline uint64_t pattern(unsigned i, unsigned k)
+{
+	/* An odd multiplier is a bijection: distinct (i, k) give distinct words. */
+	return ((uint64_t)(i + 1) << 32 | (k + 1)) * 0x9e3779b97f4a7c15ul;
+}
+/* Word k of round i was seen instead of expected. */
+long check_word_failed(const struct bench_case *c, unsigned i, unsigned k, uint64_t expected,
+		       uint64_t seen);
+/* A measured interval of round i: its start and end must lie in order
+ * within [lo, hi], the client's own bracket around the round. */
+long check_span(const struct bench_case *c, unsigned i, uint64_t lo, uint64_t start,
+		uint64_t end, uint64_t hi);
+
+/* Where round i of warmup + n stores its sample: warm-up rounds all write
+ * slot 0, which the first measured round overwrites. */
+static inline unsigned sample_slot(unsigned i, unsigned warmup)
+{
+	return i < warmup ? 0 : i - warmup;
+}
+
+long bench_null(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 
 /* What the last rpc case did, beside its response times (rpc_latency[0..total)). */
 #define RPC_CLIENTS_MAX 8
@@ -77,8 +109,8 @@ struct rpc_outcome {
 };
 extern struct rpc_outcome rpc_out;
 extern uint64_t rpc_latency[];
-long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n);
-long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n);
-long bench_map(const struct bench_case *c, uint64_t *s, unsigned n);
+long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+long bench_map(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 
 #endif

@@ -1,50 +1,161 @@
-/* IPC benchmarks: ping-pong (round trip and one way, same or other space,
- * every size), RPC with several clients, notification latency. */
+/* IPC benchmarks: ping-pong (round trip and each one-way half, same or
+ * other space, every size), RPC with several clients, notification
+ * latency.  Every message carries a pattern that the answer must return
+ * transformed; every one-way stamp must fall inside its round. */
 #include "bench.h"
 
-/* Servers.  They loop until the endpoint is destroyed. */
-static void echo_server(uint64_t unused)
+/* Round i's request: bytes of data, word k being pattern(i, k). */
+static void fill_request(struct ipc_msg *m, unsigned i, unsigned bytes)
+{
+	m->len = bytes;
+	for (unsigned k = 0; k < bytes / 8; k++)
+		m->w[k] = pattern(i, k);
+}
+
+/* The answer to *in, in *out: the same length, each word xor REPLY_XOR.
+ * Two buffers, so that a receive that delivered nothing is not answered
+ * from the request that is still there. */
+static void answer(const struct ipc_msg *in, struct ipc_msg *out)
+{
+	unsigned words = (in->len + 7) / 8;
+	if (words > IPC_MSG_MAX / 8)
+		words = IPC_MSG_MAX / 8;
+	out->len = in->len;
+	for (unsigned k = 0; k < words; k++)
+		out->w[k] = in->w[k] ^ REPLY_XOR;
+}
+
+/* Whether m is the answer to round i of case c; fails the case if not. */
+static long check_reply(const struct bench_case *c, unsigned i, const struct ipc_msg *m)
+{
+	if (m->len != c->bytes)
+		return check_word_failed(c, i, LEN_WORD, c->bytes, m->len);
+	for (unsigned k = 0; k < c->bytes / 8; k++)
+		if (m->w[k] != (pattern(i, k) ^ REPLY_XOR))
+			return check_word_failed(c, i, k, pattern(i, k) ^ REPLY_XOR, m->w[k]);
+	return 0;
+}
+
+/* The ping-pong server: answers every request until the endpoint dies. */
+static void pingpong_server(uint64_t unused)
 {
 	(void)unused;
-	struct ipc_msg m = { 0 };
-	long err = ipc_recv(EP, &m, TIMEOUT_FOREVER);
-	while (err == IPC_OK)
-		err = ipc_reply_recv(EP, &m, TIMEOUT_FOREVER);     /* the request, unchanged */
+	struct ipc_msg a = { 0 }, b = { 0 }, *in = &a, *out = &b;
+	long err = ipc_recv(EP, in, TIMEOUT_FOREVER);
+	while (err == IPC_OK) {
+		answer(in, out);
+		err = ipc_reply_recv(EP, out, TIMEOUT_FOREVER);    /* the next request lands in out */
+		struct ipc_msg *t = in;
+		in = out;
+		out = t;
+	}
 	sys_cap_delete(EP);            /* our copy, in the other space */
 	sys_exit(0);
 }
 
-/* Answers with the time its receive returned: the end of a one-way trip. */
-static void stamp_server(uint64_t unused)
+/* The one-way server's own side of each round: the time its receive
+ * returned (the end of the call) or the time just before its reply (the
+ * start of the reply).  In the other space this is the server's copy. */
+static uint64_t server_stamps[SAMPLES + WARMUP];
+
+/* After its rounds the one-way server hands out its stamps: the request
+ * names the first round, the answer carries as many as fit. */
+static void answer_stamps(const struct ipc_msg *in, struct ipc_msg *out, unsigned rounds)
 {
-	(void)unused;
-	struct ipc_msg m = { 0 };
-	long err = ipc_recv(EP, &m, TIMEOUT_FOREVER);
-	while (err == IPC_OK) {
-		m.w[0] = tsc_end();
-		m.len = 8;
-		err = ipc_reply_recv(EP, &m, TIMEOUT_FOREVER);
+	uint64_t first = in->len >= 8 ? in->w[0] : rounds;
+	uint64_t words = first < rounds ? rounds - first : 0;
+	if (words > IPC_MSG_MAX / 8)
+		words = IPC_MSG_MAX / 8;
+	for (unsigned k = 0; k < words; k++)
+		out->w[k] = server_stamps[first + k];
+	out->len = words * 8;
+}
+
+/* arg: the number of rounds; bit 32 set: stamp the replies, not the calls.
+ * Answers like pingpong_server, then serves its stamps until the endpoint
+ * dies. */
+static void stamp_server(uint64_t arg)
+{
+	unsigned rounds = (uint32_t)arg;
+	bool replies = arg >> 32;
+	struct ipc_msg a = { 0 }, b = { 0 }, *in = &a, *out = &b;
+	long err = ipc_recv(EP, in, TIMEOUT_FOREVER);
+	uint64_t received = tsc_end();
+	for (unsigned i = 0; err == IPC_OK; i++) {
+		if (i < rounds)
+			answer(in, out);
+		else
+			answer_stamps(in, out, rounds);
+		uint64_t replying = tsc_begin();
+		err = ipc_reply_recv(EP, out, TIMEOUT_FOREVER);
+		uint64_t next = tsc_end();              /* at once: the call's end */
+		if (i < rounds)
+			server_stamps[i] = replies ? replying : received;
+		received = next;
+		struct ipc_msg *t = in;
+		in = out;
+		out = t;
 	}
 	sys_cap_delete(EP);
 	sys_exit(0);
 }
 
-long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned n)
+/* The client's end of each measured round, for the one-way cases. */
+static uint64_t call_ends[SAMPLES];
+
+/* One-way samples: s[j] holds the start of measured round j's call and
+ * call_ends[j] its end; the server's stamp of the round must lie between
+ * the two, and the sample is the part of the round it asks for. */
+static long oneway_samples(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
 {
-	long err = server_start(c->where, c->shape == ONEWAY ? stamp_server : echo_server, 0);
+	struct ipc_msg m;
+	for (unsigned j = 0; j < n;) {
+		m.len = 8;
+		m.w[0] = warmup + j;
+		long err = ipc_call(EP, &m, TIMEOUT_FOREVER);
+		if (err || !m.len) {
+			printf("bench: %s %s: no server stamps from round %u (error %ld)\n", c->bench,
+			       c->name, warmup + j, err);
+			return err ? err : E_BENCH_CHECK;
+		}
+		for (unsigned k = 0; k < m.len / 8 && j < n; k++, j++) {
+			uint64_t stamp = m.w[k], start = s[j], end = call_ends[j];
+			if ((err = check_span(c, warmup + j, start, c->shape == ONEWAY_CALL ? start : stamp,
+					      c->shape == ONEWAY_CALL ? stamp : end, end)))
+				return err;
+			s[j] = c->shape == ONEWAY_CALL ? stamp - start : end - stamp;
+		}
+	}
+	return 0;
+}
+
+/* Ping-pong: one round is a call of c->bytes and its answer. */
+long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
+{
+	bool oneway = c->shape != ROUNDTRIP;
+	if (warmup + n > SAMPLES + WARMUP)
+		return E_INVAL;
+	uint64_t arg = (uint64_t)(warmup + n) | (uint64_t)(c->shape == ONEWAY_REPLY) << 32;
+	long err = server_start(c->where, oneway ? stamp_server : pingpong_server, arg);
 	if (err)
 		return err;
 	struct ipc_msg m;
 	memset(&m, 0, sizeof(m));
-	for (unsigned i = 0; i < n && !err; i++) {
-		m.len = c->bytes;
+	for (unsigned i = 0; i < warmup + n && !err; i++) {
+		fill_request(&m, i, c->bytes);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		err = ipc_call(EP, &m, TIMEOUT_FOREVER);
 		uint64_t t1 = tsc_end();
 		fp_end();
-		s[i] = c->shape == ONEWAY ? m.w[0] - t0 : t1 - t0;
+		if (!err)
+			err = check_reply(c, i, &m);
+		unsigned j = sample_slot(i, warmup);
+		s[j] = oneway ? t0 : t1 - t0;
+		call_ends[j] = t1;
 	}
+	if (!err && oneway)
+		err = oneway_samples(c, s, warmup, n);
 	long stop = server_stop();
 	return err ? err : stop;
 }
@@ -135,15 +246,12 @@ static uint64_t rpc_pack(unsigned clients)
 	return n;
 }
 
-long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n)
+/* One phase of an rpc case: clients start together on a tick edge and call
+ * for ticks ticks; their times and counts land in rpc_latency and rpc_out. */
+static long rpc_phase(const struct bench_case *c, uint64_t ticks)
 {
-	(void)s;
-	long err = rpc_server_start();
-	if (err)
-		return err;
 	uint64_t per_tick = sys_info(INFO_TSC_KHZ) * 1000 / sys_info(INFO_TICK_HZ);
-	/* The warm-up (n small) runs one tick, the measured run ten per client. */
-	uint64_t ticks = n < SAMPLES ? 1 : (uint64_t)RPC_TICKS_PER_CLIENT * c->clients;
+	long err = 0;
 	memset(&rpc_out, 0, sizeof(rpc_out));
 	rpc_room_each = RPC_ROOM / c->clients;
 	for (unsigned i = 0; i < c->clients && !err; i++)
@@ -159,48 +267,68 @@ long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned n)
 			err = e ? e : (long)(how == JOIN_EXITED ? code : 1000 + code);
 	}
 	rpc_out.ticks = sys_info(INFO_TICKS) - tick0;
-	rpc_out.elapsed = 0;
 	for (unsigned i = 0; i < c->clients; i++)
 		if (rpc_out.last[i] - rpc_go > rpc_out.elapsed)
 			rpc_out.elapsed = rpc_out.last[i] - rpc_go;
 	rpc_out.total = rpc_pack(c->clients);
-	long stop = server_stop();
 	if (err == E_RPC_MISMATCH)
-		printf("bench: rpc %s: client %lu call %lu: expected %lx, seen %lx\n", c->name,
-		       rpc_out.bad_client - 1, rpc_out.bad_call, ~rpc_word(rpc_out.bad_client - 1,
-		       rpc_out.bad_call), rpc_out.bad_seen);
+		printf("bench: rpc %s: client %lu, iteration %lu, word 0: expected 0x%lx, seen 0x%lx\n",
+		       c->name, rpc_out.bad_client - 1, rpc_out.bad_call,
+		       ~rpc_word(rpc_out.bad_client - 1, rpc_out.bad_call), rpc_out.bad_seen);
 	if (err == E_RPC_ROOM)
 		printf("bench: rpc %s: room for %lu response times per client ran out\n", c->name,
 		       rpc_room_each);
+	return err == E_RPC_MISMATCH ? E_BENCH_CHECK : err;
+}
+
+/* Warm-up (one tick, when warmup asks for any) and the measured phase, on
+ * the same server; s and n are unused, the phase's length is in ticks. */
+long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
+{
+	(void)s;
+	(void)n;
+	long err = rpc_server_start();
+	if (!err && warmup)
+		err = rpc_phase(c, 1);
+	if (!err)
+		err = rpc_phase(c, (uint64_t)RPC_TICKS_PER_CLIENT * c->clients);
+	long stop = server_stop();
 	return err ? err : stop;
 }
 
 /* Notification: from just before notify to just after a higher-priority
- * waiter's wait returns. */
-static volatile uint64_t woke_at;
+ * waiter's wait returns.  Round i notifies with the bits pattern(i, 0). */
+static volatile uint64_t woke_at, woke_bits;
 
 static void note_waiter(uint64_t unused)
 {
 	(void)unused;
 	uint64_t bits;
-	while (ipc_wait(NOTE, &bits, TIMEOUT_FOREVER) == IPC_OK)
+	while (ipc_wait(NOTE, &bits, TIMEOUT_FOREVER) == IPC_OK) {
 		woke_at = tsc_end();
+		woke_bits = bits;
+	}
 	sys_exit(0);
 }
 
-long bench_notify(const struct bench_case *c, uint64_t *s, unsigned n)
+long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
 {
-	(void)c;
 	long err = notify_create(NOTE);
 	if (err || (err = thread_spawn(note_waiter, 0, SERVER, BENCH_PRIO + 1)))
 		return err;
 	sys_yield();                                    /* it blocks in wait */
-	for (unsigned i = 0; i < n && !err; i++) {
+	for (unsigned i = 0; i < warmup + n && !err; i++) {
+		uint64_t bits = pattern(i, 0);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
-		err = ipc_notify(NOTE, 1);
+		err = ipc_notify(NOTE, bits);
 		fp_end();
-		s[i] = woke_at - t0;
+		uint64_t back = tsc_end();              /* the waiter has run and blocked again */
+		if (!err && woke_bits != bits)
+			err = check_word_failed(c, i, 0, bits, woke_bits);
+		if (!err)
+			err = check_span(c, i, t0, t0, woke_at, back);
+		s[sample_slot(i, warmup)] = woke_at - t0;
 	}
 	sys_cap_delete(NOTE);                           /* its wait ends with E_DEAD */
 	uint64_t how, code, addr;

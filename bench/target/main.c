@@ -4,6 +4,7 @@
  * each case once more, a hundred times between the footprint plugin's
  * markers. */
 #include "bench.h"
+#include "stats.h"
 #include <ipclab/result.h>
 
 uint64_t samples[SAMPLES];
@@ -18,8 +19,10 @@ static uint64_t overhead;
 /* False when the cost of measuring nothing varied: every result says so. */
 static bool overhead_stable = true;
 
-static void add(const char *bench, long (*run)(const struct bench_case *, uint64_t *, unsigned),
-		enum where w, enum shape sh, unsigned bytes, unsigned clients, const char *fmt, ...)
+typedef long (*kernel_fn)(const struct bench_case *, uint64_t *, unsigned, unsigned);
+
+static void add(const char *bench, kernel_fn run, enum where w, enum shape sh, unsigned bytes,
+		unsigned clients, const char *fmt, ...)
 {
 	if (ncases == MAX_CASES)
 		return;
@@ -42,13 +45,16 @@ static void build_table(void)
 	for (int w = SAME_SPACE; w <= OTHER_SPACE; w++) {
 		for (unsigned b = 0; b <= IPC_MSG_MAX; b = IPC_MSG_MAX == IPC_SYNC_MAX ? b + 8 : (b ? b * 2 : 8))
 			add("pingpong", bench_pingpong, w, ROUNDTRIP, b, 0, "roundtrip/%s/%uB", where[w], b);
-		add("pingpong", bench_pingpong, w, ONEWAY, 0, 0, "oneway/%s/0B", where[w]);
-		add("pingpong", bench_pingpong, w, ONEWAY, IPC_MSG_MAX, 0, "oneway/%s/%uB", where[w],
-		    IPC_MSG_MAX);
+		for (int sh = ONEWAY_CALL; sh <= ONEWAY_REPLY; sh++) {
+			const char *way = sh == ONEWAY_CALL ? "oneway-call" : "oneway-reply";
+			add("pingpong", bench_pingpong, w, sh, 0, 0, "%s/%s/0B", way, where[w]);
+			add("pingpong", bench_pingpong, w, sh, IPC_MSG_MAX, 0, "%s/%s/%uB", way, where[w],
+			    IPC_MSG_MAX);
+		}
 	}
 	for (unsigned n = 1; n <= 8; n *= 2)
 		add("rpc", bench_rpc, OTHER_SPACE, ROUNDTRIP, 8, n, "%u-client%s", n, n > 1 ? "s" : "");
-	add("notify", bench_notify, SAME_SPACE, ONEWAY, 0, 0, "notify-to-wakeup");
+	add("notify", bench_notify, SAME_SPACE, ONEWAY_CALL, 0, 0, "notify-to-wakeup");
 	add("pagefault", bench_pagefault, SAME_SPACE, ROUNDTRIP, 0, 0, "same-space/map-1-page");
 	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
 }
@@ -57,19 +63,16 @@ struct stats {
 	uint64_t min, median, mean, stddev, p99, max;
 };
 
-/* Sorts s; the mean and deviation are rounded to whole units. */
+/* Sorts s; the mean is rounded to whole units, the deviation down. */
 static struct stats summarise(uint64_t *s, unsigned n)
 {
 	sort_u64(s, n);
 	uint64_t sum = 0;
 	for (unsigned i = 0; i < n; i++)
 		sum += s[i];
-	uint64_t mean = (sum + n / 2) / n, var = 0;
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t d = s[i] > mean ? s[i] - mean : mean - s[i];
-		var += d * d / n;
-	}
-	return (struct stats){ s[0], s[n / 2], mean, isqrt_u64(var), s[n * 99 / 100], s[n - 1] };
+	uint64_t mean = (sum + n / 2) / n;
+	return (struct stats){ s[0], s[n / 2], mean, isqrt_u64(stats_variance(s, n)),
+			       s[n * 99 / 100], s[n - 1] };
 }
 
 /* The cost of measuring nothing.  If it varies, the clock is noisy (plain
@@ -142,17 +145,15 @@ static void rpc_extra(char *buf, size_t len, unsigned clients, uint64_t p999)
 	}
 }
 
-/* Run one case: warm up, measure, subtract the overhead, print. */
+/* Run one case: warm up and measure on the same objects, subtract the
+ * overhead, print.  A failed check has said what it saw already. */
 static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 {
 	unsigned n = SAMPLES;
-	long err = c->run(c, samples, WARMUP);
-	if (!err && !c->clients)
-		tick_edge();                    /* rpc finds its own edge, clients ready */
-	if (!err)
-		err = c->run(c, samples, n);
+	long err = c->run(c, samples, WARMUP, n);
 	if (err) {
-		printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
+		if (err != E_BENCH_CHECK)
+			printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
 		return false;
 	}
 	uint64_t *v = c->clients ? rpc_latency : samples;
@@ -188,18 +189,23 @@ static void print_floor(const uint64_t *parts)
 	print_result(&c, 0, &st, extra);
 }
 
-/* Each case again, 100 times, between footprint markers. */
-static void run_footprint(const char *which)
+/* Each case again, 100 times, between footprint markers; false if one fails. */
+static bool run_footprint(const char *which)
 {
+	bool ok = true;
 	for (unsigned i = 0; i < ncases; i++) {
 		const struct bench_case *c = &cases[i];
 		if (!list_has(which, c->bench) || !c->region || c->clients)
 			continue;
 		printf("bench: footprint region %u = %s %s\n", c->region, c->bench, c->name);
 		footprint_region = c->region;
-		c->run(c, samples, 100);
+		long err = c->run(c, samples, 0, 100);
+		if (err && err != E_BENCH_CHECK)
+			printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
+		ok &= !err;
 		footprint_region = 0;
 	}
+	return ok;
 }
 
 /* args_name_fn: what bench= accepts, the cases' benchmarks and floor. */
@@ -237,6 +243,6 @@ int main(struct start_info *info)
 	if (floor_parts[0] && floor_parts[1])
 		print_floor(floor_parts);
 	if (footprint)
-		run_footprint(which);
+		ok &= run_footprint(which);
 	return ok ? 0 : 1;
 }

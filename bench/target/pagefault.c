@@ -4,7 +4,8 @@
  * The pager is a thread of the same space; the faulting thread measures
  * itself, one new page per sample, and never gives a page back.  Beside
  * it, the SYS_MAP of one fresh page alone: the difference is what the
- * fault and the two messages cost. */
+ * fault and the two messages cost.  Round i stores pattern(i, 0) into
+ * its page; afterwards every page must hold that word and zeros. */
 #include "bench.h"
 
 #define TOUCHER (CLIENT0 + 7)
@@ -12,7 +13,7 @@
 
 static uint64_t next_page = REGION;
 static uint64_t *touch_samples;
-static unsigned touch_n;
+static unsigned touch_warmup, touch_n;      /* rounds: warmup + n */
 
 static void pager(uint64_t unused)
 {
@@ -32,24 +33,38 @@ static void pager(uint64_t unused)
 /* Runs below the pager's priority and ours: it starts once we wait for it. */
 static void toucher(uint64_t base)
 {
-	for (unsigned i = 0; i < touch_n; i++) {
+	for (unsigned i = 0; i < touch_warmup + touch_n; i++) {
 		volatile uint64_t *p = (volatile uint64_t *)(base + i * 4096ul);
+		uint64_t v = pattern(i, 0);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
-		*p = i;
+		*p = v;
 		uint64_t t1 = tsc_end();
 		fp_end();
-		touch_samples[i] = t1 - t0;
+		touch_samples[sample_slot(i, touch_warmup)] = t1 - t0;
 	}
 	sys_exit(0);
 }
 
-long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n)
+/* The pages of rounds [0, rounds) from base: each holds its round's word
+ * and zeros (a fresh page, and no other round's). */
+static long check_pages(const struct bench_case *c, uint64_t base, unsigned rounds)
 {
-	(void)c;
+	for (unsigned i = 0; i < rounds; i++) {
+		const uint64_t *p = (const uint64_t *)(base + i * 4096ul);
+		for (unsigned k = 0; k < 512; k++)
+			if (p[k] != (k ? 0 : pattern(i, 0)))
+				return check_word_failed(c, i, k, k ? 0 : pattern(i, 0), p[k]);
+	}
+	return 0;
+}
+
+long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
+{
 	uint64_t how, code, addr, base = next_page;
-	next_page += n * 4096ul;
+	next_page += (warmup + n) * 4096ul;
 	touch_samples = s;
+	touch_warmup = warmup;
 	touch_n = n;
 	long err = server_start(SAME_SPACE, pager, 0);
 	if (err || (err = thread_spawn(toucher, base, TOUCHER, BENCH_PRIO - 1)) ||
@@ -60,15 +75,15 @@ long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned n)
 	long stop = server_stop();
 	if (how != JOIN_EXITED)
 		return 3000 + (long)code;           /* the pager refused: no memory */
-	return stop;
+	return stop ? stop : check_pages(c, base, warmup + n);
 }
 
-long bench_map(const struct bench_case *c, uint64_t *s, unsigned n)
+long bench_map(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n)
 {
 	(void)c;
 	uint64_t base = next_page;
-	next_page += n * 4096ul;
-	for (unsigned i = 0; i < n; i++) {
+	next_page += (warmup + n) * 4096ul;
+	for (unsigned i = 0; i < warmup + n; i++) {
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		long err = sys_map(SLOT_MEMORY, SLOT_SELF, base + i * 4096ul, 1, MAP_WRITE);
@@ -76,7 +91,7 @@ long bench_map(const struct bench_case *c, uint64_t *s, unsigned n)
 		fp_end();
 		if (err)
 			return err;
-		s[i] = t1 - t0;
+		s[sample_slot(i, warmup)] = t1 - t0;
 	}
 	return 0;
 }

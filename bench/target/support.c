@@ -34,6 +34,28 @@ uint64_t tick_edge(void)
 	return now;
 }
 
+long check_word_failed(const struct bench_case *c, unsigned i, unsigned k, uint64_t expected,
+		       uint64_t seen)
+{
+	if (k == LEN_WORD)
+		printf("bench: %s %s: iteration %u, length: expected %lu, seen %lu\n", c->bench,
+		       c->name, i, expected, seen);
+	else
+		printf("bench: %s %s: iteration %u, word %u: expected 0x%lx, seen 0x%lx\n", c->bench,
+		       c->name, i, k, expected, seen);
+	return E_BENCH_CHECK;
+}
+
+long check_span(const struct bench_case *c, unsigned i, uint64_t lo, uint64_t start,
+		uint64_t end, uint64_t hi)
+{
+	if (lo <= start && start <= end && end <= hi)
+		return 0;
+	printf("bench: %s %s: iteration %u: impossible interval: start %lu, end %lu, outside or "
+	       "out of order within [%lu, %lu]\n", c->bench, c->name, i, start, end, lo, hi);
+	return E_BENCH_CHECK;
+}
+
 /* One NOP per id: the id is part of the instruction. */
 #define MARK(id)                                                                          \
 	case id:                                                                          \

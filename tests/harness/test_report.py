@@ -49,7 +49,7 @@ def boot(variant, scale, unit="instructions"):
             result(variant, "floor", "roundtrip", 180, unit),
             *(result(variant, "pingpong", f"roundtrip/other-space/{n}B", scale * (200 + n), unit,
                      bytes=n) for n in (0, 8, 64)),
-            result(variant, "pingpong", "oneway/other-space/0B", scale * 100, unit),
+            result(variant, "pingpong", "oneway-call/other-space/0B", scale * 100, unit),
             rpc_result(variant, 1, scale * 190, unit),
             result(variant, "notify", "notify-to-wakeup", 270, unit)]
 
