@@ -25,8 +25,16 @@ $(call check-one-of,FASTPATH_STATS,y n)
 # y: the e1000 driver core is also linked into the kernel (SYS_NIC).
 E1000_IN_KERNEL ?= n
 $(call check-one-of,E1000_IN_KERNEL,y n)
+# Test only (make test, harness.testrun): y breaks one message word's copy
+# in the IPC model, so that the benchmarks' data checks must fail.  Never in
+# a preset; such a build goes to its own folder, build/<name>-break-copy/.
+ifeq ($(origin BREAK_COPY),file)
+$(error configs/$(CONFIG).mk: BREAK_COPY is a test-only knob, give it on the command line)
+endif
+BREAK_COPY ?= n
+$(call check-one-of,BREAK_COPY,y n)
 
-B      := build/$(CONFIG)
+B      := build/$(CONFIG)$(if $(filter y,$(BREAK_COPY)),-break-copy)
 Q      := $(if $(V),,@)
 # Progress lines ("  CC  file") unless make -s or V=1.
 SAY    := $(if $(V)$(findstring s,$(firstword -$(MAKEFLAGS))),@true,@echo)
@@ -118,7 +126,8 @@ $(B)/config.h: FORCE
 	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
 	  echo '#define CONFIG_FASTPATH_STATS $(if $(filter y,$(FASTPATH_STATS)),1,0)'; \
 	  echo '#define CONFIG_E1000_IN_KERNEL $(if $(filter y,$(E1000_IN_KERNEL)),1,0)'; \
-	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS) E1000_IN_KERNEL=$(E1000_IN_KERNEL)"'; \
+	  echo '#define CONFIG_BREAK_COPY $(if $(filter y,$(BREAK_COPY)),1,0)'; \
+	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS) E1000_IN_KERNEL=$(E1000_IN_KERNEL) BREAK_COPY=$(BREAK_COPY)"'; \
 	} > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
 $(B)/%.c.o: %.c $(B)/config.h

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from harness import qemu
 from harness.qemu import DEFAULT_MACHINE
@@ -82,17 +82,20 @@ class BootRecord:
         return f"harness: {self.config}/{self.mode}: " + "; ".join(parts)
 
 
-def make_argv(target: Optional[str] = None, config: Optional[str] = None) -> list[str]:
-    """The quiet make command for a target (None: the default) and a variant."""
+def make_argv(target: Optional[str] = None, config: Optional[str] = None,
+              variables: Sequence[str] = ()) -> list[str]:
+    """The quiet make command for a target (None: the default) and a variant,
+    with more `NAME=value` variables (a test build's knobs)."""
     return ["make", "-s", *([target] if target else []),
-            *([f"CONFIG={config}"] if config else [])]
+            *([f"CONFIG={config}"] if config else []), *variables]
 
 
-def build(root: Path, target: Optional[str] = None, config: Optional[str] = None) -> None:
+def build(root: Path, target: Optional[str] = None, config: Optional[str] = None,
+          variables: Sequence[str] = ()) -> None:
     """Run make in the tree; raise HarnessError if it fails."""
-    what = config or target
+    what = " ".join([str(config or target), *variables])
     try:
-        done = subprocess.run(make_argv(target, config), cwd=root, check=False)
+        done = subprocess.run(make_argv(target, config, variables), cwd=root, check=False)
     except OSError as err:
         raise HarnessError(f"build of {what} failed: cannot run make: {err.strerror}") from err
     if done.returncode != 0:

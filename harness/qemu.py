@@ -207,26 +207,28 @@ def build_dir(config: str) -> Path:
     return Path("build") / config
 
 
-def boot_files(config: str, mode: str) -> tuple[Path, ...]:
-    """The files a boot needs, relative to the tree."""
-    out = build_dir(config)
+def boot_files(config: str, mode: str, out: Optional[Path] = None) -> tuple[Path, ...]:
+    """The files a boot needs, relative to the tree, from out (default build_dir(config))."""
+    out = out or build_dir(config)
     if mode == "iso":
         return (out / "ipclab.iso",)
     return (out / "kernel32.elf", *(out / "user" / f"{m}.elf" for m in MODULES))
 
 
 def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
-              plugin: Sequence[str] = (), *, cpu: Optional[str] = None, smp: int = 1,
+              plugin: Sequence[str] = (), out: Optional[Path] = None, *,
+              cpu: Optional[str] = None, smp: int = 1,
               machine: str = DEFAULT_MACHINE) -> list[str]:
     """The full QEMU command line; paths are relative to the top of the tree.
 
     In iso mode the kernel arguments are baked into the image's GRUB entries:
     args only picks the entry (iso_entry) and its NIC.  plugin holds the TCG
-    plugin's options (footprint mode).  cpu (None: the mode's), smp and
-    machine choose the emulated PC.
+    plugin's options (footprint mode); out, the build folder of the kernel and
+    the boot modules, if not build_dir(config) (a test build).  cpu (None: the
+    mode's), smp and machine choose the emulated PC.
     """
     argv = [qemu, *machine_args(machine, smp), *BASE_ARGS, *accel_args(mode, cpu), *plugin]
-    files = boot_files(config, mode)
+    files = boot_files(config, mode, out)
     if mode == "iso":
         entry = iso_entry(args)
         _, nic = device_args(config, ISO_DEVICE_ARGS, "") if entry == ISO_DEVICE_ENTRY else ("", [])

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from harness import badargs, bench, fuzz, hostile, netbench, qemu, supervise
-from harness.boot import BootRecord, BootRequest, HarnessError, boot, build
+from harness.boot import BootRecord, BootRequest, HarnessError, boot, build, save_log
 from harness.qemu import DEFAULT_MACHINE
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
@@ -358,6 +358,9 @@ def run_target_tests(options: Options, report: Report) -> None:
         for case in badargs.CASES:
             if narrow(options.only, f"target/{config}/{case.name}"):
                 _boot_badargs(options, config, case, report)
+        if config in BREAK_COPY_CONFIGS and narrow(options.only,
+                                                   f"target/{config}/{BREAK_COPY_TEST}"):
+            _boot_break_copy(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
@@ -367,7 +370,9 @@ FUZZ_ARGS = "seed=1 calls=20000"     # short and seeded: the same run every time
 ECHO_TEST = "e1000_echo"
 QEMU64_TEST = "cpu_qemu64"
 SMP_TEST = "smp_banner"
+BREAK_COPY_TEST = "break_copy"
 BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST, QEMU64_TEST, SMP_TEST,
+              BREAK_COPY_TEST,
               *(c.name for c in supervise.CASES), *(c.name for c in badargs.CASES))
 # QEMU's oldest 64-bit CPU model: no rdtscp, no PCID, no INVPCID.  The
 # benchmarks and a test run on it, the floor only, to stay short.
@@ -458,6 +463,55 @@ def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Rep
                               last_line=finished.last_line(), qemu_error=finished.last_error())
     found = badargs.problems(case, verdict, finished.stdout)
     report(TestOutcome(name, not found, "; ".join(found)))
+
+
+# The benchmarks must notice a broken message copy: one build per IPC model
+# with BREAK_COPY=y (Makefile), in its own folder, whose ping-pong must fail
+# with the line of a failed data check (bench/target/support.c).
+BREAK_COPY_CONFIGS = ("l4", "mach")
+BREAK_COPY_ARGS = "bench=pingpong"
+_MISMATCH = re.compile(r"^bench: pingpong \S+: iteration \d+, word \d+: "
+                       r"expected 0x[0-9a-f]+, seen 0x[0-9a-f]+$")
+
+
+def break_copy_dir(config: str) -> Path:
+    """Where `make CONFIG=<config> BREAK_COPY=y` builds (Makefile: never build/<config>)."""
+    return qemu.build_dir(config).with_name(f"{config}-break-copy")
+
+
+def break_copy_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:
+    """Why a BREAK_COPY=y ping-pong boot did not fail as it must: the banner
+    says BREAK_COPY=y, a data check names the word it saw wrong, and the
+    guest reports failure."""
+    lines = [line.rstrip("\r") for line in lines]
+    if not any("BREAK_COPY=y" in line for line in lines):
+        return "the banner does not say BREAK_COPY=y"
+    if not any(_MISMATCH.match(line) for line in lines):
+        return "no data check failed (no `bench: pingpong ...: expected ..., seen ...` line)"
+    if verdict.outcome is not qemu.Outcome.FAIL:
+        return f"expected the guest to report failure; {verdict.explanation}"
+    return None
+
+
+def _boot_break_copy(options: Options, config: str, report: Report) -> None:
+    """With one message word's copy broken on purpose, the ping-pong
+    benchmark must fail the boot with a mismatch line."""
+    name = f"target/{config}/{BREAK_COPY_TEST}"
+    try:
+        build(options.root, None, config, ("BREAK_COPY=y",))
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    argv = qemu.qemu_argv(config, "tcg", qemu.kernel_args("tcg", "bench", BREAK_COPY_ARGS),
+                          options.qemu, out=break_copy_dir(config))
+    timeout = options.timeout or 120
+    finished = run_watched(argv, timeout, cwd=options.root)
+    verdict = qemu.judge_exit(finished.status, timed_out=finished.timed_out, timeout=timeout,
+                              last_line=finished.last_line(), qemu_error=finished.last_error())
+    log = break_copy_dir(config) / "tcg.log"
+    save_log(options.root / log, finished.stdout)
+    problem = break_copy_problem(verdict, finished.stdout)
+    report(TestOutcome(name, problem is None, f"{problem}; log {log}" if problem else ""))
 
 
 def _test_boot(options: Options, name: str, report: Report, config: str, mode: str, run: str,

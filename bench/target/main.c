@@ -99,10 +99,10 @@ static void print_axes(char *buf, size_t n)
 {
 	snprintf(buf, n, "{\"IPC\":\"%s\",\"DIRECT_SWITCH\":\"%s\",\"SCHED_QUEUES\":\"%s\","
 		 "\"TIMEOUTS\":\"%s\",\"MSG_REGS\":%d,\"ASYNC_QUEUE_LEN\":%d,\"ASYNC_MSG_MAX\":%d,"
-		 "\"FASTPATH_STATS\":\"%s\"}",
+		 "\"FASTPATH_STATS\":\"%s\",\"BREAK_COPY\":\"%s\"}",
 		 CONFIG_IPC_NAME, CONFIG_DIRECT_SWITCH ? "y" : "n", CONFIG_SCHED_QUEUES_NAME,
 		 CONFIG_TIMEOUTS_NAME, CONFIG_MSG_REGS, CONFIG_ASYNC_QUEUE_LEN, CONFIG_ASYNC_MSG_MAX,
-		 CONFIG_FASTPATH_STATS ? "y" : "n");
+		 CONFIG_FASTPATH_STATS ? "y" : "n", CONFIG_BREAK_COPY ? "y" : "n");
 }
 
 static void print_result(const struct bench_case *c, unsigned n, const struct stats *st,
@@ -220,6 +220,9 @@ int main(struct start_info *info)
 	static const char *const units[] = { "tsc", "instructions", NULL };
 	char which[START_ARGS_MAX];
 	struct args a;
+	if (CONFIG_BREAK_COPY)
+		printf("bench: built with BREAK_COPY=y: one message word is not copied, on purpose; "
+		       "the data checks must fail\n");
 	build_table();
 	args_init(&a, "bench", info->args);
 	args_names(&a, "unit", "tsc", ARGS_ONE, args_name_of_array, units, unit, sizeof(unit));

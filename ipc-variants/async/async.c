@@ -81,6 +81,8 @@ static inline int copy_in(void *to, vaddr_t from, uint64_t len)
 
 static inline int copy_out(vaddr_t to, const void *from, uint64_t len)
 {
+	if (CONFIG_BREAK_COPY && len >= 16)
+		len -= 8;                /* test build: the last word is not delivered */
 	if (unlikely(outside_user(to, len)))
 		return copy_kernel((void *)to, from, len);
 	return (int)user_copy((void *)to, from, len);

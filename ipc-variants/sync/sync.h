@@ -17,14 +17,16 @@ struct endpoint {
 /* Move a message from one saved frame to another: the words its length
  * covers, the length, and the badge.  The receiver's other message
  * registers and rdx become 0, so that it sees nothing of the sender's (nor
- * of its own earlier state: docs/abi.md says what each register holds). */
+ * of its own earlier state: docs/abi.md says what each register holds).
+ * (BREAK_COPY=y, a test build: word 1 is never copied, which the
+ * benchmarks' checks must notice.) */
 static inline void msg_transfer(struct trap_frame *to, const struct trap_frame *from,
 				uint64_t badge)
 {
 	uint64_t len = from->rsi & IPC_LEN_MASK;
 	unsigned words = (len + 7) / 8;
 	to->r8 = CONFIG_MSG_REGS > 0 && words > 0 ? from->r8 : 0;
-	to->r9 = CONFIG_MSG_REGS > 1 && words > 1 ? from->r9 : 0;
+	to->r9 = CONFIG_MSG_REGS > 1 && words > 1 && !CONFIG_BREAK_COPY ? from->r9 : 0;
 	to->r10 = CONFIG_MSG_REGS > 2 && words > 2 ? from->r10 : 0;
 	to->r12 = CONFIG_MSG_REGS > 3 && words > 3 ? from->r12 : 0;
 	to->r13 = CONFIG_MSG_REGS > 4 && words > 4 ? from->r13 : 0;

@@ -16,9 +16,9 @@ from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
 from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
-                             echo_problems, iso_problem, kernel_fault_problem, run_tests,
-                             target_boot_problem, cpu_features, smp_problem, target_modules,
-                             argument_error)
+                             break_copy_dir, break_copy_problem, echo_problems, iso_problem,
+                             kernel_fault_problem, run_tests, target_boot_problem, cpu_features,
+                             smp_problem, target_modules, argument_error)
 from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
@@ -289,6 +289,33 @@ class MachineTestsTest(unittest.TestCase):
                                                  "apic id 0"], 4))
 
 
+class BreakCopyTest(unittest.TestCase):
+    """A BREAK_COPY=y boot must say so, print a failed data check and fail."""
+
+    LINES = ("ipclab: variant l4 (IPC=sync MSG_REGS=8 BREAK_COPY=y)\r",
+             "bench: pingpong roundtrip/same-space/16B: iteration 0, word 1: "
+             "expected 0xe1e335dda4cea270, seen 0xbbb96f87fe94f82a")
+
+    def test_failed_check_and_failed_boot_pass(self):
+        self.assertIsNone(break_copy_problem(Verdict(Outcome.FAIL, "fail"), self.LINES))
+
+    def test_a_passing_boot_fails(self):
+        problem = break_copy_problem(Verdict(Outcome.PASS, "pass"), self.LINES)
+        self.assertIn("report failure", problem)
+
+    def test_no_mismatch_line_fails(self):
+        lines = (self.LINES[0], "bench: pingpong roundtrip/same-space/16B failed: error 3")
+        self.assertIn("no data check failed",
+                      break_copy_problem(Verdict(Outcome.FAIL, "fail"), lines))
+
+    def test_a_normal_build_fails(self):
+        lines = (self.LINES[0].replace("BREAK_COPY=y", "BREAK_COPY=n"), self.LINES[1])
+        self.assertIn("banner", break_copy_problem(Verdict(Outcome.FAIL, "fail"), lines))
+
+    def test_its_own_build_folder(self):
+        self.assertEqual(str(break_copy_dir("mach")), "build/mach-break-copy")
+
+
 class ReportTest(unittest.TestCase):
     """Result lines and the final count."""
 
@@ -329,7 +356,7 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "26 passed, 2 failed")
+        self.assertEqual(lines[-1], "27 passed, 2 failed")
         for case in ("args_modules", "args_root", "args_kernel", "args_cmdline_4096",
                      "args_cmdline_too_long",
                      "args_modules_17", "args_modules_18"):
@@ -337,6 +364,7 @@ class WholeRunTest(unittest.TestCase):
         self.assertIn("ok   target/l4/e1000_echo", lines)
         self.assertIn("ok   target/l4/cpu_qemu64", lines)
         self.assertIn("ok   target/l4/smp_banner", lines)
+        self.assertIn("ok   target/l4/break_copy", lines)
         self.assertIn("ok   target/l4/hostile_modules", lines)
         for case in ("supervise_fault", "supervise_exit", "supervise_crashloop"):
             self.assertIn(f"ok   target/l4/{case}", lines)
