@@ -13,8 +13,8 @@ static void fill_request(struct ipc_msg *m, unsigned i, unsigned bytes)
 }
 
 /* The answer to *in, in *out: the same length, each word xor REPLY_XOR.
- * Two buffers, so that a receive that delivered nothing is not answered
- * from the request that is still there. */
+ * Two buffers: a receive that delivered nothing leaves in *in the server's
+ * previous answer, and the answer made from that is wrong. */
 static void answer(const struct ipc_msg *in, struct ipc_msg *out)
 {
 	unsigned words = (in->len + 7) / 8;
