@@ -27,6 +27,9 @@ Clock = Callable[[], float]
 FLOOR_PARTS = ("null_syscall", "space_switch")
 
 _REGION_LINE = re.compile(r"bench: footprint region (\d+) = (\S+) (\S+)")
+# A case that failed: a data check (`...: iteration 3, word 1: expected ...`,
+# `...: iteration 3: impossible interval ...`) or an error (`... failed: error 2`).
+_FAILED_CASE = re.compile(r"^bench: \S+ \S+(: iteration \d+[,:]| failed: error )")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,11 @@ def region_labels(lines: Sequence[str]) -> dict[int, str]:
             for m in map(_REGION_LINE.search, lines) if m}
 
 
+def failed_cases(lines: Sequence[str]) -> list[str]:
+    """The guest's lines about cases that failed, in order."""
+    return [line.rstrip("\r") for line in lines if _FAILED_CASE.match(line)]
+
+
 def label_regions(footprint: Optional[dict], labels: dict[int, str]) -> dict[str, dict]:
     """The plugin's records by region ID (as text), each with its case as "label"."""
     return {str(region): {**record, **({"label": labels[region]} if region in labels else {})}
@@ -157,7 +165,10 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
                     for r in record.serial.results if "bench" in r)
     footprint = label_regions(record.footprint, region_labels(record.finished.stdout))
     if not record.passed:
-        problem = f"{record.explanation}; log {record.log}"
+        failed = failed_cases(record.finished.stdout)
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        problem = ((f"{failed[0]}{more}; " if failed else "")
+                   + f"{record.explanation}; log {record.log}")
     else:
         # The ISO's grub.cfg says bench=all; the floor is wanted in every boot.
         asked = benches if benches and mode != "iso" else FLOOR_PARTS

@@ -61,6 +61,17 @@ class JudgeResultsTest(unittest.TestCase):
                          "the footprint plugin saw no marked region")
         self.assertIsNone(bench.judge_results(one, (), 0, {"1": {}}))
 
+    def test_failed_cases(self):
+        """A failed data check or case error is named; other bench lines are not."""
+        lines = ["bench: footprint region 3 = pingpong roundtrip/same-space/0B",
+                 "bench: pingpong roundtrip/same-space/16B: iteration 0, word 1: "
+                 "expected 0x1, seen 0x2\r",
+                 "bench: notify notify-to-wakeup: iteration 7: impossible interval: start 9, "
+                 "end 8, outside or out of order within [9, 10]",
+                 "bench: rpc 2-clients failed: error 3",
+                 "bench: the measuring overhead is unstable (min 1, median 2, p90 9 tsc): x"]
+        self.assertEqual(bench.failed_cases(lines), [line.rstrip("\r") for line in lines[1:4]])
+
     def test_region_labels(self):
         """The guest names each footprint region before it runs it."""
         lines = ["bench: footprint region 3 = pingpong roundtrip/same-space/0B", "other"]
