@@ -145,12 +145,29 @@ static void rpc_extra(char *buf, size_t len, unsigned clients, uint64_t p999)
 	}
 }
 
+/* Whether every sample of c is possible: none longer than the whole case
+ * took (an end before its start wraps around to a huge number). */
+static bool samples_possible(const struct bench_case *c, const uint64_t *v, unsigned n,
+			     uint64_t took)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (v[i] > took) {
+			printf("bench: %s %s: iteration %u: impossible sample %lu, more than the whole "
+			       "case took (%lu)\n", c->bench, c->name, WARMUP + i, v[i], took);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Run one case: warm up and measure on the same objects, subtract the
  * overhead, print.  A failed check has said what it saw already. */
 static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 {
 	unsigned n = SAMPLES;
+	uint64_t began = tsc_begin();
 	long err = c->run(c, samples, WARMUP, n);
+	uint64_t took = tsc_end() - began;
 	if (err) {
 		if (err != E_BENCH_CHECK)
 			printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
@@ -159,6 +176,8 @@ static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 	uint64_t *v = c->clients ? rpc_latency : samples;
 	if (c->clients)
 		n = (unsigned)rpc_out.total;
+	if (!samples_possible(c, v, n, took))
+		return false;
 	for (unsigned i = 0; i < n; i++)
 		v[i] = v[i] > overhead ? v[i] - overhead : 0;
 	struct stats st = summarise(v, n);
