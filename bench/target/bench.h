@@ -85,6 +85,15 @@ long check_word_failed(const struct bench_case *c, unsigned i, unsigned k, uint6
 long check_span(const struct bench_case *c, unsigned i, uint64_t lo, uint64_t start,
 		uint64_t end, uint64_t hi);
 
+/* Called at the top of round i: the first measured round starts on a timer
+ * tick, so the ticks in a case fall at the same rounds whatever ran before
+ * (under icount its counts do not depend on the command line's length). */
+static inline void round_begin(unsigned i, unsigned warmup)
+{
+	if (i == warmup)
+		tick_edge();
+}
+
 /* Where round i of warmup + n stores its sample: warm-up rounds all write
  * slot 0, which the first measured round overwrites. */
 static inline unsigned sample_slot(unsigned i, unsigned warmup)

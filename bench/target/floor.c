@@ -6,6 +6,7 @@ long bench_null(const struct bench_case *c, uint64_t *s, unsigned warmup, unsign
 {
 	(void)c;
 	for (unsigned i = 0; i < warmup + n; i++) {
+		round_begin(i, warmup);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		sys_null();
@@ -20,6 +21,7 @@ long bench_space_switch(const struct bench_case *c, uint64_t *s, unsigned warmup
 {
 	(void)c;
 	for (unsigned i = 0; i < warmup + n; i++) {
+		round_begin(i, warmup);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		long err = sys_space_switch(OTHER);

@@ -142,6 +142,7 @@ long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, un
 	struct ipc_msg m;
 	memset(&m, 0, sizeof(m));
 	for (unsigned i = 0; i < warmup + n && !err; i++) {
+		round_begin(i, warmup);
 		fill_request(&m, i, c->bytes);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
@@ -318,6 +319,7 @@ long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsi
 		return err;
 	sys_yield();                                    /* it blocks in wait */
 	for (unsigned i = 0; i < warmup + n && !err; i++) {
+		round_begin(i, warmup);
 		uint64_t bits = pattern(i, 0);
 		fp_begin();
 		uint64_t t0 = tsc_begin();

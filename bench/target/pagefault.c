@@ -34,6 +34,7 @@ static void pager(uint64_t unused)
 static void toucher(uint64_t base)
 {
 	for (unsigned i = 0; i < touch_warmup + touch_n; i++) {
+		round_begin(i, touch_warmup);
 		volatile uint64_t *p = (volatile uint64_t *)(base + i * 4096ul);
 		uint64_t v = pattern(i, 0);
 		fp_begin();
@@ -84,6 +85,7 @@ long bench_map(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigne
 	uint64_t base = next_page;
 	next_page += (warmup + n) * 4096ul;
 	for (unsigned i = 0; i < warmup + n; i++) {
+		round_begin(i, warmup);
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		long err = sys_map(SLOT_MEMORY, SLOT_SELF, base + i * 4096ul, 1, MAP_WRITE);
