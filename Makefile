@@ -1,7 +1,9 @@
 # ipclab: one entry point.  `make help` lists the targets.
 #
 # A variant is a file configs/<name>.mk; `make CONFIG=<name>` builds it into
-# build/<name>/ so variants live side by side.
+# build/<name>/ so variants live side by side.  Axes may also be given on the
+# command line (make CONFIG=l4 IPC=async); BUILD_NAME=<dir> then keeps that
+# build apart from the preset's, in build/<dir>/ (python3 -m harness axes).
 
 CONFIG  ?= l4
 PRESETS := $(sort $(basename $(notdir $(wildcard configs/*.mk))))
@@ -34,7 +36,14 @@ endif
 BREAK_COPY ?= n
 $(call check-one-of,BREAK_COPY,y n)
 
-B      := build/$(CONFIG)$(if $(filter y,$(BREAK_COPY)),-break-copy)
+BUILD_NAME ?= $(CONFIG)$(if $(filter y,$(BREAK_COPY)),-break-copy)
+ifneq ($(words $(BUILD_NAME)),1)
+$(error BUILD_NAME must be one directory name (not '$(BUILD_NAME)'))
+endif
+ifneq ($(findstring /,$(BUILD_NAME))$(filter . ..,$(BUILD_NAME)),)
+$(error BUILD_NAME must be one directory name (not '$(BUILD_NAME)'))
+endif
+B      := build/$(BUILD_NAME)
 Q      := $(if $(V),,@)
 # Progress lines ("  CC  file") unless make -s or V=1.
 SAY    := $(if $(V)$(findstring s,$(firstword -$(MAKEFLAGS))),@true,@echo)
@@ -226,4 +235,5 @@ clean:
 -include bench/host/host.mk
 -include harness/plugin/plugin.mk
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# Only this build's dependency files: build/ holds many builds (harness axes).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

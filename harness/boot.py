@@ -69,7 +69,9 @@ class BootRecord:
         tests = self.serial.tests
         if tests:
             failed = len(self.serial.failed_tests())
-            parts.append(f"tests: {len(tests) - failed} ok, {failed} failed")
+            skipped = sum(t.skipped for t in tests)
+            parts.append(f"tests: {len(tests) - failed - skipped} ok, {failed} failed"
+                         + (f", {skipped} skipped" if skipped else ""))
         if self.serial.results:
             parts.append(f"results: {len(self.serial.results)}")
         if self.serial.malformed:

@@ -7,6 +7,7 @@ precedes it (firmware or boot-loader debris, escape sequences) is ignored.
     <BANNER_PREFIX>...                         the kernel is up
     <TEST_PREFIX><name> ok                     an on-target test passed
     <TEST_PREFIX><name> FAIL <reason...>       an on-target test failed
+    <TEST_PREFIX><name> skip <reason...>       a test that cannot apply to the variant
     <RESULT_BEGIN>{json object}<RESULT_END>    one benchmark result
 """
 
@@ -52,8 +53,9 @@ class TestLine:
     """One on-target test verdict."""
 
     name: str
-    ok: bool
+    ok: bool                         # True also for a skipped test: it did not fail
     reason: str = ""
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,15 +119,16 @@ def clean_line(line: str) -> str:
 
 
 def parse_test(text: str) -> Optional[TestLine]:
-    """Parse what follows the test prefix: `<name> ok` or `<name> FAIL <reason>`."""
+    """Parse what follows the test prefix: `<name> ok`, `<name> FAIL <reason>`
+    or `<name> skip <reason>`."""
     words = text.split(None, 2)
-    if len(words) < 2 or words[1] not in ("ok", "FAIL"):
+    if len(words) < 2 or words[1] not in ("ok", "FAIL", "skip"):
         return None
     name, verdict = words[0], words[1]
     if verdict == "ok":
         return TestLine(name, True)
-    reason = words[2].strip() if len(words) > 2 else ""
-    return TestLine(name, False, reason or "(no reason given)")
+    reason = (words[2].strip() if len(words) > 2 else "") or "(no reason given)"
+    return TestLine(name, verdict == "skip", reason, skipped=verdict == "skip")
 
 
 def parse_result(text: str, markers: Markers) -> Item:

@@ -4,7 +4,7 @@ Four groups of tests, each test with a full name:
 
     host/<binary>/<case>     C unit tests on the host (build/host-tests/*)
     harness/<test id>        the harness's own unit tests (tests/harness)
-    target/<config>/<name>   on-target tests: `TEST <name> ok|FAIL` from ktest
+    target/<config>/<name>   on-target tests: `TEST <name> ok|FAIL|skip` from ktest
     iso/<config>/banner      the GRUB ISO boots to the banner and passes
     iso/<config>/netbench    its e1000 entry: devtest and netbench pass
 
@@ -43,9 +43,12 @@ class TestOutcome:
     passed: bool
     reason: str = ""
     count: int = 1
+    skipped: bool = False          # the test said it cannot apply (passed stays True)
 
     def line(self) -> str:
-        """The result line: `ok   <name>` or `FAIL <name>: <reason>`."""
+        """The result line: `ok   <name>`, `skip <name>: <reason>` or `FAIL <name>: <reason>`."""
+        if self.skipped:
+            return f"skip {self.name}: {self.reason}"
         return f"ok   {self.name}" if self.passed else f"FAIL {self.name}: {self.reason}"
 
 
@@ -59,18 +62,22 @@ class Tally:
         self.out = out or sys.stdout
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
 
     def __call__(self, outcome: TestOutcome) -> None:
         """Print one result line and count it."""
         print(outcome.line(), file=self.out, flush=True)
-        if outcome.passed:
+        if outcome.skipped:
+            self.skipped += outcome.count
+        elif outcome.passed:
             self.passed += outcome.count
         else:
             self.failed += outcome.count
 
     def summary(self) -> str:
-        """The last line of a run: `N passed, N failed`."""
-        return f"{self.passed} passed, {self.failed} failed"
+        """The last line of a run: `N passed, N failed` (`, N skipped` if any were)."""
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
+        return f"{self.passed} passed, {self.failed} failed{skipped}"
 
 
 @dataclass(frozen=True)
@@ -669,7 +676,8 @@ def _boot_target(options: Options, config: str, test: str, markers: Markers,
     def watch(line: str) -> None:
         item = classify_line(line, markers)
         if isinstance(item, TestLine):
-            report(TestOutcome(f"target/{config}/{item.name}", item.ok, item.reason))
+            report(TestOutcome(f"target/{config}/{item.name}", item.ok, item.reason,
+                               skipped=item.skipped))
 
     # devtest checks the device mechanisms; it needs the e1000 (nic=loop).
     args = f"nic=loop test={test}" if test else "nic=loop"
@@ -736,7 +744,7 @@ def run_tests(options: Options, tally: Optional[Tally] = None) -> int:
     for stage in (run_host_tests, run_harness_tests, run_target_tests, run_iso_tests):
         stage(options, tally)
     print(tally.summary(), file=tally.out, flush=True)
-    if tally.passed + tally.failed == 0:
+    if tally.passed + tally.failed + tally.skipped == 0:
         print("harness: no test was selected", file=sys.stderr)
         return 1
     return 1 if tally.failed else 0

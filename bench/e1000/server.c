@@ -169,13 +169,13 @@ static long serve_ipc(bool fault_xfer)
 	memset(&m, 0, sizeof(m));
 	long err = ipc_recv(NIC_SLOT_EP, &m, TIMEOUT_FOREVER);
 	while (err == IPC_OK) {
-		uint64_t op = m.len >= 8 ? m.w[0] : 0, out[3] = { 0, 0, 0 };
-		for (uint64_t w = m.len / 8; w < 4; w++)
-			m.w[w] = 0;                        /* words the client did not send */
-		long r = serve(op, &m.w[1], fault_xfer, out);
-		m.len = 32;
-		m.w[0] = (uint64_t)r;
-		m.w[1] = out[0], m.w[2] = out[1], m.w[3] = out[2];
+		uint64_t req[4], out[3] = { 0, 0, 0 };
+		ipc_msg_get(&m, req, sizeof(req));         /* zeros for words not sent */
+		uint64_t op = m.len >= 8 ? req[0] : 0;
+		long r = serve(op, &req[1], fault_xfer, out);
+		const uint64_t answer[4] = { (uint64_t)r, out[0], out[1], out[2] };
+		if (ipc_msg_put(&m, answer, sizeof(answer)))
+			m.len = 0;    /* messages too small for the protocol: no request came */
 		err = ipc_reply_recv(NIC_SLOT_EP, &m, op == NIC_STOP ? TIMEOUT_NONE : TIMEOUT_FOREVER);
 		if (op == NIC_STOP)
 			return IPC_OK;

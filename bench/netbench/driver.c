@@ -120,14 +120,18 @@ long driver_call(struct driver *d, uint64_t op, uint64_t a1, uint64_t a2, uint64
 	}
 	if (d->bell)
 		return bell_call(op, a1, a2, a3, out);
-	struct ipc_msg m = { .len = 32, .w = { op, a1, a2, a3 } };
-	long err = ipc_call(S_EP, &m, TIMEOUT_FOREVER);
-	if (err)
+	/* Four words each way: a variant with smaller messages refuses (E_TOOBIG). */
+	const uint64_t request[4] = { op, a1, a2, a3 };
+	uint64_t answer[4];
+	struct ipc_msg m = { 0 };    /* every message register is loaded */
+	long err = ipc_msg_put(&m, request, sizeof(request));
+	if (err || (err = ipc_call(S_EP, &m, TIMEOUT_FOREVER)))
 		return err;
-	if (m.len < 32)
+	if (m.len < sizeof(answer))
 		return E_INVAL;
-	out[0] = m.w[1], out[1] = m.w[2], out[2] = m.w[3];
-	return (long)m.w[0];
+	ipc_msg_get(&m, answer, sizeof(answer));
+	out[0] = answer[1], out[1] = answer[2], out[2] = answer[3];
+	return (long)answer[0];
 }
 
 void driver_wait_end(struct driver *d)

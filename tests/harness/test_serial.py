@@ -76,6 +76,13 @@ class ParseTest(unittest.TestCase):
                          TestLine("ipc", False, "got 3, want 4"))
         self.assertEqual(parse_test("x FAIL"), TestLine("x", False, "(no reason given)"))
 
+    def test_skip_lines(self):
+        """skip with its reason: not a failure, and marked as skipped."""
+        line = classify_line(f"{TEST}pager_demand skip the message is cut\r", MARKERS)
+        self.assertEqual(line, TestLine("pager_demand", True, "the message is cut", skipped=True))
+        report = parse_serial([f"{TEST}a skip why", f"{TEST}b ok"], MARKERS)
+        self.assertEqual(report.failed_tests(), ())
+
     def test_lines_that_merely_mention_the_prefix_are_ignored(self):
         """`TEST <name>` without ok or FAIL is not a verdict."""
         self.assertIsNone(classify_line(f"{TEST}fault_pf starting", MARKERS))

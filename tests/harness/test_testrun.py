@@ -331,6 +331,16 @@ class ReportTest(unittest.TestCase):
                           "ok   harness (5 tests)"])
         self.assertEqual(tally.summary(), "6 passed, 1 failed")
 
+    def test_skipped_tests_are_counted_apart(self):
+        """A test that cannot apply says why and neither passes nor fails."""
+        out = io.StringIO()
+        tally = Tally(out)
+        tally(TestOutcome("target/l4/a", True))
+        tally(TestOutcome("target/l4/b", True, "MSG_REGS=1", skipped=True))
+        self.assertEqual(out.getvalue().splitlines(),
+                         ["ok   target/l4/a", "skip target/l4/b: MSG_REGS=1"])
+        self.assertEqual(tally.summary(), "1 passed, 0 failed, 1 skipped")
+
 
 @unittest.skipIf(shutil.which("make") is None, "make is not installed")
 class WholeRunTest(unittest.TestCase):

@@ -15,6 +15,21 @@ struct ktest {
 void ktest_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool ktest_failed;
 
+/* Mark the running test as one that cannot apply to this variant (why, for
+ * the TEST line); it neither passes nor fails. */
+void ktest_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Skip the rest of the test, saying why, when cond holds: for an axis value
+ * the test's premise does not hold for (e.g. a fault message that does not
+ * fit MSG_REGS). */
+#define SKIP_IF(cond, ...)                                                       \
+	do {                                                                     \
+		if (cond) {                                                      \
+			ktest_skip(__VA_ARGS__);                                 \
+			return;                                                  \
+		}                                                                \
+	} while (0)
+
 #define EXPECT(cond, ...)                                                        \
 	do {                                                                     \
 		if (!(cond)) {                                                   \

@@ -1,6 +1,7 @@
 /* The on-target test program: runs every test of the table, or those named
- * by test=<name>[,<name>...] (a name also selects the tests it begins), printing "TEST <name> ok" or "TEST <name> FAIL <reason>".
- * Exits with the number of failures. */
+ * by test=<name>[,<name>...] (a name also selects the tests it begins), printing "TEST <name> ok",
+ * "TEST <name> FAIL <reason>" or, for a test that cannot apply to this variant,
+ * "TEST <name> skip <reason>".  Exits with the number of failures. */
 #include "ktest.h"
 #include <ipclab/result.h>
 
@@ -28,6 +29,7 @@ KTESTS(DECLARE)
 static const struct ktest ktests[] = { KTESTS(ENTRY) };
 
 bool ktest_failed;
+static bool skipped;
 static char reason[256];
 
 void ktest_fail(const char *fmt, ...)
@@ -44,6 +46,17 @@ void ktest_fail(const char *fmt, ...)
 long spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot)
 {
 	return thread_spawn(fn, arg, slot, TEST_PRIO);
+}
+
+void ktest_skip(const char *fmt, ...)
+{
+	if (ktest_failed || skipped)
+		return;
+	skipped = true;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
 }
 
 static void lowest(uint64_t unused)
@@ -66,9 +79,10 @@ long join(uint64_t slot, uint64_t *how, uint64_t *code, uint64_t *addr)
 	return err;
 }
 
-static unsigned run_one(const struct ktest *t)
+/* Run one test and print its TEST line; count it in *failed or *skips. */
+static void run_one(const struct ktest *t, unsigned *failed, unsigned *skips)
 {
-	ktest_failed = false;
+	ktest_failed = skipped = false;
 	reason[0] = 0;
 	t->fn();
 	/* Whatever the test left, the next one starts with a clean table. */
@@ -76,9 +90,12 @@ static unsigned run_one(const struct ktest *t)
 		sys_cap_delete(slot);
 	if (ktest_failed)
 		printf(TEST_PREFIX "%s FAIL %s\n", t->name, reason);
+	else if (skipped)
+		printf(TEST_PREFIX "%s skip %s\n", t->name, reason);
 	else
 		printf(TEST_PREFIX "%s ok\n", t->name);
-	return ktest_failed;
+	*failed += ktest_failed;
+	*skips += skipped && !ktest_failed;
 }
 
 /* args_name_fn: the tests' names. */
@@ -109,13 +126,13 @@ int main(struct start_info *info)
 	bool one;
 	if (!read_args(info->args, only, sizeof(only), &one))
 		return 1;
-	unsigned failed = 0, ran = 0;
+	unsigned failed = 0, skips = 0, ran = 0;
 	for (unsigned i = 0; i < sizeof(ktests) / sizeof(ktests[0]); i++) {
 		if (one && !list_has_prefix(only, ktests[i].name))
 			continue;
-		failed += run_one(&ktests[i]);
+		run_one(&ktests[i], &failed, &skips);
 		ran++;
 	}
-	printf("ktest: %u passed, %u failed\n", ran - failed, failed);
+	printf("ktest: %u passed, %u failed, %u skipped\n", ran - failed - skips, failed, skips);
 	return failed;
 }
