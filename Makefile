@@ -86,7 +86,7 @@ rpcload_DIR := tests/supervise/rpcload
 USER_SRC_DIRS += tests/supervise/%
 MODULE_ELFS := $(patsubst %,$(B)/user/%.elf,$(MODULES))
 
-.PHONY: all run iso test host-tests bench fuzz presets all-variants clean help deps deps-run deps-iso
+.PHONY: all run iso test test-axes host-tests bench fuzz presets all-variants clean help deps deps-run deps-iso
 all: deps $(B)/kernel.elf $(B)/kernel32.elf $(MODULE_ELFS)
 
 help:
@@ -95,6 +95,7 @@ help:
 	@echo "make iso             build build/<name>/ipclab.iso for GRUB / a real PC"
 	@echo "make bench           measure l4 and mach, compare them, plot (the main job)"
 	@echo "make test            every test: host units, on-target suite, ISO boot"
+	@echo "make test-axes       ktest in all 24 combinations of the axes (JOBS=n)"
 	@echo "make fuzz            a long seeded fuzz (FUZZ_CONFIGS=all SEED=n CALLS=n)"
 	@echo "make report          results/REPORT.md from the newest stored runs"
 	@echo "make plots           plots/*.png and *.svg from the same runs"
@@ -216,6 +217,11 @@ fuzz: deps deps-run
 
 test: deps deps-run deps-iso
 	$(Q)$(PYTHON) -m harness test $(foreach p,$(PRESETS),--config $(p))
+
+# ktest in every combination of the axes, each built into build/axes-<name>/
+# (python3 -m harness axes --list names them); JOBS at once, default the cores.
+test-axes: deps deps-run
+	$(Q)$(PYTHON) -m harness axes $(if $(JOBS),--jobs $(JOBS))
 
 # Host unit tests of the kernel's pure logic, under ASan and UBSan.
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \

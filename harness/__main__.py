@@ -1,5 +1,5 @@
-"""Command line: python3 -m harness {boot,test,cpu,run,matrix,show,regress,ingest,host,
-                                    compare,plots} ...
+"""Command line: python3 -m harness {boot,test,axes,cpu,run,matrix,show,regress,ingest,
+                                    host,compare,plots} ...
 
 Exit status: 0 success; 1 a guest or a test failed, a benchmark result is
 missing, or a metric regressed; 2 the harness could not run a guest at all
@@ -9,14 +9,15 @@ missing, or a metric regressed; 2 the harness could not run a guest at all
 import argparse
 import platform
 import sys
+import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import bench, plots, qemu, regress, report, runs, tables
+from harness import axes, bench, plots, qemu, regress, report, runs, tables
 from harness.boot import BootRequest, HarnessError, boot, build, find_qemu, footprint_module, say
 from harness.process import run_watched
 from harness.serial import MarkerError, load_markers
-from harness.testrun import Options, run_tests
+from harness.testrun import Options, configs_to_run, run_tests
 
 
 def tree_root() -> Path:
@@ -94,12 +95,48 @@ def cmd_boot(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Run the test suite; 1 if any test failed."""
-    options = Options(root=root_of(args), configs=tuple(args.config or ["l4"]),
+    root = root_of(args)
+    configs = configs_to_run(args.config or [], args.only, runs.all_configs(root))
+    options = Options(root=root, configs=configs,
                       only=tuple(args.only), host=not args.skip_host,
                       target=not args.skip_target, iso=not args.skip_iso,
                       timeout=args.timeout, verbose=args.verbose, qemu=args.qemu,
                       **guest_of(args))
     return run_tests(options)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a count of at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
+
+
+def cmd_axes(args: argparse.Namespace) -> int:
+    """Build and boot ktest in every combination of the axes (make test-axes)."""
+    combos = axes.select(axes.combinations(), args.only)
+    if args.list:
+        for combo in combos:
+            print(f"{combo.name}: {' '.join(f'{k}={v}' for k, v in combo.axes)}")
+        return 0
+    if not combos:
+        say(f"no combination's name contains {' or '.join(map(repr, args.only))} "
+            f"(python3 -m harness axes --list shows them)")
+        return 2
+    try:
+        find_qemu(args.qemu)
+    except HarnessError as err:
+        say(str(err))
+        return 2
+    began = time.monotonic()
+    status = axes.run_axes(root_of(args), combos, args.jobs, args.timeout, args.qemu)
+    say(f"axes: {len(combos)} combinations, --jobs {args.jobs}, "
+        f"{time.monotonic() - began:.0f} s")
+    return status
 
 
 def cmd_cpu(args: argparse.Namespace) -> int:
@@ -443,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "tests (TCG) and the ISO boot; print one line per "
                                         "test and `N passed, N failed`.")
     p.add_argument("--config", action="append", metavar="NAME",
-                   help="variant for on-target and ISO tests (repeatable; default: l4)")
+                   help="variant for on-target and ISO tests (repeatable; default: those "
+                        "an --only target/NAME/... or iso/NAME/... names, else l4)")
     p.add_argument("--only", action="append", default=[], metavar="NAME",
                    help="keep tests whose full name contains NAME (repeatable); a bare name "
                         "is an on-target test, passed to the guest as test=NAME; prefix "
@@ -454,6 +492,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="stream serial output while booting")
     _add_common(p)
     p.set_defaults(func=cmd_test)
+
+    p = commands.add_parser("axes", help="every combination of the axes (make test-axes)",
+                            description="Build every combination of IPC, DIRECT_SWITCH, "
+                                        "SCHED_QUEUES and TIMEOUTS (with MSG_REGS and the "
+                                        "async limits at their extremes) into "
+                                        "build/axes-<name>/, boot ktest in each under "
+                                        "icount; one line per combination and "
+                                        "`N passed, N failed`.")
+    p.add_argument("--jobs", type=positive_int, default=axes.default_jobs(), metavar="N",
+                   help="combinations built and booted at once (default: the number of "
+                        "cores, here %(default)s)")
+    p.add_argument("--only", action="append", default=[], metavar="NAME",
+                   help="keep combinations whose name contains NAME (repeatable)")
+    p.add_argument("--list", action="store_true",
+                   help="print the combinations and their axes, build nothing")
+    _add_common(p)
+    p.set_defaults(func=cmd_axes)
 
     p = commands.add_parser("cpu", help="show what the harness detects on this host")
     p.add_argument("--qemu", default=qemu.QEMU, metavar="PROGRAM", help=argparse.SUPPRESS)

@@ -136,6 +136,17 @@ def narrow(patterns: Iterable[str], prefix: str, bare: bool = False) -> Selectio
     return Selection(False, tuple(dict.fromkeys(names)))
 
 
+def configs_to_run(asked: Iterable[str], patterns: Iterable[str],
+                   presets: Iterable[str]) -> tuple[str, ...]:
+    """The variants a test run boots: those asked for with --config, then every
+    preset an --only pattern names (`iso/l4-benno/banner`, `target/mach/...`);
+    l4 when neither names one."""
+    presets = set(presets)
+    named = [parts[1] for parts in (p.split("/") for p in patterns)
+             if len(parts) >= 2 and parts[0] in ("target", "iso") and parts[1] in presets]
+    return tuple(dict.fromkeys([*asked, *named])) or ("l4",)
+
+
 # --- Host unit tests ------------------------------------------------------------
 
 def host_binaries(directory: Path) -> list[Path]:

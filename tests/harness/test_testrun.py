@@ -14,7 +14,8 @@ from pathlib import Path
 from harness.process import Finished
 from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
-from harness.testrun import (Options, Selection, Tally, TestOutcome, host_binaries,
+from harness.testrun import (Options, Selection, Tally, TestOutcome, configs_to_run,
+                             host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              break_copy_dir, break_copy_problem, echo_problems, iso_problem,
                              kernel_fault_problem, run_tests, target_boot_problem, cpu_features,
@@ -26,6 +27,29 @@ from tests.harness.fakes import make_tree
 def finished(stdout=(), stderr=(), status=0, timed_out=False) -> Finished:
     """A made-up finished program."""
     return Finished(None if timed_out else status, timed_out, 0.1, tuple(stdout), tuple(stderr))
+
+
+class ConfigsToRunTest(unittest.TestCase):
+    """Which variants a test run boots, from --config and --only."""
+
+    PRESETS = ("l4", "l4-benno", "mach")
+
+    def test_only_names_the_preset(self):
+        """iso/l4-benno/banner and target/mach/... need no --config."""
+        self.assertEqual(configs_to_run([], ["iso/l4-benno/banner"], self.PRESETS),
+                         ("l4-benno",))
+        self.assertEqual(configs_to_run([], ["target/mach/ipc_order", "iso/l4-benno"],
+                                        self.PRESETS), ("mach", "l4-benno"))
+
+    def test_config_and_only_add_up(self):
+        """--config l4 with --only iso/l4-benno/banner boots both, each once."""
+        self.assertEqual(configs_to_run(["l4"], ["iso/l4-benno/banner", "iso/l4/banner"],
+                                        self.PRESETS), ("l4", "l4-benno"))
+
+    def test_default_is_l4(self):
+        """Bare names, other groups and unknown presets leave the default."""
+        self.assertEqual(configs_to_run([], ["fault_pf", "host/test_cap", "iso/nope/banner",
+                                             "harness/l4-benno/x"], self.PRESETS), ("l4",))
 
 
 class NarrowTest(unittest.TestCase):
