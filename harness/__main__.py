@@ -84,12 +84,19 @@ def cmd_boot(args: argparse.Namespace) -> int:
                           extra_args=args.args, timeout=args.timeout,
                           build=not args.no_build, echo=not args.quiet, qemu=args.qemu,
                           **guest_of(args))
+    root = root_of(args)
     try:
-        record = boot(root_of(args), request)
+        record = boot(root, request)
     except HarnessError as err:
         say(str(err))
         return 2
     print(record.summary(), flush=True)
+    if record.axes is not None:
+        print(f"harness: {args.config}/{record.mode}: booted "
+              f"{' '.join(f'{k}={v}' for k, v in record.axes.items())}", flush=True)
+        problem = axes_problem(root, runs.Run({"presets": {args.config: record.axes}}, []))
+        if problem:
+            say(f"note: {problem}: what this boot printed is not {args.config}'s")
     return 0 if record.passed else 1
 
 
@@ -172,17 +179,20 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
     for note in (*notes, bench.iso_note(modes, settings)):
         if note:
             say(note)
+    kept: list[bool] = []
     try:
         find_qemu(args.qemu)
         if "footprint" in modes:
             footprint_module()
         made, ok = bench.run_matrix(root, configs, modes, settings,
                                     runs.host_info(root, args.qemu), notes=notes,
-                                    on_run=lambda run: keep(root, run, args.no_store),
+                                    on_run=lambda run: kept.append(keep(root, run,
+                                                                        args.no_store)),
                                     facts=facts)
     except (HarnessError, MarkerError) as err:
         say(str(err))
         return 2
+    ok = ok and all(kept)
     print("\n".join(tables.show([run for run in made if run.results], args.stat)), flush=True)
     if getattr(args, "compare", False) or getattr(args, "plots", None):
         ok &= bench_comparison(root, [run for run in made if run.results], args)
@@ -230,14 +240,33 @@ def bad_names(what: str, names: Sequence[str], known: Sequence[str]) -> Optional
     return f"unknown {what} {unknown[0]!r}; the {what}s are: {', '.join(known)}"
 
 
-def keep(root: Path, run: runs.Run, no_store: bool) -> None:
-    """Store a run unless told not to or it has no results; say where."""
+def keep(root: Path, run: runs.Run, no_store: bool) -> bool:
+    """Store a run unless told not to or it has no results; say where.
+
+    False (said why) if a preset in it was booted with other axes than its
+    configs/<name>.mk (`make CONFIG=l4 IPC=async`, then --no-build): such a
+    run would carry a preset's name for another variant, so it is refused.
+    """
+    problem = axes_problem(root, run)
+    if problem:
+        say(f"not storing the {run.meta.get('mode', '?')} run: {problem}")
+        return False
     if no_store:
-        return
+        return True
     if not run.results:
         say(f"{run.meta['mode']}: no results, nothing stored")
-        return
+        return True
     say(f"stored {runs.store_run(root, run)}")
+    return True
+
+
+def axes_problem(root: Path, run: runs.Run) -> Optional[str]:
+    """Why a run may not be stored under its presets' names, or None."""
+    try:
+        presets = report.preset_axes(root)
+    except (OSError, ValueError) as err:
+        return f"cannot read the presets to check the booted axes: {err}"
+    return runs.run_mismatch(run, presets)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -344,6 +373,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     meta = runs.make_meta(info, runs.REAL_MODE, capture.results, runs.now(), accel="none",
                           presets=presets, source=Path(args.file).name)
     run = runs.Run(meta, list(capture.results))
+    problem = axes_problem(root, run)
+    if problem:
+        say(f"{args.file}: not storing it: {problem}")
+        return 1
     say(f"stored {runs.store_run(root, run)}")
     print("\n".join(tables.show([run])), flush=True)
     return 1 if capture.problems else 0
@@ -382,9 +415,9 @@ def cmd_host(args: argparse.Namespace) -> int:
     meta = runs.make_meta(info, report.HOST_MODE, capture.results, runs.now(), accel="none",
                           kernel=platform.release(), samples=args.samples or "default")
     run = runs.Run(meta, list(capture.results))
-    keep(root, run, args.no_store)
+    kept = keep(root, run, args.no_store)
     print("\n".join(tables.show([run], args.stat)), flush=True)
-    return 0 if finished.status == 0 and not capture.problems else 1
+    return 0 if kept and finished.status == 0 and not capture.problems else 1
 
 
 def chosen_runs(args: argparse.Namespace) -> Optional[tuple[report.Sources, dict]]:

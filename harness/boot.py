@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from harness import qemu
+from harness import qemu, runs
 from harness.qemu import DEFAULT_MACHINE
 from harness.process import Finished, LineSink, run_watched
 from harness.serial import Markers, MarkerError, SerialReport, load_markers, parse_serial
@@ -62,6 +62,7 @@ class BootRecord:
     explanation: str                  # one line, without the config/mode prefix
     log: Path                         # the saved serial log, relative to the tree
     footprint: Optional[dict] = None  # footprint mode: what the plugin counted
+    axes: Optional[dict] = None       # the axes the banner printed (None: no banner)
 
     def summary(self) -> str:
         """The final one-line summary of the boot."""
@@ -214,8 +215,9 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
                               qemu_error=finished.last_error())
     passed, explanation = judge_boot(verdict, serial, markers)
     footprint = read_footprint(root, request.config, plugin, notify) if plugin else None
+    axes = runs.read_banner(serial.banner, markers)[1] if serial.banner else None
     return BootRecord(request.config, mode, tuple(argv), finished, serial, verdict,
-                      passed, explanation, log, footprint)
+                      passed, explanation, log, footprint, axes)
 
 
 def save_log(path: Path, lines: tuple[str, ...]) -> None:

@@ -145,6 +145,16 @@ def read_presets(root: Path) -> dict[str, Preset]:
     return resolve_presets(texts, defaults)
 
 
+def preset_axes(root: Path) -> dict[str, dict]:
+    """Every preset's axes with the Makefile's defaults for those it leaves
+    out: what `make CONFIG=<name>` builds, to check a booted binary against."""
+    try:
+        defaults = makefile_defaults((root / "Makefile").read_text(encoding="utf-8"))
+    except OSError:
+        defaults = {}
+    return {name: {**defaults, **preset.axes} for name, preset in read_presets(root).items()}
+
+
 def differing_axes(a: Preset, b: Preset) -> tuple[str, ...]:
     """The axes in which two presets differ, in the order of a's axes."""
     names = list(dict.fromkeys([*a.axes, *b.axes]))

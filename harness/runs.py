@@ -93,6 +93,34 @@ def read_banner(banner: str, markers: Markers) -> tuple[str, dict[str, str]]:
     return name, dict(word.split("=", 1) for word in words if "=" in word)
 
 
+def axes_mismatch(config: str, expected: dict, booted: dict) -> Optional[str]:
+    """One line naming the axes in which a binary booted as config was built
+    otherwise than configs/<config>.mk says, or None.
+
+    Only axes both name are compared (a bench line leaves E1000_IN_KERNEL
+    out); numbers compare as text, since the guest prints MSG_REGS as 8.
+    """
+    wrong = [a for a in booted if a in expected and str(booted[a]) != str(expected[a])]
+    if not wrong:
+        return None
+    return (f"{config} was booted with {' '.join(f'{a}={booted[a]}' for a in wrong)}, "
+            f"but configs/{config}.mk has {' '.join(f'{a}={expected[a]}' for a in wrong)}")
+
+
+def run_mismatch(run: "Run", presets: dict) -> Optional[str]:
+    """The first axes_mismatch of a run: its presets' banner axes (meta
+    "presets") and each result's axes, against presets {name: axes}; a
+    variant that is no preset (linux) is not checked."""
+    booted = [*(run.meta.get("presets") or {}).items(),
+              *((r.get("variant"), r.get("axes")) for r in run.results)]
+    for name, axes in booted:
+        if name in presets and isinstance(axes, dict):
+            problem = axes_mismatch(name, presets[name], axes)
+            if problem:
+                return problem
+    return None
+
+
 def complete(result: dict, variant: str, axes: dict, unit: str) -> dict:
     """A result line with the keys the guest may leave out filled in.
 

@@ -49,8 +49,20 @@ if "-plugin" in argv:
 if "fake=qemu-error" in args:
     print("qemu-system-x86_64: could not load kernel 'x'", file=sys.stderr)
     sys.exit(1)
+def banner():
+    """`fake (x86_64)`, or `<config> (<axes>)` with the axes the test wrote to
+    build/<config>/fake-axes: a build made with other axes than its preset's."""
+    if "-kernel" not in argv:
+        return "fake (x86_64)"
+    config = argv[argv.index("-kernel") + 1].split("/")[1]
+    try:
+        with open(f"build/{{config}}/fake-axes") as f:
+            return f"{{config}} ({{f.read().strip()}})"
+    except OSError:
+        return "fake (x86_64)"
+
 if "fake=nobanner" not in args:
-    say("\x1b[2J\x1b[H" + BANNER + "fake (x86_64)")
+    say("\x1b[2J\x1b[H" + BANNER + banner())
 # The kernel's CPU and CPU-count lines, as -cpu and -smp make them.
 cpu = argv[argv.index("-cpu") + 1] if "-cpu" in argv else "max"
 say('ipclab: cpu Fake "fake %s": pcid=no rdtscp=%s' % (cpu, "no" if cpu == "qemu64" else "yes"))

@@ -288,6 +288,45 @@ class FakeTreeTest(unittest.TestCase):
                     self.assertEqual(done.exception.code, 2)
                     self.assertIn(f"argument {bad[0]}", err.getvalue().splitlines()[-1])
 
+    def test_run_refuses_a_build_with_other_axes(self):
+        """--no-build boots what is in build/l4; built with IPC=async it is no
+        l4 run: refused with one line naming the axis, nothing stored."""
+        (self.root / "build/l4/fake-axes").write_text("IPC=async DIRECT_SWITCH=y MSG_REGS=8")
+        status, _, err = self.command("run", "--config", "l4", "--mode", "icount",
+                                      "--no-build", "--qemu", self.fake_qemu)
+        self.assertEqual(status, 1)
+        self.assertIn("harness: not storing the icount run: l4 was booted with IPC=async, "
+                      "but configs/l4.mk has IPC=sync", err)
+        self.assertEqual(list((self.root / runs.RUNS_DIR).glob("*.json")), [])
+        (self.root / "build/l4/fake-axes").write_text("IPC=sync DIRECT_SWITCH=y MSG_REGS=8")
+        status, _, err = self.command("run", "--config", "l4", "--mode", "icount",
+                                      "--no-build", "--qemu", self.fake_qemu)
+        self.assertEqual(status, 0, err)
+        run = runs.load_run(runs.newest_run(self.root, "icount"))
+        self.assertEqual(run.meta["presets"], {"l4": {"IPC": "sync", "DIRECT_SWITCH": "y",
+                                                      "MSG_REGS": "8"}})
+        self.assertEqual(run.results[0]["axes"]["IPC"], "sync")
+
+    def test_boot_says_what_it_booted(self):
+        """boot --no-build prints the booted axes and notes a preset's they are not."""
+        (self.root / "build/mach/fake-axes").write_text("IPC=sync DIRECT_SWITCH=n")
+        status, out, err = self.command("boot", "--config", "mach", "--mode", "icount",
+                                        "--no-build", "--quiet", "--qemu", self.fake_qemu)
+        self.assertIn("harness: mach/icount: booted IPC=sync DIRECT_SWITCH=n", out)
+        self.assertEqual(err, ["harness: note: mach was booted with IPC=sync, but "
+                               "configs/mach.mk has IPC=async: what this boot printed is not "
+                               "mach's"])
+
+    def test_ingest_refuses_a_log_of_other_axes(self):
+        """--config mach on a log whose banner says IPC=sync: refused, not stored."""
+        log = self.root / "pc.log"
+        log.write_bytes(CAPTURED.encode())
+        status, _, err = self.command("ingest", str(log), "--config", "mach")
+        self.assertEqual(status, 1)
+        self.assertIn(f"harness: {log}: not storing it: mach was booted with IPC=sync "
+                      f"DIRECT_SWITCH=y, but configs/mach.mk has IPC=async DIRECT_SWITCH=n", err)
+        self.assertIsNone(runs.newest_run(self.root, runs.REAL_MODE))
+
     def test_matrix_compare_and_plots(self):
         """make bench's ending: the comparison is printed; without gnuplot the
         plots are skipped with a one-line reason, not a failure."""

@@ -52,6 +52,31 @@ class AxesTest(unittest.TestCase):
                          ("mach", {"IPC": "async", "DIRECT_SWITCH": "n"}))
         self.assertEqual(runs.read_banner(f"{MARKERS.banner_prefix}x", MARKERS), ("x", {}))
 
+    def test_axes_mismatch_names_the_differing_axes(self):
+        """One line with each differing axis as booted and as configured; the
+        guest's numbers equal the config's text; an axis one side lacks is
+        not compared."""
+        preset = {"IPC": "sync", "SCHED_QUEUES": "lazy", "MSG_REGS": "8", "CONFIG": "l4"}
+        self.assertIsNone(runs.axes_mismatch("l4", preset, {"IPC": "sync", "MSG_REGS": 8,
+                                                            "E1000_IN_KERNEL": "n"}))
+        self.assertEqual(runs.axes_mismatch("l4", preset, {"IPC": "async", "MSG_REGS": 8,
+                                                           "SCHED_QUEUES": "eager"}),
+                         "l4 was booted with IPC=async SCHED_QUEUES=eager, but "
+                         "configs/l4.mk has IPC=sync SCHED_QUEUES=lazy")
+
+    def test_run_mismatch_checks_banners_and_results(self):
+        """The banner axes in meta presets and each result's axes are checked;
+        a variant that is no preset (linux) is not."""
+        presets = {"l4": {"IPC": "sync"}, "mach": {"IPC": "async"}}
+        good = Run({"presets": {"l4": {"IPC": "sync"}}},
+                   [{"bench": "x", "variant": "mach", "axes": {"IPC": "async"}},
+                    {"bench": "x", "variant": "linux", "axes": {"IPC": "pipe"}}])
+        self.assertIsNone(runs.run_mismatch(good, presets))
+        bad_banner = Run({"presets": {"l4": {"IPC": "async"}}}, [])
+        self.assertIn("l4 was booted with IPC=async", runs.run_mismatch(bad_banner, presets))
+        bad_result = Run({}, [{"bench": "x", "variant": "mach", "axes": {"IPC": "sync"}}])
+        self.assertIn("mach was booted with IPC=sync", runs.run_mismatch(bad_result, presets))
+
     def test_complete_fills_what_the_guest_left_out(self):
         """Today's guest prints no case, variant or axes; its own values win."""
         result = {"bench": "null_syscall", "samples": 10000, "median": 69}
