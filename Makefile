@@ -189,7 +189,7 @@ $(B)/ipclab.iso: $(B)/kernel.elf $(MODULE_ELFS) tools/grub.cfg.in
 iso: all deps-iso $(B)/ipclab.iso
 
 run: all deps-run
-	$(Q)$(PYTHON) -m harness boot --config $(CONFIG) --mode $(MODE) --run ktest,bench --no-build
+	$(Q)$(PYTHON) -m harness boot --config $(BUILD_NAME) --mode $(MODE) --run ktest,bench --no-build
 
 # The main job: L4-style against Mach-style, in the best mode this machine
 # has (kvm with hardware virtualization, else icount), with the floor.
