@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from harness import runs
+from harness import qemu, runs
 from harness.boot import BootRequest, HarnessError, boot
 from harness.serial import MarkerError, load_markers
 from harness.testrun import TestOutcome, target_boot_problem
@@ -128,7 +128,8 @@ Builder = Callable[[Path, Combination], Optional[str]]
 
 
 def build_combination(root: Path, combo: Combination) -> Optional[str]:
-    """Build one combination; None, or the last lines make printed on failure."""
+    """Build one combination; None, or on failure the last lines make printed
+    (all of them are kept in build/axes-<name>/make.log)."""
     try:
         done = subprocess.run(make_argv(combo), cwd=root, capture_output=True, text=True,
                               check=False)
@@ -136,8 +137,11 @@ def build_combination(root: Path, combo: Combination) -> Optional[str]:
         return f"cannot run make: {err.strerror}"
     if done.returncode == 0:
         return None
-    lines = [l for l in (done.stderr + done.stdout).splitlines() if l.strip()]
-    return "build failed: " + " | ".join(lines[-3:])
+    log = qemu.build_dir(combo.build_name) / "make.log"
+    (root / log).parent.mkdir(parents=True, exist_ok=True)
+    (root / log).write_text(done.stdout + done.stderr, encoding="utf-8")
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    return f"build failed: {' | '.join(lines[-3:])}; log {log}"
 
 
 def run_one(root: Path, combo: Combination, timeout: Optional[float], qemu_program: str,
@@ -155,9 +159,10 @@ def run_one(root: Path, combo: Combination, timeout: Optional[float], qemu_progr
     except (HarnessError, MarkerError) as err:
         return TestOutcome(f"axes/{combo.name}", False, str(err))
     outcome = judge(combo, record, markers)
-    took = f" in {time.monotonic() - began:.1f} s"
-    return TestOutcome(outcome.name, outcome.passed, outcome.reason + (took if outcome.passed
-                                                                        else ""))
+    if not outcome.passed:
+        return outcome
+    return TestOutcome(outcome.name, True, f"{outcome.reason} in "
+                                           f"{time.monotonic() - began:.1f} s")
 
 
 def outcome_line(outcome: TestOutcome) -> str:
