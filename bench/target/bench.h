@@ -62,8 +62,19 @@ uint64_t tick_edge(void);
 void region_mark(bool begin, unsigned id);
 /* The region the current case is measured in, or 0 outside footprint runs. */
 extern unsigned footprint_region;
-static inline void fp_begin(void) { if (footprint_region) region_mark(true, footprint_region); }
-static inline void fp_end(void) { if (footprint_region) region_mark(false, footprint_region); }
+/* Set by round_begin at the first measured round: warm-up rounds are not
+ * marked, so a region holds exactly the measured intervals. */
+extern bool fp_measuring;
+static inline void fp_begin(void)
+{
+	if (footprint_region && fp_measuring)
+		region_mark(true, footprint_region);
+}
+static inline void fp_end(void)
+{
+	if (footprint_region && fp_measuring)
+		region_mark(false, footprint_region);
+}
 
 /* Checks.  Round i of a case sends pattern(i, k) as word k of its message
  * (distinct for every round and word, never 0); a server answers with each
@@ -90,8 +101,10 @@ long check_span(const struct bench_case *c, unsigned i, uint64_t lo, uint64_t st
  * (under icount its counts do not depend on the command line's length). */
 static inline void round_begin(unsigned i, unsigned warmup)
 {
-	if (i == warmup)
+	if (i == warmup) {
 		tick_edge();
+		fp_measuring = true;
+	}
 }
 
 /* Where round i of warmup + n stores its sample: warm-up rounds all write

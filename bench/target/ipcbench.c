@@ -71,24 +71,33 @@ static void answer_stamps(const struct ipc_msg *in, struct ipc_msg *out, unsigne
 	out->len = words * 8;
 }
 
-/* arg: the number of rounds; bit 32 set: stamp the replies, not the calls.
- * Answers like pingpong_server, then serves its stamps until the endpoint
- * dies. */
+/* arg: the number of rounds (bits 0-31); bit 32 set: stamp the replies,
+ * not the calls; the footprint region (bits 40-47, 0: none) and the warm-up
+ * rounds (bits 48-63), so that the server marks its end of each measured
+ * one-way interval.  Answers like pingpong_server, then serves its stamps
+ * until the endpoint dies. */
 static void stamp_server(uint64_t arg)
 {
-	unsigned rounds = (uint32_t)arg;
-	bool replies = arg >> 32;
+	unsigned rounds = (uint32_t)arg, region = arg >> 40 & 0xff, warm = (unsigned)(arg >> 48);
+	bool replies = arg >> 32 & 1;
 	struct ipc_msg a = { 0 }, b = { 0 }, *in = &a, *out = &b;
 	long err = ipc_recv(EP, in, TIMEOUT_FOREVER);
 	uint64_t received = tsc_end();
+	if (region && !replies && warm == 0)
+		region_mark(false, region);             /* round 0's call has arrived */
 	for (unsigned i = 0; err == IPC_OK; i++) {
+		bool measured = i >= warm && i < rounds;
 		if (i < rounds)
 			answer(in, out);
 		else
 			answer_stamps(in, out, rounds);
+		if (region && replies && measured)
+			region_mark(true, region);      /* round i's reply leaves */
 		uint64_t replying = tsc_begin();
 		err = ipc_reply_recv(EP, out, TIMEOUT_FOREVER);
 		uint64_t next = tsc_end();              /* at once: the call's end */
+		if (region && !replies && i + 1 >= warm && i + 1 < rounds)
+			region_mark(false, region);     /* round i + 1's call has arrived */
 		if (i < rounds)
 			server_stamps[i] = replies ? replying : received;
 		received = next;
@@ -135,7 +144,8 @@ long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, un
 	bool oneway = c->shape != ROUNDTRIP;
 	if (warmup + n > SAMPLES + WARMUP)
 		return E_INVAL;
-	uint64_t arg = (uint64_t)(warmup + n) | (uint64_t)(c->shape == ONEWAY_REPLY) << 32;
+	uint64_t arg = (uint64_t)(warmup + n) | (uint64_t)(c->shape == ONEWAY_REPLY) << 32 |
+		       (uint64_t)(footprint_region & 0xff) << 40 | (uint64_t)(warmup & 0xffff) << 48;
 	long err = server_start(c->where, oneway ? stamp_server : pingpong_server, arg);
 	if (err)
 		return err;
@@ -144,11 +154,13 @@ long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, un
 	for (unsigned i = 0; i < warmup + n && !err; i++) {
 		round_begin(i, warmup);
 		fill_request(&m, i, c->bytes);
-		fp_begin();
+		if (c->shape != ONEWAY_REPLY)
+			fp_begin();                     /* a one-way call ends in the server */
 		uint64_t t0 = tsc_begin();
 		err = ipc_call(EP, &m, TIMEOUT_FOREVER);
 		uint64_t t1 = tsc_end();
-		fp_end();
+		if (c->shape != ONEWAY_CALL)
+			fp_end();                       /* a one-way reply began there */
 		if (!err)
 			err = check_reply(c, i, &m);
 		unsigned j = sample_slot(i, warmup);
@@ -307,6 +319,7 @@ static void note_waiter(uint64_t unused)
 	uint64_t bits;
 	while (ipc_wait(NOTE, &bits, TIMEOUT_FOREVER) == IPC_OK) {
 		woke_at = tsc_end();
+		fp_end();                               /* the timed interval ends here */
 		woke_bits = bits;
 	}
 	sys_exit(0);
@@ -324,7 +337,6 @@ long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsi
 		fp_begin();
 		uint64_t t0 = tsc_begin();
 		err = ipc_notify(NOTE, bits);
-		fp_end();
 		uint64_t back = tsc_end();              /* the waiter has run and blocked again */
 		if (!err && woke_bits != bits)
 			err = check_word_failed(c, i, 0, bits, woke_bits);

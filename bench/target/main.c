@@ -9,6 +9,7 @@
 
 uint64_t samples[SAMPLES];
 unsigned footprint_region;
+bool fp_measuring;
 
 #define MAX_CASES 64
 static struct bench_case cases[MAX_CASES];
@@ -218,11 +219,13 @@ static bool run_footprint(const char *which)
 			continue;
 		printf("bench: footprint region %u = %s %s\n", c->region, c->bench, c->name);
 		footprint_region = c->region;
-		long err = c->run(c, samples, 0, 100);
+		fp_measuring = false;                /* round_begin sets it after warm-up */
+		long err = c->run(c, samples, WARMUP, 100);
 		if (err && err != E_BENCH_CHECK)
 			printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
 		ok &= !err;
 		footprint_region = 0;
+		fp_measuring = false;
 	}
 	return ok;
 }
