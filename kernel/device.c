@@ -204,7 +204,7 @@ int sys_frames_create(struct trap_frame *f)
 	if (pages == 0 || pages > FRAMES_MAX_PAGES)
 		return E_INVAL;
 	if (pool->quota < pages)
-		return E_NOMEM;
+		return memory_short(NOMEM_QUOTA, pages, pool->quota);
 	struct frames *fr = kobj_alloc(sizeof(*fr), OBJ_FRAMES);
 	if (!fr)
 		return E_NOMEM;
@@ -214,6 +214,7 @@ int sys_frames_create(struct trap_frame *f)
 		return E_NOMEM;
 	}
 	fr->pages = pages;
+	fr->pool = pool;
 	pool->quota -= pages;
 	f->rdi = fr->base;
 	return cap_insert(my_caps(), dest, &fr->obj, RIGHTS_ALL, 0);
@@ -226,7 +227,7 @@ static int space_borrow(struct space *s, struct kobj *o)
 		if (s->borrowed[i] == o)
 			return IPC_OK;
 	if (s->nborrowed == SPACE_BORROWED_MAX)
-		return E_NOMEM;
+		return memory_short(NOMEM_BORROWED, 1, 0);
 	s->borrowed[s->nborrowed++] = o;
 	o->refs++;
 	return IPC_OK;
@@ -399,6 +400,7 @@ void device_release(struct kobj *o)
 	case OBJ_FRAMES: {
 		struct frames *fr = (struct frames *)o;
 		frame_free(fr->base, fr->pages);
+		fr->pool->quota += fr->pages;
 		kobj_free(o, sizeof(*fr));
 		break;
 	}

@@ -19,6 +19,7 @@ struct frames {
 	struct kobj obj;
 	paddr_t base;
 	uint64_t pages;
+	struct memory *pool;     /* charged for them; refunded when they are freed */
 };
 
 /* Remember where RAM is (never mappable as device memory) and set up the

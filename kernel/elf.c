@@ -111,3 +111,14 @@ enum elf_status elf_parse(const void *image, uint64_t size, vaddr_t user_lo,
 		return ELF_BAD_SEGMENT;
 	return entry_ok ? ELF_OK : ELF_BAD_ENTRY;
 }
+
+uint64_t elf_program_pages(const struct elf_program *p)
+{
+	uint64_t pages = 0;
+	for (unsigned i = 0; i < p->nsegments; i++) {
+		const struct elf_segment *seg = &p->seg[i];
+		pages += (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) - PAGE_ALIGN_DOWN(seg->vaddr)) /
+			 PAGE_SIZE;
+	}
+	return pages;
+}

@@ -40,6 +40,9 @@ enum elf_status {
 enum elf_status elf_parse(const void *image, uint64_t size, vaddr_t user_lo,
 			  vaddr_t user_hi, struct elf_program *out);
 
+/* The frames a parsed program's segments take, each rounded out to pages. */
+uint64_t elf_program_pages(const struct elf_program *p);
+
 /* A human-readable name for a status. */
 const char *elf_status_name(enum elf_status s);
 

@@ -49,6 +49,10 @@ struct space {
 	 * those objects: one reference each, dropped with the space. */
 	struct kobj *borrowed[SPACE_BORROWED_MAX];
 	unsigned nborrowed;
+	/* The memory object that paid for the frames mapped here, and how
+	 * many: its quota gets them back when the space dies. */
+	struct memory *pool;
+	uint64_t charged;
 };
 
 struct thread {
@@ -85,6 +89,8 @@ struct thread {
 	uint64_t pager_badge;
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
+	uint32_t nomem_kind;         /* the last E_NOMEM of our calls (INFO_NOMEM) */
+	uint64_t nomem_asked, nomem_free;
 	struct thread *zombie_next;
 	struct thread *all_next, *all_prev; /* every thread, for the invariant checks */
 };
@@ -93,7 +99,21 @@ _Static_assert(sizeof(struct thread) < 1024, "leave room for the kernel stack");
 struct memory {
 	struct kobj obj;
 	uint64_t quota;              /* frames that may still be mapped through it */
+	uint64_t total;              /* the quota it started with: no program gets more */
 };
+
+/* memory.c: what ran short when an allocation failed (INFO_NOMEM). */
+struct shortage {
+	uint32_t kind;               /* NOMEM_ */
+	uint64_t asked, free;        /* in frames (NOMEM_BORROWED: in slots) */
+};
+extern struct shortage last_shortage;
+/* Record a shortage for the current thread and for the boot; returns E_NOMEM. */
+int memory_short(uint32_t kind, uint64_t asked, uint64_t free);
+/* Take n frames of pool's quota for s, which gives them back when it dies. */
+int memory_charge(struct memory *pool, struct space *s, uint64_t n);
+/* Give back to its memory object what s was charged. */
+void memory_refund(struct space *s);
 
 struct module {
 	struct kobj obj;

@@ -14,8 +14,9 @@ extern char kernel_phys_start[], kernel_end[];
 static struct bootinfo boot;
 static struct kobj console_obj = { OBJ_CONSOLE, 1 };
 static struct kobj machine_obj = { OBJ_MACHINE, 1 };
-static struct memory memory_obj = { { OBJ_MEMORY, 1 }, 0 };
+static struct memory memory_obj = { .obj = { OBJ_MEMORY, 1 } };
 static struct module modules[BOOT_MAX_MODULES];
+static uint64_t ram_bytes;               /* what the loader reported */
 
 /* Until mmu_init the boot tables map the first GiB at KERNEL_VMA. */
 static const void *boot_phys(paddr_t pa, uint64_t len)
@@ -98,6 +99,7 @@ static void setup_memory(void)
 	for (unsigned i = 0; i < boot.nmodules; i++)
 		frame_pool_reserve(&kernel_frames, boot.module[i].start,
 				   boot.module[i].end - boot.module[i].start);
+	ram_bytes = total;
 	kprintf("ipclab: boot %s, %lu MiB RAM, %lu frames free, %u modules%s\n", boot.loader,
 		total >> 20, kernel_frames.nfree, boot.nmodules,
 		boot.dropped ? " (some boot entries dropped)" : "");
@@ -212,6 +214,19 @@ static void check_boot(void)
 	poweroff(false);
 }
 
+/* Stop the boot: the root task (module name) could not be set up, with err;
+ * last_shortage says what ran short when err is E_NOMEM. */
+static void __attribute__((noreturn)) root_failed(const char *what, const char *name, int err)
+{
+	const struct shortage *sh = &last_shortage;
+	if (err != E_NOMEM)
+		panic("cannot %s %s: error %d", what, name, err);
+	panic("cannot %s %s: out of memory (%s): it needs %lu KiB, %lu KiB free "
+	      "(%lu MiB RAM, kernel and modules take the rest)", what, name,
+	      sh->kind == NOMEM_QUOTA ? "the memory quota, 7/8 of the free frames" : "free frames",
+	      sh->asked * (PAGE_SIZE >> 10), sh->free * (PAGE_SIZE >> 10), ram_bytes >> 20);
+}
+
 /* Build the root task: its space, its program, its capabilities, its thread. */
 static void start_root(void)
 {
@@ -232,11 +247,15 @@ static void start_root(void)
 		}
 	}
 	memory_obj.quota = kernel_frames.nfree - kernel_frames.nfree / 8;  /* 1/8 for the kernel */
+	memory_obj.total = memory_obj.quota;
 
 	struct space *s = space_create(modules[0].name);
+	if (!s)
+		root_failed("make a space for the root task", modules[0].name, E_NOMEM);
 	vaddr_t entry;
-	if (!s || space_load_module(s, &memory_obj, &modules[0], &info, &entry))
-		panic("cannot load the root task");
+	int err = space_load_module(s, &memory_obj, &modules[0], &info, &entry);
+	if (err)
+		root_failed("load the root task", modules[0].name, err);
 	struct cap_table *caps = &s->caps;
 	cap_insert(caps, SLOT_CONSOLE, &console_obj, RIGHTS_ALL, 0);
 	cap_insert(caps, SLOT_SELF, &s->obj, RIGHTS_ALL, 0);
@@ -249,7 +268,7 @@ static void start_root(void)
 		cap_insert(caps, SLOT_MODULE0 + i - 1, &modules[i].obj, RIGHT_READ, 0);
 	root_thread = thread_create(s, entry, USER_STACK_TOP, 0, ROOT_PRIO);
 	if (!root_thread)
-		panic("no memory for the root thread");
+		root_failed("make the thread of the root task", modules[0].name, E_NOMEM);
 }
 
 void kmain(uint32_t magic, paddr_t info);

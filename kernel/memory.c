@@ -1,8 +1,8 @@
 /* The kernel's frame pool: all RAM below PHYSMAP_LIMIT that the loader
  * reported free, minus the kernel, the modules and the loader's data. */
+#include "kernel.h"
 #include "frame.h"
 #include "mmu.h"
-#include "console.h"
 
 #define MAX_FRAMES (PHYSMAP_LIMIT / PAGE_SIZE)
 
@@ -19,6 +19,8 @@ paddr_t frame_alloc_n(uint64_t n)
 	paddr_t pa = frame_pool_alloc(&kernel_frames, n);
 	if (pa)
 		memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
+	else
+		memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
 	return pa;
 }
 
@@ -31,4 +33,39 @@ void frame_free(paddr_t pa, uint64_t n)
 {
 	if (!frame_pool_free(&kernel_frames, pa, n))
 		panic("frame_free: %lx (+%lu) was not allocated", pa, n);
+}
+
+struct shortage last_shortage;
+
+int memory_short(uint32_t kind, uint64_t asked, uint64_t free)
+{
+	last_shortage = (struct shortage){ kind, asked, free };
+	/* Per thread too, so that another thread's failure in between does not
+	 * change what INFO_NOMEM tells this one. */
+	if (current) {
+		current->nomem_kind = kind;
+		current->nomem_asked = asked;
+		current->nomem_free = free;
+	}
+	return E_NOMEM;
+}
+
+int memory_charge(struct memory *pool, struct space *s, uint64_t n)
+{
+	/* One payer per space, so that its death knows whom to refund. */
+	if (s->pool && s->pool != pool)
+		return E_INVAL;
+	if (pool->quota < n)
+		return memory_short(NOMEM_QUOTA, n, pool->quota);
+	pool->quota -= n;
+	s->pool = pool;
+	s->charged += n;
+	return IPC_OK;
+}
+
+void memory_refund(struct space *s)
+{
+	if (s->pool)
+		s->pool->quota += s->charged;
+	s->charged = 0;
 }

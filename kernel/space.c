@@ -54,6 +54,7 @@ void space_release(struct space *s)
 		cap_slot_delete(&s->caps, i, &err);
 	}
 	mmu_free_user(s->root, free_user_frame);
+	memory_refund(s);                    /* the frames just freed */
 	device_space_release(s);             /* I/O bitmap, mapped frames and devices */
 	frame_free(s->root, 1);
 	if (s->all_prev)
@@ -92,45 +93,67 @@ void space_activate_first(struct space *s)
 	s->cr3 = mmu_cr3_value(s->root, s->pcid, false);
 }
 
+/* Map one fresh zeroed frame at va in s, charged to pool; *pa gets it. */
+static int map_fresh(struct space *s, struct memory *pool, vaddr_t va, uint64_t flags,
+		     paddr_t *pa)
+{
+	*pa = frame_alloc();
+	if (!*pa)
+		return E_NOMEM;                  /* frame_alloc said what ran short */
+	int err = mmu_map_user(s->root, va, *pa, flags);
+	if (err) {
+		frame_free(*pa, 1);
+		return err;
+	}
+	/* Our callers checked the quota: this cannot fail, and if it did, the
+	 * frame would still go back with the space, only without a refund. */
+	return memory_charge(pool, s, 1);
+}
+
+/* Can pool and the kernel's frames give n frames to s?  E_NOMEM says which
+ * ran short. */
+static int can_charge(const struct space *s, const struct memory *pool, uint64_t n)
+{
+	if (s->pool && s->pool != pool)
+		return E_INVAL;
+	if (pool->quota < n)
+		return memory_short(NOMEM_QUOTA, n, pool->quota);
+	if (kernel_frames.nfree < n)
+		return memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
+	return IPC_OK;
+}
+
 /* Map pages of fresh zeroed frames at va, charged to pool. */
 int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pages, uint64_t flags)
 {
 	if (va % PAGE_SIZE || pages == 0 || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
 		return E_INVAL;
-	if (pool->quota < pages)                 /* first: bounds the walk below */
-		return E_NOMEM;
+	int err = can_charge(s, pool, pages);    /* first: bounds the walk below */
+	if (err)
+		return err;
 	for (uint64_t i = 0; i < pages; i++)
 		if (mmu_lookup_user(s->root, va + i * PAGE_SIZE) & PTE_P)
 			return E_EXISTS;
 	for (uint64_t i = 0; i < pages; i++) {
-		paddr_t pa = frame_alloc();
-		if (!pa)
-			return E_NOMEM;
-		int err = mmu_map_user(s->root, va + i * PAGE_SIZE, pa, flags);
-		if (err) {
-			frame_free(pa, 1);
+		paddr_t pa;
+		if ((err = map_fresh(s, pool, va + i * PAGE_SIZE, flags, &pa)))
 			return err;
-		}
-		pool->quota--;
 	}
 	return IPC_OK;
 }
 
-/* Copy one ELF segment into fresh frames mapped in s. */
-static int load_segment(struct space *s, const uint8_t *image, const struct elf_segment *seg)
+/* Copy one ELF segment into fresh frames mapped in s, charged to pool. */
+static int load_segment(struct space *s, struct memory *pool, const uint8_t *image,
+			const struct elf_segment *seg)
 {
 	uint64_t flags = (seg->flags & ELF_SEG_WRITE ? PTE_W : 0) |
 			 (seg->flags & ELF_SEG_EXEC ? 0 : PTE_NX);
 	for (vaddr_t page = PAGE_ALIGN_DOWN(seg->vaddr); page < seg->vaddr + seg->memsz;
 	     page += PAGE_SIZE) {
-		paddr_t pa = frame_alloc();
-		if (!pa)
-			return E_NOMEM;
-		int err = mmu_map_user(s->root, page, pa, flags);
-		if (err) {
-			frame_free(pa, 1);
+		paddr_t pa;
+		int err = map_fresh(s, pool, page, flags, &pa);
+		if (err)
 			return err;
-		}
 		/* The part of [page, page+4K) that the file provides. */
 		vaddr_t lo = MAX(page, seg->vaddr), hi = MIN(page + PAGE_SIZE, seg->vaddr + seg->filesz);
 		if (lo < hi)
@@ -140,27 +163,18 @@ static int load_segment(struct space *s, const uint8_t *image, const struct elf_
 	return IPC_OK;
 }
 
-static uint64_t segment_pages(const struct elf_segment *seg)
-{
-	return (PAGE_ALIGN_UP(seg->vaddr + seg->memsz) - PAGE_ALIGN_DOWN(seg->vaddr)) / PAGE_SIZE;
-}
-
-/* Map a copy of info read-only at USER_START_INFO in s. */
-static int map_start_info(struct space *s, const struct start_info *info)
+/* Map a copy of info read-only at USER_START_INFO in s, charged to pool. */
+static int map_start_info(struct space *s, struct memory *pool, const struct start_info *info)
 {
 	_Static_assert(sizeof(*info) <= USER_START_INFO_PAGES * PAGE_SIZE, "USER_START_INFO_PAGES");
 	for (uint64_t off = 0; off < USER_START_INFO_PAGES * PAGE_SIZE; off += PAGE_SIZE) {
-		paddr_t pa = frame_alloc();
-		if (!pa)
-			return E_NOMEM;
+		paddr_t pa;
+		int err = map_fresh(s, pool, USER_START_INFO + off, PTE_NX, &pa);
+		if (err)
+			return err;
 		if (off < sizeof(*info))
 			memcpy(phys_to_virt(pa), (const char *)info + off, MIN(sizeof(*info) - off,
 									PAGE_SIZE));
-		int err = mmu_map_user(s->root, USER_START_INFO + off, pa, PTE_NX);
-		if (err) {
-			frame_free(pa, 1);
-			return err;
-		}
 	}
 	return IPC_OK;
 }
@@ -177,20 +191,21 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 		kprintf("ipclab: module %s refused: %s\n", m->name, elf_status_name(st));
 		return E_BADELF;
 	}
-	uint64_t need = USER_START_INFO_PAGES + USER_STACK_PAGES;
-	for (unsigned i = 0; i < prog.nsegments; i++)
-		need += segment_pages(&prog.seg[i]);
-	if (pool->quota < need)
-		return E_NOMEM;
-	for (unsigned i = 0; i < prog.nsegments; i++) {
-		int err = load_segment(s, image, &prog.seg[i]);
-		if (err)
-			return err;
+	/* Its segments, the start information page and the stack; elf_parse
+	 * kept every segment in user space, so the sum cannot overflow. */
+	uint64_t pages = elf_program_pages(&prog), need = pages + USER_START_INFO_PAGES +
+							   USER_STACK_PAGES;
+	if (pages > pool->total) {
+		kprintf("ipclab: module %s refused: its segments need %lu KiB, more than the %lu "
+			"KiB its memory capability ever held\n", m->name, pages * (PAGE_SIZE >> 10),
+			pool->total * (PAGE_SIZE >> 10));
+		return memory_short(NOMEM_QUOTA, need, pool->quota);
 	}
-	int err = map_start_info(s, info);
-	if (err)
+	int err = can_charge(s, pool, need);
+	for (unsigned i = 0; i < prog.nsegments && !err; i++)
+		err = load_segment(s, pool, image, &prog.seg[i]);
+	if (err || (err = map_start_info(s, pool, info)))
 		return err;
-	pool->quota -= need - USER_STACK_PAGES;
 	err = space_map_anon(s, pool, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 			     USER_STACK_PAGES, PTE_W | PTE_NX);
 	if (err)
@@ -200,5 +215,3 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 	*entry = prog.entry;
 	return IPC_OK;
 }
-
-

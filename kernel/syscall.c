@@ -221,6 +221,11 @@ static int sys_info(struct trap_frame *f)
 	case INFO_THREAD_ID: f->rdi = current->id; break;
 	case INFO_FREE_FRAMES: f->rdi = kernel_frames.nfree; break;
 	case INFO_MSG_MAX: f->rdi = ipc_msg_max(); break;
+	case INFO_NOMEM:
+		f->rdi = current->nomem_kind;
+		f->rsi = current->nomem_asked;
+		f->rdx = current->nomem_free;
+		break;
 	default: return E_INVAL;
 	}
 	return IPC_OK;

@@ -133,6 +133,8 @@ extern struct rpc_outcome rpc_out;
 extern uint64_t rpc_latency[];
 long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+/* What ran short when the pagefault case's pager could not map a page. */
+extern struct nomem_info bench_nomem;
 long bench_map(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 
 #endif

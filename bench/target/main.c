@@ -170,8 +170,11 @@ static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 	long err = c->run(c, samples, WARMUP, n);
 	uint64_t took = tsc_end() - began;
 	if (err) {
-		if (err != E_BENCH_CHECK)
-			printf("bench: %s %s failed: error %ld\n", c->bench, c->name, err);
+		if (err != E_BENCH_CHECK) {
+			char why[120];
+			printf("bench: %s %s failed: %s\n", c->bench, c->name,
+			       error_text(why, sizeof(why), err, bench_nomem.kind ? &bench_nomem : NULL));
+		}
 		return false;
 	}
 	uint64_t *v = c->clients ? rpc_latency : samples;

@@ -12,6 +12,7 @@
 #define REGION 0x200000000ul          /* 8 GiB up: fresh pages for every run */
 
 static uint64_t next_page = REGION;
+struct nomem_info bench_nomem;
 static uint64_t *touch_samples;
 static unsigned touch_warmup, touch_n;      /* rounds: warmup + n */
 
@@ -22,7 +23,10 @@ static void pager(uint64_t unused)
 	long err = ipc_recv(EP, &m, TIMEOUT_FOREVER);
 	while (err == IPC_OK) {
 		uint64_t page = m.w[FAULT_MSG_ADDR] & ~0xffful;
-		m.w[0] = sys_map(SLOT_MEMORY, SLOT_SELF, page, 1, MAP_WRITE) ? 1 : FAULT_RESUME;
+		long map_err = sys_map(SLOT_MEMORY, SLOT_SELF, page, 1, MAP_WRITE);
+		if (map_err == E_NOMEM)
+			bench_nomem = sys_nomem_info();   /* ours: the bench thread reports it */
+		m.w[0] = map_err ? 1 : FAULT_RESUME;
 		m.len = 8;
 		err = ipc_reply_recv(EP, &m, TIMEOUT_FOREVER);
 	}
@@ -74,8 +78,8 @@ long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, u
 		return err;
 	sys_cap_delete(TOUCHER);
 	long stop = server_stop();
-	if (how != JOIN_EXITED)
-		return 3000 + (long)code;           /* the pager refused: no memory */
+	if (how != JOIN_EXITED)                  /* the pager refused: bench_nomem says why */
+		return bench_nomem.kind ? E_NOMEM : 3000 + (long)code;
 	return stop ? stop : check_pages(c, base, warmup + n);
 }
 

@@ -133,6 +133,13 @@ enum ipc_err {
 #define INFO_THREAD_ID  3u  /* the caller's thread id */
 #define INFO_FREE_FRAMES 4u /* frames left in the global allocator */
 #define INFO_MSG_MAX    5u  /* the largest IPC message, in bytes */
+#define INFO_NOMEM      6u  /* the caller's last E_NOMEM: NOMEM_ kind, frames asked, frames free */
+
+/* INFO_NOMEM: what ran short when a call of this thread last returned E_NOMEM. */
+#define NOMEM_NONE     0u  /* no E_NOMEM yet */
+#define NOMEM_QUOTA    1u  /* the memory capability's quota */
+#define NOMEM_FRAMES   2u  /* the kernel's free frames (kernel objects and page tables too) */
+#define NOMEM_BORROWED 3u  /* a space's table of borrowed mappings (SPACE_BORROWED_MAX) */
 
 /* Exception vectors reported by SYS_THREAD_JOIN. */
 #define VEC_DE 0

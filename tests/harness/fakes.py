@@ -27,6 +27,7 @@ BANNER, TEST = {banner!r}, {test!r}
 RESULT_BEGIN, RESULT_END = {result_begin!r}, {result_end!r}
 REFUSALS = {refusals!r}      # what the kernel says of harness.hostile's modules
 BADARGS = {badargs!r}        # harness.badargs: -append -> (lines, passes)
+ROOT_SAYS = {root_says!r}     # ... and root, after its name: "cannot start: " + this
 
 FOOTPRINT = {footprint!r}
 argv = sys.argv[1:]
@@ -146,6 +147,7 @@ for word in args:
         for module in word[4:].split(","):
             if module in REFUSALS:
                 say("ipclab: module " + module + " refused: " + REFUSALS[module])
+                say("root: " + module + ": cannot start: " + ROOT_SAYS[module])
 named = [a[len("test="):] for a in args if a.startswith("test=")]
 failed = False
 for name in named or ["ipc_basic", "fault_pf"]:
@@ -240,4 +242,6 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
         refusals={name: reason for name, (_, reason) in hostile.images(b"").items()},
         badargs={badargs.kernel_args(c, str(qemu.boot_files("l4", "tcg")[0])): (c.expect, c.passes)
                  for c in badargs.CASES},
+        root_says={name: hostile.ROOT_SAYS.get(name, hostile.ROOT_SAYS_DEFAULT)
+                   for name in hostile.images(b"")},
         bench_table=BENCH_TABLE, footprint=FOOTPRINT, tree=str(TREE)))

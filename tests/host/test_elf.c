@@ -536,6 +536,35 @@ static void segment_count_limit(void)
 	CHECK_EQ(prog.nsegments, ELF_MAX_SEGMENTS);
 }
 
+/* Pages each segment touches, rounded out: the default's text is one page,
+ * its data+bss at 0x401000 + 0x3000 three. */
+static void program_pages_rounded_out(void)
+{
+	struct spec s = spec_default();
+	struct elf_program prog;
+	CHECK_EQ(parse_in(&s, LO, HI, &prog), ELF_OK);
+	CHECK_EQ(elf_program_pages(&prog), 4);
+	/* An unaligned start and end touch one page more each side. */
+	s.seg[1].vaddr = 0x401ff0;
+	s.seg[1].offset = 0x2ff0;
+	s.seg[1].memsz = 0x1020;
+	CHECK_EQ(parse_in(&s, LO, HI, &prog), ELF_OK);
+	CHECK_EQ(elf_program_pages(&prog), 1 + 3);
+}
+
+/* A bss of 1 TiB parses (it fits user space) and counts 2^28 pages: the
+ * loader compares that with the memory, and refuses it, by its size. */
+static void program_pages_of_a_huge_bss(void)
+{
+	struct spec s = spec_default();
+	s.seg[1].memsz = 1ull << 40;
+	struct elf_program prog;
+	CHECK_EQ(parse_in(&s, LO, HI, &prog), ELF_OK);
+	CHECK_EQ(elf_program_pages(&prog), 1 + (1ull << 28));
+	struct elf_program none = { .nsegments = 0 };
+	CHECK_EQ(elf_program_pages(&none), 0);
+}
+
 static void status_names(void)
 {
 	for (int a = ELF_OK; a <= ELF_BAD_ENTRY; a++) {
@@ -571,6 +600,8 @@ static const struct check_case cases[] = {
 	CASE(adjacent_pages_do_not_overlap),
 	CASE(entry_outside_exec_segment),
 	CASE(segment_count_limit),
+	CASE(program_pages_rounded_out),
+	CASE(program_pages_of_a_huge_bss),
 	CASE(status_names),
 };
 

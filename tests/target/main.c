@@ -14,6 +14,7 @@
 	X(fault_gp_hlt) X(fault_gp_noncanonical) X(fault_gp_port_io)           \
 	X(fault_gp_int80) X(fault_ud) X(fault_de) X(fault_bp)                   \
 	X(threads_run) X(preemption) X(space_isolation) X(space_destroy)         \
+	X(space_quota_refund)                                                    \
 	X(server_restart) X(pager_demand) X(pager_refuses) X(pager_dies)        \
 	X(pager_bad_args) X(pager_fault_keeps_reply) X(pager_registers)            \
 	X(pager_lifetimes) X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \

@@ -91,3 +91,46 @@ void test_space_destroy(void)
 	EXPECT(sys_thread_create(OTHER, PROBE, (uint64_t)wait_forever, stack - 8, 0, TEST_PRIO) ==
 	       E_BADCAP, "the slot of a destroyed space");
 }
+
+/* The frames the memory capability can still give: a map far too large
+ * fails on the quota and INFO_NOMEM says how much was left. */
+static uint64_t quota_left(void)
+{
+	if (sys_map(SLOT_MEMORY, OTHER, 0x100000000ul, 1ul << 30, MAP_WRITE) != E_NOMEM)
+		return 0;
+	struct nomem_info why = sys_nomem_info();
+	return why.kind == NOMEM_QUOTA ? why.free : 0;
+}
+
+#define QUOTA_ROUNDS 20
+#define BIG_VA 0x100000000ul
+
+/* A destroyed space gives its quota back: load a program and map most of
+ * the memory left into a space, destroy it, QUOTA_ROUNDS times; each round
+ * starts with the quota the first one had. */
+void test_space_quota_refund(void)
+{
+	uint64_t entry, stack, first = 0;
+	sys_yield();                               /* let dead threads be freed */
+	for (unsigned round = 0; round < QUOTA_ROUNDS; round++) {
+		EXPECT_OK(sys_space_create(OTHER));
+		uint64_t left = quota_left();
+		EXPECT(left > 0, "round %u: no quota left, or the probe map did not fail on it",
+		       round);
+		if (round == 0)
+			first = left;
+		EXPECT(left == first, "round %u: %lu KiB of quota left, %lu KiB in round 0", round,
+		       left * 4, first * 4);
+		uint64_t frames = sys_info(INFO_FREE_FRAMES);
+		uint64_t most = (left < frames ? left : frames) / 4 * 3;  /* room for page tables */
+		long err = sys_module_load(SLOT_SELF_IMAGE, OTHER, SLOT_MEMORY, "big", 3, &entry,
+					   &stack);
+		char why[120];
+		EXPECT(err == IPC_OK, "round %u: loading the program: %s", round,
+		       error_text(why, sizeof(why), err, NULL));
+		err = sys_map(SLOT_MEMORY, OTHER, BIG_VA, most, MAP_WRITE);
+		EXPECT(err == IPC_OK, "round %u: mapping %lu KiB: %s", round, most * 4,
+		       error_text(why, sizeof(why), err, NULL));
+		EXPECT_OK(sys_cap_delete(OTHER));
+	}
+}

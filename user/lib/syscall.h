@@ -134,4 +134,16 @@ static inline uint64_t sys_info(uint64_t key)
 	return syscall6(SYS_INFO, key, 0, 0, 0, 0, 0).v0;
 }
 
+/* What ran short at this thread's last E_NOMEM (INFO_NOMEM). */
+struct nomem_info {
+	uint64_t kind;                 /* NOMEM_ */
+	uint64_t asked, free;          /* frames (NOMEM_BORROWED: slots) */
+};
+
+static inline struct nomem_info sys_nomem_info(void)
+{
+	struct sysret r = syscall6(SYS_INFO, INFO_NOMEM, 0, 0, 0, 0, 0);
+	return (struct nomem_info){ r.v0, r.v1, r.v2 };
+}
+
 #endif

@@ -135,3 +135,43 @@ uint64_t isqrt_u64(uint64_t x)
 	}
 	return r;
 }
+
+const char *error_name(long err)
+{
+	static const char *const names[E_ERR_COUNT] = {
+		[IPC_OK] = "no error",
+		[E_INVAL] = "bad argument",
+		[E_BADCAP] = "no such capability",
+		[E_RIGHTS] = "missing rights",
+		[E_FAULT] = "bad user pointer",
+		[E_NOMEM] = "out of memory",
+		[E_EXISTS] = "already in use",
+		[E_NOSYS] = "no such system call",
+		[E_BADELF] = "not a loadable program",
+		[E_DEAD] = "partner or object gone",
+		[E_TIMEOUT] = "timed out",
+		[E_FULL] = "queue full",
+		[E_TOOBIG] = "message too long",
+	};
+	return err >= 0 && err < E_ERR_COUNT && names[err] ? names[err] : "unknown error";
+}
+
+char *error_text(char *buf, size_t n, long err, const struct nomem_info *why)
+{
+	struct nomem_info last;
+	if (err == E_NOMEM && !why) {
+		last = sys_nomem_info();
+		why = &last;
+	}
+	if (err != E_NOMEM || why->kind == NOMEM_NONE) {
+		snprintf(buf, n, "%s (error %ld)", error_name(err), err);
+	} else if (why->kind == NOMEM_BORROWED) {
+		snprintf(buf, n, "out of memory (the space's table of borrowed mappings is full) "
+			 "(error %ld)", err);
+	} else {
+		snprintf(buf, n, "out of memory (%s): asked %lu KiB, %lu KiB free (error %ld)",
+			 why->kind == NOMEM_QUOTA ? "quota" : "frames", why->asked * 4,
+			 why->free * 4, err);
+	}
+	return buf;
+}

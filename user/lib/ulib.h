@@ -28,6 +28,14 @@ bool args_done(const struct args *a);
 #define THREAD_STACK_PAGES 4
 long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
 
+/* An error code in words: "out of memory", "no such capability", ... */
+const char *error_name(long err);
+/* An error for a person, words first: for E_NOMEM what ran short (why, or
+ * this thread's last shortage when why is NULL), e.g. "out of memory (quota):
+ * asked 812 KiB, 640 KiB free (error 5)"; else "bad argument (error 1)".
+ * Returns buf. */
+char *error_text(char *buf, size_t n, long err, const struct nomem_info *why);
+
 /* Sort n numbers in place, ascending (for benchmark statistics). */
 void sort_u64(uint64_t *a, unsigned n);
 /* The integer square root: the largest r with r * r <= x. */

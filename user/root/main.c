@@ -111,7 +111,8 @@ static long module_start(unsigned i, uint64_t space, uint64_t thread, const stru
 	    (err = grant_services(space, own)) ||
 	    (err = sys_module_load(slot, space, SLOT_MEMORY, args, strlen(args), &entry, &stack)) ||
 	    (err = sys_thread_create(space, thread, entry, stack, 0, CHILD_PRIO))) {
-		printf("root: %s: cannot start: error %ld\n", name, err);
+		char why[120];
+		printf("root: %s: cannot start: %s\n", name, error_text(why, sizeof(why), err, NULL));
 		sys_cap_delete(space);
 	}
 	return err;
@@ -139,7 +140,7 @@ static bool run_module(unsigned i)
 	sys_cap_delete(CHILD_THREAD);
 	sys_cap_delete(CHILD_SPACE);
 	if (err) {
-		printf("root: %s: cannot join: error %ld\n", module_name(i), err);
+		printf("root: %s: cannot join: %s (error %ld)\n", module_name(i), error_name(err), err);
 		return false;
 	}
 	say_end(module_name(i), how, code, addr, "");
@@ -169,7 +170,8 @@ static void supervise(uint64_t k)
 		sys_cap_delete(s->thread);
 		sys_cap_delete(s->space);             /* the old space goes, with its frames */
 		if (err) {
-			printf("root: %s: cannot join: error %ld; giving it up\n", name, err);
+			printf("root: %s: cannot join: %s (error %ld); giving it up\n", name,
+			       error_name(err), err);
 			give_up(s);
 		}
 		char then[64];
@@ -205,7 +207,9 @@ static bool serve(unsigned i)
 	if ((err = ipc_create(s->ep)) ||
 	    (err = module_start(i, s->space, s->thread, s)) ||
 	    (err = thread_spawn(supervise, k, s->supervisor, SUPERVISOR_PRIO))) {
-		printf("root: %s: cannot serve: error %ld\n", module_name(i), err);
+		char why[120];
+		printf("root: %s: cannot serve: %s\n", module_name(i),
+		       error_text(why, sizeof(why), err, NULL));
 		s->given_up = true;
 		sys_cap_delete(s->ep);
 		return false;

@@ -253,16 +253,19 @@ int main(struct start_info *info)
 		return 1;
 	printf("fuzz: seed %lu, %lu calls, %u threads\n", seed, total_calls, nworkers);
 
-	if (sys_map(SLOT_MEMORY, SLOT_SELF, SCRATCH, 1, MAP_WRITE) ||
-	    sys_map(SLOT_MEMORY, SLOT_SELF, STACK_BASE, (MAX_WORKERS + 1) * 16, MAP_WRITE)) {
-		printf("fuzz: cannot map its memory\n");
+	char why[120];
+	long err;
+	if ((err = sys_map(SLOT_MEMORY, SLOT_SELF, SCRATCH, 1, MAP_WRITE)) ||
+	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, STACK_BASE, (MAX_WORKERS + 1) * 16, MAP_WRITE))) {
+		printf("fuzz: cannot map its memory: %s\n", error_text(why, sizeof(why), err, NULL));
 		return 1;
 	}
 	memset((void *)SCRATCH, '.', 4096);
 	for (unsigned i = 0; i < nworkers; i++)
-		if (sys_thread_create(SLOT_SELF, WORKER_SLOT + i, (uint64_t)worker,
-				      STACK_BASE + (i + 1) * 0x10000 - 8, i, 10)) {
-			printf("fuzz: cannot start worker %u\n", i);
+		if ((err = sys_thread_create(SLOT_SELF, WORKER_SLOT + i, (uint64_t)worker,
+					     STACK_BASE + (i + 1) * 0x10000 - 8, i, 10))) {
+			printf("fuzz: cannot start worker %u: %s\n", i,
+			       error_text(why, sizeof(why), err, NULL));
 			return 1;
 		}
 
