@@ -60,8 +60,8 @@ def cpu_model_name(text: str) -> str:
 
 
 def guest_of(args: argparse.Namespace) -> dict:
-    """The --cpu, --smp and --machine options as BootRequest fields."""
-    return {"cpu": args.cpu, "smp": args.smp, "machine": args.machine}
+    """The --cpu, --smp, --machine and --memory options as BootRequest fields."""
+    return {"cpu": args.cpu, "smp": args.smp, "machine": args.machine, "memory": args.memory}
 
 
 def module_list(text: str) -> str:
@@ -73,6 +73,14 @@ def module_list(text: str) -> str:
             f"{text!r} is not name[,name...]: a module name or all, comma-separated, "
             "without blanks")
     return text
+
+
+def memory_size(text: str) -> str:
+    """argparse type: a guest RAM size such as 64M (qemu.memory_size)."""
+    try:
+        return qemu.memory_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
 
 
 def cmd_boot(args: argparse.Namespace) -> int:
@@ -701,6 +709,9 @@ def _add_guest(parser: argparse.ArgumentParser) -> None:
                              "others in its banner (default: 1)")
     parser.add_argument("--machine", choices=qemu.MACHINES, default=qemu.DEFAULT_MACHINE,
                         help="QEMU's machine: pc (i440FX, default) or q35")
+    parser.add_argument("--memory", type=memory_size, default=qemu.DEFAULT_MEMORY,
+                        metavar="SIZE", help=f"the guest's RAM, e.g. 64M or 1G "
+                                             f"(default: {qemu.DEFAULT_MEMORY})")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

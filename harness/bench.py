@@ -18,6 +18,7 @@ from typing import Callable, Optional, Sequence
 from harness import boot, qemu, runs
 from harness.qemu import DEFAULT_MACHINE
 from harness.boot import BootRequest, HarnessError, Notify, say
+from harness.qemu import DEFAULT_MEMORY
 from harness.runs import HostInfo, Run
 from harness.serial import Markers, load_markers
 
@@ -44,6 +45,7 @@ class Settings:
     cpu: Optional[str] = None         # QEMU's -cpu model; None: the mode's
     smp: int = 1                      # CPUs the guest is given
     machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
+    memory: str = DEFAULT_MEMORY     # the guest's RAM (-m)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
     request = BootRequest(config, mode, run="bench", extra_args=args,
                           timeout=settings.timeout, build=settings.build,
                           echo=settings.echo, qemu=settings.qemu, cpu=settings.cpu,
-                          smp=settings.smp, machine=settings.machine)
+                          smp=settings.smp, machine=settings.machine,
+                          memory=settings.memory)
     axes = runs.config_axes(root, config)
     try:
         record = boot.boot(root, request, notify=notify, facts=facts)
@@ -238,7 +241,8 @@ def make_run(mode: str, boots: Sequence[PresetBoot], info: HostInfo, date: str,
     if notes:
         extra["notes"] = list(notes)
     footprint = {b.config: b.footprint for b in boots if b.footprint}
-    return Run(runs.make_meta(info, mode, results, date, **extra), results, footprint)
+    return Run(runs.make_meta(info, mode, results, date, memory=settings.memory, **extra),
+               results, footprint)
 
 
 def run_matrix(root: Path, configs: Sequence[str], modes: Sequence[str], settings: Settings,

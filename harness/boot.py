@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from harness import qemu, runs
-from harness.qemu import DEFAULT_MACHINE
+from harness.qemu import DEFAULT_MACHINE, DEFAULT_MEMORY
 from harness.process import Finished, LineSink, run_watched
 from harness.serial import Markers, MarkerError, SerialReport, load_markers, parse_serial
 
@@ -46,6 +46,7 @@ class BootRequest:
     cpu: Optional[str] = None         # QEMU's -cpu model; None: the mode's (max, kvm: host)
     smp: int = 1                      # CPUs the guest is given (the kernel uses one)
     machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
+    memory: str = DEFAULT_MEMORY      # the guest's RAM, QEMU's -m (e.g. 64M)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
     args = qemu.kernel_args(mode, request.run, request.extra_args)
     try:
         argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args,
-                              cpu=request.cpu, smp=request.smp, machine=request.machine)
+                              cpu=request.cpu, smp=request.smp, machine=request.machine,
+                              memory=request.memory)
     except ValueError as err:
         raise HarnessError(str(err)) from err
     timeout = request.timeout or qemu.default_timeout(mode)

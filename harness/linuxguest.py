@@ -376,8 +376,9 @@ def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = No
 def qemu_argv(kernel: Path, initrd: Path, cmdline: str, qemu_program: str = qemu.QEMU,
               mode: str = QEMU_MODE) -> list[str]:
     """QEMU's command line: ipclab's machine and accelerator options, one vCPU."""
-    return [qemu_program, *qemu.machine_args(), *qemu.BASE_ARGS, *qemu.accel_args(mode),
-            "-smp", "1", "-kernel", str(kernel), "-initrd", str(initrd), "-append", cmdline]
+    return [qemu_program, *qemu.machine_args(), *qemu.BASE_ARGS, *qemu.memory_args(),
+            *qemu.accel_args(mode), "-smp", "1", "-kernel", str(kernel), "-initrd", str(initrd),
+            "-append", cmdline]
 
 
 # --- Results -----------------------------------------------------------------------------------
@@ -550,7 +551,8 @@ def make_run(root: Path, guests: Sequence[GuestBoot], kernel: Path,
              "mitigations": [g.mitigations for g in guests],
              "boots": [boot_meta(g) for g in guests], "qemu_mode": QEMU_MODE, "vcpus": 1}
     return runs.Run(runs.make_meta(info, MODE, results, date or runs.now(),
-                                   accel=qemu.accelerator(QEMU_MODE), **extra), results)
+                                   accel=qemu.accelerator(QEMU_MODE),
+                                   memory=qemu.DEFAULT_MEMORY, **extra), results)
 
 
 def median_lines(results: Iterable[dict]) -> list[str]:

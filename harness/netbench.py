@@ -333,7 +333,8 @@ def make_run(preset_runs: Sequence[PresetRun], mode: str, traffic: str, info: ru
     if failed:
         extra["failed"] = failed
     return runs.Run(runs.make_meta(info, run_mode(mode), results, date,
-                                   accel=qemu.accelerator(mode), **extra), results)
+                                   accel=qemu.accelerator(mode), memory=qemu.DEFAULT_MEMORY,
+                                   **extra), results)
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:

@@ -5,6 +5,7 @@ can check it against made-up hosts.
 """
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from enum import Enum
@@ -27,9 +28,13 @@ MACHINES = ("pc", "q35")
 DEFAULT_MACHINE = "pc"
 
 # Every boot's options but the machine (machine_args) and the accelerator.
-BASE_ARGS = ("-m", "256M", "-display", "none", "-serial", "stdio",
+BASE_ARGS = ("-display", "none", "-serial", "stdio",
              "-monitor", "none", "-no-reboot",
              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+
+# The guest's RAM when nothing else is asked for (--memory).
+DEFAULT_MEMORY = "256M"
+_MEMORY = re.compile(r"([1-9][0-9]*)([KMG]?)", re.IGNORECASE)
 
 # The boot modules, root first; the word after each path is the module's name.
 MODULES = ("root", "ktest", "bench", "fuzz")
@@ -202,6 +207,20 @@ def kernel_args(mode: str, run: str, extra: str = "") -> str:
     return " ".join(words)
 
 
+def memory_size(text: str) -> str:
+    """A RAM size for QEMU's -m, checked: digits and K, M or G (none: MiB),
+    e.g. 64M; returned with its unit in capitals.  ValueError if malformed."""
+    found = _MEMORY.fullmatch(text.strip())
+    if not found:
+        raise ValueError(f"memory size {text!r} is not a number with K, M or G, e.g. 64M")
+    return found.group(1) + (found.group(2).upper() or "M")
+
+
+def memory_args(memory: str = DEFAULT_MEMORY) -> list[str]:
+    """QEMU's options for the guest's RAM."""
+    return ["-m", memory_size(memory)]
+
+
 def build_dir(config: str) -> Path:
     """Where `make CONFIG=<config>` puts its output, relative to the tree."""
     return Path("build") / config
@@ -217,17 +236,18 @@ def boot_files(config: str, mode: str, out: Optional[Path] = None) -> tuple[Path
 
 def qemu_argv(config: str, mode: str, args: str, qemu: str = QEMU,
               plugin: Sequence[str] = (), out: Optional[Path] = None, *,
-              cpu: Optional[str] = None, smp: int = 1,
-              machine: str = DEFAULT_MACHINE) -> list[str]:
+              cpu: Optional[str] = None, smp: int = 1, machine: str = DEFAULT_MACHINE,
+              memory: str = DEFAULT_MEMORY) -> list[str]:
     """The full QEMU command line; paths are relative to the top of the tree.
 
     In iso mode the kernel arguments are baked into the image's GRUB entries:
     args only picks the entry (iso_entry) and its NIC.  plugin holds the TCG
     plugin's options (footprint mode); out, the build folder of the kernel and
     the boot modules, if not build_dir(config) (a test build).  cpu (None: the
-    mode's), smp and machine choose the emulated PC.
+    mode's), smp, machine and memory (-m) choose the emulated PC.
     """
-    argv = [qemu, *machine_args(machine, smp), *BASE_ARGS, *accel_args(mode, cpu), *plugin]
+    argv = [qemu, *machine_args(machine, smp), *BASE_ARGS, *memory_args(memory),
+            *accel_args(mode, cpu), *plugin]
     files = boot_files(config, mode, out)
     if mode == "iso":
         entry = iso_entry(args)

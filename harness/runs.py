@@ -251,11 +251,15 @@ def now() -> str:
 
 
 def make_meta(info: HostInfo, mode: str, results: Iterable[dict], date: str,
-              accel: Optional[str] = None, **extra) -> dict:
-    """A run's metadata in the order of docs/results.md, then extra keys."""
-    return {"date": date, "host": info.host, "cpu": info.cpu, "mode": mode,
+              accel: Optional[str] = None, memory: Optional[str] = None, **extra) -> dict:
+    """A run's metadata in the order of docs/results.md, then extra keys;
+    memory is the QEMU guest's RAM (None: not a QEMU guest, e.g. a real PC)."""
+    meta = {"date": date, "host": info.host, "cpu": info.cpu, "mode": mode,
             "unit": run_unit(results, mode), "qemu": info.qemu, "commit": info.commit,
-            "dirty": info.dirty, "accel": accel or qemu.accelerator(mode), **extra}
+            "dirty": info.dirty, "accel": accel or qemu.accelerator(mode)}
+    if memory is not None:
+        meta["memory"] = memory
+    return {**meta, **extra}
 
 
 def guest_meta(mode: str, cpu: Optional[str], smp: int, machine: str) -> dict:

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Optional
 
 from harness import badargs, bench, fuzz, hostile, netbench, qemu, supervise
 from harness.boot import BootRecord, BootRequest, HarnessError, boot, build, save_log
-from harness.qemu import DEFAULT_MACHINE
+from harness.qemu import DEFAULT_MACHINE, DEFAULT_MEMORY
 from harness.process import Finished, run_watched, signal_name
 from harness.serial import (Markers, MarkerError, SerialReport, TestLine, classify_line,
                             load_markers)
@@ -96,10 +96,12 @@ class Options:
     cpu: Optional[str] = None      # the emulated PC of the target and ISO boots
     smp: int = 1
     machine: str = DEFAULT_MACHINE
+    memory: str = DEFAULT_MEMORY   # the guests' RAM, but for the tests of memory sizes
 
     def guest(self) -> dict:
         """The BootRequest fields of the emulated PC."""
-        return {"cpu": self.cpu, "smp": self.smp, "machine": self.machine}
+        return {"cpu": self.cpu, "smp": self.smp, "machine": self.machine,
+                "memory": self.memory}
 
 
 # --- Selection -----------------------------------------------------------------
@@ -379,6 +381,11 @@ def run_target_tests(options: Options, report: Report) -> None:
         if config in BREAK_COPY_CONFIGS and narrow(options.only,
                                                    f"target/{config}/{BREAK_COPY_TEST}"):
             _boot_break_copy(options, config, report)
+        if config == MEMORY_MIN_CONFIG and narrow(options.only,
+                                                  f"target/{config}/{MEMORY_MIN_TEST}"):
+            _boot_memory_min(options, config, report)
+        if narrow(options.only, f"target/{config}/{MEMORY_SHORT_TEST}"):
+            _boot_memory_short(options, config, report)
 
 
 KERNEL_FAULT_TEST = "kernel_fault"
@@ -389,8 +396,10 @@ ECHO_TEST = "e1000_echo"
 QEMU64_TEST = "cpu_qemu64"
 SMP_TEST = "smp_banner"
 BREAK_COPY_TEST = "break_copy"
+MEMORY_MIN_TEST = "memory_min"
+MEMORY_SHORT_TEST = "memory_short"
 BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST, QEMU64_TEST, SMP_TEST,
-              BREAK_COPY_TEST,
+              BREAK_COPY_TEST, MEMORY_MIN_TEST, MEMORY_SHORT_TEST,
               *(c.name for c in supervise.CASES), *(c.name for c in badargs.CASES))
 # QEMU's oldest 64-bit CPU model: no rdtscp, no PCID, no INVPCID.  The
 # benchmarks and a test run on it, the floor only, to stay short.
@@ -634,6 +643,65 @@ def _boot_smp(options: Options, config: str, report: Report) -> None:
         problem = (record.explanation if not record.passed else
                    smp_problem(record.finished.stdout, SMP_CPUS))
         report(TestOutcome(name, problem is None, f"{problem}; log {record.log}"))
+
+
+# The README's claim: the default boot (run=all: ktest, bench, fuzz) passes
+# with this little RAM, measured on MEMORY_MIN_CONFIG under icount.
+README = Path("README.md")
+MEMORY_MIN_CONFIG = "l4"
+_MEMORY_CLAIM = re.compile(r"`run=all` passes under icount with as little as (\d+) MiB of RAM")
+# Far too little: the root task itself does not fit, and the panic says why.
+MEMORY_SHORT = "2M"
+_ROOT_SHORT = re.compile(r"PANIC: cannot [a-z ]+ root task \S+: out of memory \([^)]+\): "
+                         r"it needs (\d+) KiB, (\d+) KiB free")
+
+
+def memory_claim(readme: str) -> Optional[str]:
+    """The minimum RAM the README claims for run=all, as a --memory size, or None."""
+    found = _MEMORY_CLAIM.search(" ".join(readme.split()))
+    return f"{found.group(1)}M" if found else None
+
+
+def _boot_memory_min(options: Options, config: str, report: Report) -> None:
+    """run=all passes with the RAM the README says is its minimum."""
+    name = f"target/{config}/{MEMORY_MIN_TEST}"
+    try:
+        memory = memory_claim((options.root / README).read_text(encoding="utf-8"))
+    except OSError as err:
+        memory, why = None, f"cannot read {README}: {err.strerror}"
+    else:
+        why = f"{README} states no minimum RAM (want {_MEMORY_CLAIM.pattern!r})"
+    if memory is None:
+        report(TestOutcome(name, False, why))
+        return
+    record = _test_boot(options, name, report, config, "icount", "all", "",
+                        {**options.guest(), "memory": memory})
+    if record:
+        report(TestOutcome(name, record.passed, "" if record.passed else
+                           f"with {memory}: {record.explanation}; log {record.log}"))
+
+
+def memory_short_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:
+    """Why a boot with far too little RAM did not end in a panic that says
+    what ran short, how much was needed and how much was free (None: it did)."""
+    if verdict.outcome is not qemu.Outcome.PANIC:
+        return f"expected a kernel panic; {verdict.explanation}"
+    for line in lines:
+        found = _ROOT_SHORT.search(line)
+        if found and int(found.group(1)) > int(found.group(2)):
+            return None
+    return "no panic line saying what ran short, the KiB needed and the KiB free"
+
+
+def _boot_memory_short(options: Options, config: str, report: Report) -> None:
+    """With MEMORY_SHORT of RAM the kernel stops, saying in words what ran short."""
+    name = f"target/{config}/{MEMORY_SHORT_TEST}"
+    record = _test_boot(options, name, report, config, "icount", "all", "",
+                        {**options.guest(), "memory": MEMORY_SHORT})
+    if not record:
+        return
+    problem = memory_short_problem(record.verdict, record.finished.stdout)
+    report(TestOutcome(name, problem is None, f"{problem}; log {record.log}" if problem else ""))
 
 
 def kernel_fault_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:

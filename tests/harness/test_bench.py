@@ -170,6 +170,17 @@ class FakeTreeTest(unittest.TestCase):
             ("mach", "null_syscall", 140), ("mach", "space_switch", 320),
             ("mach", "pingpong", 780)])
         self.assertEqual(made[1].meta["unit"], "tsc")
+        self.assertEqual(icount.meta["memory"], "256M")
+
+    def test_memory_goes_to_qemu_and_the_run(self):
+        """--memory: QEMU's -m of every boot, and the run's metadata."""
+        made, ok = self.matrix(benches=("pingpong",), memory="64M")
+        self.assertTrue(ok, self.notes)
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[argv.index("-m") + 1], "64M")
+        self.assertEqual(made[0].meta["memory"], "64M")
+        self.assertEqual(list(made[0].meta)[:10], ["date", "host", "cpu", "mode", "unit", "qemu",
+                                                   "commit", "dirty", "accel", "memory"])
 
     def test_matrix_repeats_and_flags_missing_results(self):
         """Two matrices give the same results; an unknown benchmark is reported."""
@@ -326,6 +337,16 @@ class FakeTreeTest(unittest.TestCase):
         self.assertIn(f"harness: {log}: not storing it: mach was booted with IPC=sync "
                       f"DIRECT_SWITCH=y, but configs/mach.mk has IPC=async DIRECT_SWITCH=n", err)
         self.assertIsNone(runs.newest_run(self.root, runs.REAL_MODE))
+
+    def test_run_command_memory(self):
+        """run --memory boots with that RAM and stores it; a bad size is refused."""
+        status, _, err = self.command("run", "--config", "l4", "--mode", "icount", "--no-build",
+                                      "--memory", "96m", "--qemu", self.fake_qemu)
+        self.assertEqual(status, 0, err)
+        run = runs.load_run(runs.newest_run(self.root, "icount"))
+        self.assertEqual(run.meta["memory"], "96M")
+        with self.assertRaises(SystemExit):
+            self.command("run", "--config", "l4", "--memory", "lots", "--qemu", self.fake_qemu)
 
     def test_matrix_compare_and_plots(self):
         """make bench's ending: the comparison is printed; without gnuplot the

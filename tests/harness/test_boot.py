@@ -86,6 +86,17 @@ class BootTest(unittest.TestCase):
                 self.assertEqual(record.verdict.outcome, outcome)
                 self.assertIn(words, record.explanation)
 
+    def test_memory(self):
+        """256M unless the request says otherwise; a malformed size is one-line error."""
+        self.boot()
+        argv = self.qemu_argv()
+        self.assertEqual(argv[argv.index("-m") + 1], "256M")
+        self.boot(memory="24M")
+        argv = self.qemu_argv()
+        self.assertEqual(argv[argv.index("-m") + 1], "24M")
+        with self.assertRaisesRegex(HarnessError, "memory size '24 MB' is not a number"):
+            self.boot(memory="24 MB")
+
     def test_iso(self):
         """The ISO boots from -cdrom with no kernel arguments."""
         record = self.boot(mode="iso")

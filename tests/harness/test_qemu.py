@@ -76,9 +76,9 @@ class AcceleratorTest(unittest.TestCase):
 class CommandLineTest(unittest.TestCase):
     """The QEMU command line of each mode."""
 
-    BASE = ["qemu-system-x86_64", "-M", "pc", "-m", "256M", "-display", "none",
+    BASE = ["qemu-system-x86_64", "-M", "pc", "-display", "none",
             "-serial", "stdio", "-monitor", "none", "-no-reboot",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-m", "256M"]
     INITRD = ",".join(f"build/l4/user/{m}.elf {m}" for m in qemu.MODULES)
 
     def direct(self, *accel: str, args: str) -> list:
@@ -138,6 +138,18 @@ class CommandLineTest(unittest.TestCase):
             qemu.machine_args("isapc")
         with self.assertRaisesRegex(ValueError, "at least one CPU"):
             qemu.qemu_argv("l4", "tcg", args, smp=0)
+
+    def test_memory(self):
+        """256M unless asked; the size is checked and its unit written out."""
+        argv = qemu.qemu_argv("l4", "tcg", "", memory="48m")
+        self.assertEqual(argv[argv.index("-m") + 1], "48M")
+        self.assertEqual(argv.count("-m"), 1)
+        self.assertEqual(qemu.memory_size("64"), "64M")
+        self.assertEqual(qemu.memory_size(" 1g"), "1G")
+        self.assertEqual(qemu.memory_size("512K"), "512K")
+        for bad in ("", "0", "64MB", "-8M", "1.5G", "M"):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                qemu.memory_size(bad)
 
     def test_iso_entry(self):
         """A run= naming a device module picks the e1000 entry, anything else the first."""

@@ -140,6 +140,10 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(list(meta), ["date", "host", "cpu", "mode", "unit", "qemu", "commit",
                                       "dirty", "accel", "presets"])
         self.assertEqual((meta["unit"], meta["accel"]), ("instructions", "tcg"))
+        meta = runs.make_meta(INFO, "icount", [], "2025-03-04T05:06:07+01:00", memory="64M",
+                              presets={})
+        self.assertEqual(list(meta)[8:], ["accel", "memory", "presets"])
+        self.assertEqual(meta["memory"], "64M")
 
     def test_round_trip(self):
         """What is stored loads back equal, under <date>-<host>-<mode>.json."""

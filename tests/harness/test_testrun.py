@@ -18,8 +18,9 @@ from harness.testrun import (Options, Selection, Tally, TestOutcome, configs_to_
                              host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              break_copy_dir, break_copy_problem, echo_problems, iso_problem,
-                             kernel_fault_problem, run_tests, target_boot_problem, cpu_features,
-                             smp_problem, target_modules, argument_error)
+                             kernel_fault_problem, memory_claim, memory_short_problem, run_tests,
+                             target_boot_problem, cpu_features, smp_problem, target_modules,
+                             argument_error)
 from harness.netbench import Stream
 from tests.harness.fakes import make_tree
 
@@ -340,6 +341,31 @@ class BreakCopyTest(unittest.TestCase):
         self.assertEqual(str(break_copy_dir("mach")), "build/mach-break-copy")
 
 
+class MemoryTest(unittest.TestCase):
+    """The README's minimum-RAM claim, and the panic of a boot with far too little."""
+
+    PANIC = ("ipclab: boot multiboot1, 1 MiB RAM, 7 frames free, 4 modules",
+             "ipclab: PANIC: cannot load the root task root: out of memory (the memory "
+             "quota, 7/8 of the free frames): it needs 84 KiB, 20 KiB free (1 MiB RAM, kernel "
+             "and modules take the rest)")
+
+    def test_claim(self):
+        self.assertEqual(memory_claim("so\n`run=all` passes under icount with as\nlittle "
+                                      "as 97 MiB of RAM (measured)"), "97M")
+        self.assertIsNone(memory_claim("`run=all` passes with 97 MiB"))
+
+    def test_panic_in_words_passes(self):
+        self.assertIsNone(memory_short_problem(Verdict(Outcome.PANIC, "panic"), self.PANIC))
+
+    def test_bare_panic_or_no_panic_fails(self):
+        bare = ("ipclab: PANIC: cannot load the root task",)
+        self.assertIn("no panic line", memory_short_problem(Verdict(Outcome.PANIC, "p"), bare))
+        enough = (self.PANIC[1].replace("84 KiB, 20", "84 KiB, 84"),)
+        self.assertIsNotNone(memory_short_problem(Verdict(Outcome.PANIC, "p"), enough))
+        self.assertIn("expected a kernel panic",
+                      memory_short_problem(Verdict(Outcome.FAIL, "EXIT_FAIL"), self.PANIC))
+
+
 class ReportTest(unittest.TestCase):
     """Result lines and the final count."""
 
@@ -390,11 +416,13 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "27 passed, 2 failed")
+        self.assertEqual(lines[-1], "29 passed, 2 failed")
         for case in ("args_modules", "args_root", "args_kernel", "args_cmdline_4096",
                      "args_cmdline_too_long",
                      "args_modules_17", "args_modules_18"):
             self.assertIn(f"ok   target/l4/{case}", lines)
+        self.assertIn("ok   target/l4/memory_min", lines)
+        self.assertIn("ok   target/l4/memory_short", lines)
         self.assertIn("ok   target/l4/e1000_echo", lines)
         self.assertIn("ok   target/l4/cpu_qemu64", lines)
         self.assertIn("ok   target/l4/smp_banner", lines)
@@ -456,6 +484,22 @@ class WholeRunTest(unittest.TestCase):
         argv = json.loads((self.root / "qemu-argv.json").read_text())
         self.assertEqual(argv[:4], ["-M", "q35", "-smp", "2"])
         self.assertEqual(argv[argv.index("-cpu") + 1], "EPYC")
+
+    def test_memory_tests(self):
+        """memory_min boots run=all with the README's figure; memory_short with 2M."""
+        status, lines = self.run_tests(only=("memory_min",))
+        self.assertEqual((status, lines), (0, ["ok   target/l4/memory_min", "1 passed, 0 failed"]))
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertEqual(argv[argv.index("-m") + 1], "100M")
+        self.assertTrue(argv[-1].startswith("run=all "), argv[-1])
+        status, lines = self.run_tests(only=("memory_short",))
+        self.assertEqual((status, lines), (0, ["ok   target/l4/memory_short",
+                                               "1 passed, 0 failed"]))
+        (self.root / "README.md").write_text("no claim here\n", encoding="utf-8")
+        status, lines = self.run_tests(only=("memory_min",))
+        self.assertEqual(status, 1)
+        self.assertTrue(lines[0].startswith("FAIL target/l4/memory_min: README.md states no "
+                                            "minimum RAM"), lines[0])
 
     def test_iso_entries(self):
         """Each ISO test boots its GRUB entry, named in an SMBIOS OEM string."""
