@@ -35,6 +35,10 @@ BASE_ARGS = ("-display", "none", "-serial", "stdio",
 # The guest's RAM when nothing else is asked for (--memory).
 DEFAULT_MEMORY = "256M"
 _MEMORY = re.compile(r"([1-9][0-9]*)([KMG]?)", re.IGNORECASE)
+_MEMORY_SHIFT = {"K": 10, "M": 20, "G": 30}
+# The kernel is loaded at 1 MiB (arch/x86_64/kernel.ld): with less RAM than
+# this the guest prints nothing at all, so such a size is refused up front.
+MEMORY_MIN_BYTES = 2 << 20
 
 # The boot modules, root first; the word after each path is the module's name.
 MODULES = ("root", "ktest", "bench", "fuzz")
@@ -213,7 +217,11 @@ def memory_size(text: str) -> str:
     found = _MEMORY.fullmatch(text.strip())
     if not found:
         raise ValueError(f"memory size {text!r} is not a number with K, M or G, e.g. 64M")
-    return found.group(1) + (found.group(2).upper() or "M")
+    size = found.group(1) + (found.group(2).upper() or "M")
+    if int(found.group(1)) << _MEMORY_SHIFT[size[-1]] < MEMORY_MIN_BYTES:
+        raise ValueError(f"memory size {size} is too small: the kernel is loaded at 1 MiB, "
+                         f"so the guest needs {MEMORY_MIN_BYTES >> 20}M at least")
+    return size
 
 
 def memory_args(memory: str = DEFAULT_MEMORY) -> list[str]:

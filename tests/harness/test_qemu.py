@@ -146,8 +146,11 @@ class CommandLineTest(unittest.TestCase):
         self.assertEqual(argv.count("-m"), 1)
         self.assertEqual(qemu.memory_size("64"), "64M")
         self.assertEqual(qemu.memory_size(" 1g"), "1G")
-        self.assertEqual(qemu.memory_size("512K"), "512K")
-        for bad in ("", "0", "64MB", "-8M", "1.5G", "M"):
+        self.assertEqual(qemu.memory_size("2048k"), "2048K")
+        self.assertEqual(qemu.memory_size("2M"), "2M")
+        with self.assertRaisesRegex(ValueError, "1M is too small: the kernel is loaded at 1 MiB"):
+            qemu.memory_size("1M")
+        for bad in ("", "0", "64MB", "-8M", "1.5G", "M", "2047K", "1024K"):
             with self.subTest(bad=bad), self.assertRaises(ValueError):
                 qemu.memory_size(bad)
 
