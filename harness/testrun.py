@@ -650,9 +650,10 @@ def _boot_smp(options: Options, config: str, report: Report) -> None:
 README = Path("README.md")
 MEMORY_MIN_CONFIG = "l4"
 _MEMORY_CLAIM = re.compile(r"`run=all` passes under icount with as little as (\d+) MiB of RAM")
-# Far too little: the root task itself does not fit, and the panic says why.
+# Far too little: the idle thread or the root task does not fit (which one
+# depends on the modules' sizes), and the panic says what ran short.
 MEMORY_SHORT = "2M"
-_ROOT_SHORT = re.compile(r"PANIC: cannot [a-z ]+ root task \S+: out of memory \([^)]+\): "
+_BOOT_SHORT = re.compile(r"PANIC: cannot [^:]+: out of memory \([^)]+\): "
                          r"it needs (\d+) KiB, (\d+) KiB free")
 
 
@@ -687,7 +688,7 @@ def memory_short_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optiona
     if verdict.outcome is not qemu.Outcome.PANIC:
         return f"expected a kernel panic; {verdict.explanation}"
     for line in lines:
-        found = _ROOT_SHORT.search(line)
+        found = _BOOT_SHORT.search(line)
         if found and int(found.group(1)) > int(found.group(2)):
             return None
     return "no panic line saying what ran short, the KiB needed and the KiB free"

@@ -108,3 +108,19 @@ bool frame_pool_free(struct frame_pool *p, paddr_t base, uint64_t n)
 	p->nfree += n;
 	return true;
 }
+
+uint64_t frame_pool_longest_run(const struct frame_pool *p)
+{
+	uint64_t best = 0, run = 0;
+	for (uint64_t i = 1; i < p->nframes; i++) {     /* frame 0 is never handed out */
+		if (i % 64 == 0 && p->used[i / 64] == ~0ull && i + 64 <= p->nframes) {
+			run = 0;                        /* a whole word in use: skip it */
+			i += 63;
+		} else if (bit_get(p, i)) {
+			run = 0;
+		} else if (++run > best) {
+			best = run;
+		}
+	}
+	return best;
+}

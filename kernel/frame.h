@@ -22,6 +22,9 @@ void frame_pool_reserve(struct frame_pool *p, paddr_t base, uint64_t len);
 paddr_t frame_pool_alloc(struct frame_pool *p, uint64_t n);
 /* Give back n frames from base; freeing a free frame returns false. */
 bool frame_pool_free(struct frame_pool *p, paddr_t base, uint64_t n);
+/* The most frames frame_pool_alloc could hand out at once now (frame 0 aside):
+ * says why a contiguous allocation failed while nfree was large enough. */
+uint64_t frame_pool_longest_run(const struct frame_pool *p);
 
 /* The kernel's one pool, and shorthands for it. */
 extern struct frame_pool kernel_frames;

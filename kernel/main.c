@@ -223,7 +223,8 @@ static void __attribute__((noreturn)) root_failed(const char *what, const char *
 		panic("cannot %s %s: error %d", what, name, err);
 	panic("cannot %s %s: out of memory (%s): it needs %lu KiB, %lu KiB free "
 	      "(%lu MiB RAM, kernel and modules take the rest)", what, name,
-	      sh->kind == NOMEM_QUOTA ? "the memory quota, 7/8 of the free frames" : "free frames",
+	      sh->kind == NOMEM_QUOTA ? "the memory quota, 7/8 of the free frames" :
+	      sh->kind == NOMEM_CONTIGUOUS ? "free frames in a row" : "free frames",
 	      sh->asked * (PAGE_SIZE >> 10), sh->free * (PAGE_SIZE >> 10), ram_bytes >> 20);
 }
 

@@ -19,6 +19,8 @@ paddr_t frame_alloc_n(uint64_t n)
 	paddr_t pa = frame_pool_alloc(&kernel_frames, n);
 	if (pa)
 		memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
+	else if (n <= kernel_frames.nfree)      /* enough frames, none n in a row */
+		memory_short(NOMEM_CONTIGUOUS, n, frame_pool_longest_run(&kernel_frames));
 	else
 		memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
 	return pa;

@@ -210,8 +210,9 @@ void sched_init(void)
 {
 	idle_thread = thread_create(NULL, (vaddr_t)idle_loop, 0, 0, 0);
 	if (!idle_thread)
-		panic("no memory for the idle thread: it needs %lu KiB, %lu KiB free",
-		      last_shortage.asked * (PAGE_SIZE >> 10), last_shortage.free * (PAGE_SIZE >> 10));
+		panic("cannot make the idle thread: out of memory (free frames): it needs %lu KiB, "
+		      "%lu KiB free", last_shortage.asked * (PAGE_SIZE >> 10),
+		      last_shortage.free * (PAGE_SIZE >> 10));
 	sched_dequeue(idle_thread);
 }
 

@@ -166,12 +166,13 @@ static bool samples_possible(const struct bench_case *c, const uint64_t *v, unsi
 static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 {
 	unsigned n = SAMPLES;
+	bench_nomem = (struct nomem_info){ 0 };    /* this case's pager has refused nothing yet */
 	uint64_t began = tsc_begin();
 	long err = c->run(c, samples, WARMUP, n);
 	uint64_t took = tsc_end() - began;
 	if (err) {
 		if (err != E_BENCH_CHECK) {
-			char why[120];
+			char why[ERROR_TEXT_MAX];
 			printf("bench: %s %s failed: %s\n", c->bench, c->name,
 			       error_text(why, sizeof(why), err, bench_nomem.kind ? &bench_nomem : NULL));
 		}

@@ -140,6 +140,7 @@ enum ipc_err {
 #define NOMEM_QUOTA    1u  /* the memory capability's quota */
 #define NOMEM_FRAMES   2u  /* the kernel's free frames (kernel objects and page tables too) */
 #define NOMEM_BORROWED 3u  /* a space's table of borrowed mappings (SPACE_BORROWED_MAX) */
+#define NOMEM_CONTIGUOUS 4u /* enough free frames, not enough in a row: free = the longest run */
 
 /* Exception vectors reported by SYS_THREAD_JOIN. */
 #define VEC_DE 0

@@ -356,9 +356,13 @@ class MemoryTest(unittest.TestCase):
 
     def test_panic_in_words_passes(self):
         self.assertIsNone(memory_short_problem(Verdict(Outcome.PANIC, "panic"), self.PANIC))
+        idle = ("ipclab: PANIC: cannot make the idle thread: out of memory (free frames): it "
+                "needs 8 KiB, 4 KiB free",)
+        self.assertIsNone(memory_short_problem(Verdict(Outcome.PANIC, "panic"), idle))
 
     def test_bare_panic_or_no_panic_fails(self):
-        bare = ("ipclab: PANIC: cannot load the root task",)
+        bare = ("ipclab: PANIC: cannot load the root task",
+                "ipclab: PANIC: no memory for the idle thread")
         self.assertIn("no panic line", memory_short_problem(Verdict(Outcome.PANIC, "p"), bare))
         enough = (self.PANIC[1].replace("84 KiB, 20", "84 KiB, 84"),)
         self.assertIsNotNone(memory_short_problem(Verdict(Outcome.PANIC, "p"), enough))

@@ -263,6 +263,32 @@ static void alloc_run_at_very_end(void)
 	CHECK_EQ(pool.nfree, 0);
 }
 
+/* The longest run is what the allocator can hand out at once: runs across
+ * word boundaries and at the very end count, frame 0 and a full pool do not. */
+static void longest_run_is_what_alloc_can_give(void)
+{
+	setup(NF);
+	CHECK_EQ(frame_pool_longest_run(&pool), 0);
+	frame_pool_add(&pool, 0, PG(3));            /* 0..2: frame 0 is never handed out */
+	CHECK_EQ(frame_pool_longest_run(&pool), 2);
+	frame_pool_add(&pool, PG(60), PG(11));      /* 60..70, across bit 64 */
+	frame_pool_add(&pool, PG(128), PG(64));     /* a whole word free: 128..191 */
+	frame_pool_add(&pool, PG(NF - 9), PG(9));   /* the very end */
+	CHECK_EQ(frame_pool_longest_run(&pool), 64);
+	CHECK_EQ(frame_pool_alloc(&pool, 65), 0);
+	CHECK_EQ(frame_pool_alloc(&pool, 64), PG(128));
+	CHECK_EQ(frame_pool_longest_run(&pool), 11);
+	CHECK_EQ(frame_pool_alloc(&pool, 11), PG(60));
+	CHECK_EQ(frame_pool_longest_run(&pool), 9);
+	/* Every other frame free: many frames, no two in a row. */
+	setup(NF);
+	for (uint64_t i = 1; i < NF; i += 2)
+		frame_pool_add(&pool, PG(i), PG(1));
+	CHECK_EQ(pool.nfree, NF / 2);
+	CHECK_EQ(frame_pool_longest_run(&pool), 1);
+	CHECK_EQ(frame_pool_alloc(&pool, 2), 0);
+}
+
 static void alloc_exhaustion_returns_0(void)
 {
 	setup(NF);
@@ -512,6 +538,7 @@ static const struct check_case cases[] = {
 	CASE(alloc_contiguous),
 	CASE(alloc_run_across_word_boundary),
 	CASE(alloc_run_at_very_end),
+	CASE(longest_run_is_what_alloc_can_give),
 	CASE(alloc_exhaustion_returns_0),
 	CASE(free_returns_frames),
 	CASE(free_of_free_frame_refused),

@@ -40,7 +40,7 @@ void ktest_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define EXPECT_OK(expr)                                                          \
 	do {                                                                     \
 		long e_ = (expr);                                                \
-		char w_[120];                                                    \
+		char w_[ERROR_TEXT_MAX];                                         \
 		EXPECT(e_ == IPC_OK, "%s:%d: %s returned %s", __FILE__, __LINE__, #expr, \
 		       error_text(w_, sizeof(w_), e_, NULL));                    \
 	} while (0)

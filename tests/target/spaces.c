@@ -125,7 +125,7 @@ void test_space_quota_refund(void)
 		       left * 4, first * 4);
 		uint64_t frames = sys_info(INFO_FREE_FRAMES);
 		uint64_t most = (left < frames ? left : frames) / 4 * 3;  /* room for page tables */
-		char why[120];
+		char why[ERROR_TEXT_MAX];
 		long err = sys_map(SLOT_MEMORY, OTHER, BIG_VA, most, MAP_WRITE);
 		EXPECT(err == IPC_OK, "round %u: mapping %lu KiB: %s", round, most * 4,
 		       error_text(why, sizeof(why), err, NULL));

@@ -168,6 +168,9 @@ char *error_text(char *buf, size_t n, long err, const struct nomem_info *why)
 	} else if (why->kind == NOMEM_BORROWED) {
 		snprintf(buf, n, "out of memory (the space's table of borrowed mappings is full) "
 			 "(error %ld)", err);
+	} else if (why->kind == NOMEM_CONTIGUOUS) {
+		snprintf(buf, n, "out of memory (contiguous frames): asked %lu KiB in one run, the "
+			 "longest free run is %lu KiB (error %ld)", why->asked * 4, why->free * 4, err);
 	} else {
 		snprintf(buf, n, "out of memory (%s): asked %lu KiB, %lu KiB free (error %ld)",
 			 why->kind == NOMEM_QUOTA ? "quota" : "frames", why->asked * 4,

@@ -28,6 +28,8 @@ bool args_done(const struct args *a);
 #define THREAD_STACK_PAGES 4
 long thread_spawn(void (*fn)(uint64_t), uint64_t arg, uint64_t slot, uint64_t prio);
 
+/* Room for error_text's longest text. */
+#define ERROR_TEXT_MAX 128
 /* An error code in words: "out of memory", "no such capability", ... */
 const char *error_name(long err);
 /* An error for a person, words first: for E_NOMEM what ran short (why, or

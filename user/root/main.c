@@ -111,7 +111,7 @@ static long module_start(unsigned i, uint64_t space, uint64_t thread, const stru
 	    (err = grant_services(space, own)) ||
 	    (err = sys_module_load(slot, space, SLOT_MEMORY, args, strlen(args), &entry, &stack)) ||
 	    (err = sys_thread_create(space, thread, entry, stack, 0, CHILD_PRIO))) {
-		char why[120];
+		char why[ERROR_TEXT_MAX];
 		printf("root: %s: cannot start: %s\n", name, error_text(why, sizeof(why), err, NULL));
 		sys_cap_delete(space);
 	}
@@ -207,7 +207,7 @@ static bool serve(unsigned i)
 	if ((err = ipc_create(s->ep)) ||
 	    (err = module_start(i, s->space, s->thread, s)) ||
 	    (err = thread_spawn(supervise, k, s->supervisor, SUPERVISOR_PRIO))) {
-		char why[120];
+		char why[ERROR_TEXT_MAX];
 		printf("root: %s: cannot serve: %s\n", module_name(i),
 		       error_text(why, sizeof(why), err, NULL));
 		s->given_up = true;

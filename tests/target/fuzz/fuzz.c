@@ -253,7 +253,7 @@ int main(struct start_info *info)
 		return 1;
 	printf("fuzz: seed %lu, %lu calls, %u threads\n", seed, total_calls, nworkers);
 
-	char why[120];
+	char why[ERROR_TEXT_MAX];
 	long err;
 	if ((err = sys_map(SLOT_MEMORY, SLOT_SELF, SCRATCH, 1, MAP_WRITE)) ||
 	    (err = sys_map(SLOT_MEMORY, SLOT_SELF, STACK_BASE, (MAX_WORKERS + 1) * 16, MAP_WRITE))) {
