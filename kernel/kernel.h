@@ -109,9 +109,27 @@ struct shortage {
 };
 extern struct shortage last_shortage;
 /* Record a shortage for the current thread and for the boot; returns E_NOMEM. */
-int memory_short(uint32_t kind, uint64_t asked, uint64_t free);
-/* Take n frames of pool's quota for s, which gives them back when it dies. */
-int memory_charge(struct memory *pool, struct space *s, uint64_t n);
+int memory_short(uint32_t kind, uint64_t asked, uint64_t free) __attribute__((cold));
+/* May pool pay for n more frames mapped in s?  The first memory object to
+ * ask pays for the space from then on, so that its death knows whom to
+ * refund; E_INVAL for another one, E_NOMEM (recorded) if the quota is short. */
+static inline int memory_can_charge(struct memory *pool, struct space *s, uint64_t n)
+{
+	if (unlikely(s->pool != pool)) {
+		if (s->pool)
+			return E_INVAL;
+		s->pool = pool;
+	}
+	if (unlikely(pool->quota < n))
+		return memory_short(NOMEM_QUOTA, n, pool->quota);
+	return IPC_OK;
+}
+/* Take n frames, allowed by memory_can_charge, from s's pool's quota. */
+static inline void memory_charge(struct space *s, uint64_t n)
+{
+	s->pool->quota -= n;
+	s->charged += n;
+}
 /* Give back to its memory object what s was charged. */
 void memory_refund(struct space *s);
 

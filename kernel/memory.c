@@ -14,15 +14,23 @@ void memory_init(void)
 	frame_pool_init(&kernel_frames, frame_bitmap, MAX_FRAMES);
 }
 
+/* Record why n frames could not be had: too few, or none n in a row.  Out
+ * of line, so that the allocation's own path stays as short as it was. */
+static void __attribute__((noinline, cold)) frames_short(uint64_t n)
+{
+	if (n <= kernel_frames.nfree)
+		memory_short(NOMEM_CONTIGUOUS, n, frame_pool_longest_run(&kernel_frames));
+	else
+		memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
+}
+
 paddr_t frame_alloc_n(uint64_t n)
 {
 	paddr_t pa = frame_pool_alloc(&kernel_frames, n);
 	if (pa)
 		memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
-	else if (n <= kernel_frames.nfree)      /* enough frames, none n in a row */
-		memory_short(NOMEM_CONTIGUOUS, n, frame_pool_longest_run(&kernel_frames));
 	else
-		memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
+		frames_short(n);
 	return pa;
 }
 
@@ -50,19 +58,6 @@ int memory_short(uint32_t kind, uint64_t asked, uint64_t free)
 		current->nomem_free = free;
 	}
 	return E_NOMEM;
-}
-
-int memory_charge(struct memory *pool, struct space *s, uint64_t n)
-{
-	/* One payer per space, so that its death knows whom to refund. */
-	if (s->pool && s->pool != pool)
-		return E_INVAL;
-	if (pool->quota < n)
-		return memory_short(NOMEM_QUOTA, n, pool->quota);
-	pool->quota -= n;
-	s->pool = pool;
-	s->charged += n;
-	return IPC_OK;
 }
 
 void memory_refund(struct space *s)

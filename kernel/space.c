@@ -93,34 +93,26 @@ void space_activate_first(struct space *s)
 	s->cr3 = mmu_cr3_value(s->root, s->pcid, false);
 }
 
-/* Map one fresh zeroed frame at va in s, charged to pool; *pa gets it. */
-static int map_fresh(struct space *s, struct memory *pool, vaddr_t va, uint64_t flags,
-		     paddr_t *pa)
+/* Map one fresh zeroed frame at va in s; *pa gets it.  The caller charges it. */
+static int map_fresh(struct space *s, vaddr_t va, uint64_t flags, paddr_t *pa)
 {
 	*pa = frame_alloc();
 	if (!*pa)
 		return E_NOMEM;                  /* frame_alloc said what ran short */
 	int err = mmu_map_user(s->root, va, *pa, flags);
-	if (err) {
+	if (err)
 		frame_free(*pa, 1);
-		return err;
-	}
-	/* Our callers checked the quota: this cannot fail, and if it did, the
-	 * frame would still go back with the space, only without a refund. */
-	return memory_charge(pool, s, 1);
+	return err;
 }
 
 /* Can pool and the kernel's frames give n frames to s?  E_NOMEM says which
  * ran short. */
-static int can_charge(const struct space *s, const struct memory *pool, uint64_t n)
+static int can_charge(struct space *s, struct memory *pool, uint64_t n)
 {
-	if (s->pool && s->pool != pool)
-		return E_INVAL;
-	if (pool->quota < n)
-		return memory_short(NOMEM_QUOTA, n, pool->quota);
-	if (kernel_frames.nfree < n)
-		return memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
-	return IPC_OK;
+	int err = memory_can_charge(pool, s, n);
+	if (!err && unlikely(kernel_frames.nfree < n))
+		err = memory_short(NOMEM_FRAMES, n, kernel_frames.nfree);
+	return err;
 }
 
 /* Map pages of fresh zeroed frames at va, charged to pool. */
@@ -128,32 +120,36 @@ int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pa
 {
 	if (va % PAGE_SIZE || pages == 0 || va >= USER_TOP || pages > (USER_TOP - va) / PAGE_SIZE)
 		return E_INVAL;
-	int err = can_charge(s, pool, pages);    /* first: bounds the walk below */
+	int err = memory_can_charge(pool, s, pages);   /* first: bounds the walk below */
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < pages; i++)
 		if (mmu_lookup_user(s->root, va + i * PAGE_SIZE) & PTE_P)
 			return E_EXISTS;
-	for (uint64_t i = 0; i < pages; i++) {
-		paddr_t pa;
-		if ((err = map_fresh(s, pool, va + i * PAGE_SIZE, flags, &pa)))
-			return err;
-	}
-	return IPC_OK;
+	uint64_t done = 0;
+	paddr_t pa;
+	while (done < pages && !(err = map_fresh(s, va + done * PAGE_SIZE, flags, &pa)))
+		done++;
+	/* What got mapped, also after a failure: the space frees it when it dies. */
+	memory_charge(s, done);
+	if (unlikely(err == E_NOMEM) && last_shortage.kind == NOMEM_FRAMES)
+		memory_short(NOMEM_FRAMES, pages - done, kernel_frames.nfree);  /* all still asked */
+	return err;
 }
 
-/* Copy one ELF segment into fresh frames mapped in s, charged to pool. */
-static int load_segment(struct space *s, struct memory *pool, const uint8_t *image,
-			const struct elf_segment *seg)
+/* Copy one ELF segment into fresh frames mapped in s; *mapped counts them. */
+static int load_segment(struct space *s, const uint8_t *image, const struct elf_segment *seg,
+			uint64_t *mapped)
 {
 	uint64_t flags = (seg->flags & ELF_SEG_WRITE ? PTE_W : 0) |
 			 (seg->flags & ELF_SEG_EXEC ? 0 : PTE_NX);
 	for (vaddr_t page = PAGE_ALIGN_DOWN(seg->vaddr); page < seg->vaddr + seg->memsz;
 	     page += PAGE_SIZE) {
 		paddr_t pa;
-		int err = map_fresh(s, pool, page, flags, &pa);
+		int err = map_fresh(s, page, flags, &pa);
 		if (err)
 			return err;
+		(*mapped)++;
 		/* The part of [page, page+4K) that the file provides. */
 		vaddr_t lo = MAX(page, seg->vaddr), hi = MIN(page + PAGE_SIZE, seg->vaddr + seg->filesz);
 		if (lo < hi)
@@ -163,20 +159,27 @@ static int load_segment(struct space *s, struct memory *pool, const uint8_t *ima
 	return IPC_OK;
 }
 
-/* Map a copy of info read-only at USER_START_INFO in s, charged to pool. */
-static int map_start_info(struct space *s, struct memory *pool, const struct start_info *info)
+/* Map the program's segments and its start information pages into s, and
+ * charge s's pool (can_charge set it) for what got mapped, also after a failure. */
+static int load_image(struct space *s, const uint8_t *image,
+		      const struct elf_program *prog, const struct start_info *info)
 {
 	_Static_assert(sizeof(*info) <= USER_START_INFO_PAGES * PAGE_SIZE, "USER_START_INFO_PAGES");
-	for (uint64_t off = 0; off < USER_START_INFO_PAGES * PAGE_SIZE; off += PAGE_SIZE) {
+	uint64_t mapped = 0;
+	int err = IPC_OK;
+	for (unsigned i = 0; i < prog->nsegments && !err; i++)
+		err = load_segment(s, image, &prog->seg[i], &mapped);
+	for (uint64_t off = 0; off < USER_START_INFO_PAGES * PAGE_SIZE && !err; off += PAGE_SIZE) {
 		paddr_t pa;
-		int err = map_fresh(s, pool, USER_START_INFO + off, PTE_NX, &pa);
-		if (err)
-			return err;
+		if ((err = map_fresh(s, USER_START_INFO + off, PTE_NX, &pa)))
+			break;
+		mapped++;
 		if (off < sizeof(*info))
 			memcpy(phys_to_virt(pa), (const char *)info + off, MIN(sizeof(*info) - off,
 									PAGE_SIZE));
 	}
-	return IPC_OK;
+	memory_charge(s, mapped);
+	return err;
 }
 
 /* Load module m into s with its start information and first stack. */
@@ -202,9 +205,7 @@ int space_load_module(struct space *s, struct memory *pool, const struct module 
 		return memory_short(NOMEM_QUOTA, need, pool->quota);
 	}
 	int err = can_charge(s, pool, need);
-	for (unsigned i = 0; i < prog.nsegments && !err; i++)
-		err = load_segment(s, pool, image, &prog.seg[i]);
-	if (err || (err = map_start_info(s, pool, info)))
+	if (err || (err = load_image(s, image, &prog, info)))
 		return err;
 	err = space_map_anon(s, pool, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 			     USER_STACK_PAGES, PTE_W | PTE_NX);
