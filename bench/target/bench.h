@@ -122,15 +122,22 @@ long bench_rpc(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigne
 /* What the last rpc case did, beside its response times (rpc_latency[0..total)). */
 #define RPC_CLIENTS_MAX 8
 #define E_RPC_MISMATCH 3001        /* a reply was not the server's answer */
-#define E_RPC_ROOM 3002            /* more calls than room for their times */
 struct rpc_outcome {
 	uint64_t calls[RPC_CLIENTS_MAX];   /* completed calls per client */
 	uint64_t last[RPC_CLIENTS_MAX];    /* when each client's last call returned */
+	uint64_t least[RPC_CLIENTS_MAX], most[RPC_CLIENTS_MAX], sum[RPC_CLIENTS_MAX];
 	uint64_t total, elapsed, ticks;    /* all calls; start to last return; ticks seen */
 	uint64_t bad_client, bad_call, bad_seen;  /* the first wrong reply (client + 1) */
 };
 extern struct rpc_outcome rpc_out;
-extern uint64_t rpc_latency[];
+
+struct stats {
+	uint64_t min, median, mean, stddev, p99, max;
+};
+/* The statistics of the last rpc case's response times, overhead taken off
+ * each; *p999 its 99.9th percentile.  Percentiles and the deviation come
+ * from the histogram (exact below 2048 units, else within 1/64). */
+struct stats rpc_summary(uint64_t overhead, uint64_t *p999);
 long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 /* What ran short when the pagefault case's pager could not map a page. */

@@ -3,6 +3,7 @@
  * latency.  Every message carries a pattern that the answer must return
  * transformed; every one-way stamp must fall inside its round. */
 #include "bench.h"
+#include "stats.h"
 
 /* Round i's request: bytes of data, word k being pattern(i, k). */
 static void fill_request(struct ipc_msg *m, unsigned i, unsigned bytes)
@@ -181,13 +182,40 @@ long bench_pingpong(const struct bench_case *c, uint64_t *s, unsigned warmup, un
  * wherever they fall.  Throughput is every call of every client over the
  * whole interval. */
 #define RPC_TICKS_PER_CLIENT 10
-#define RPC_ROOM (1u << 19)              /* response times kept, all clients */
 #define RPC_PRIO (BENCH_PRIO - 1)        /* below main: nobody runs before go */
 
-uint64_t rpc_latency[RPC_ROOM];
+/* Response times are counted in a histogram per client, so that a case may
+ * run as many calls as its ticks allow in fixed memory: exact below
+ * RPC_EXACT, above it RPC_SUB buckets per power of two (within 1/64). */
+#define RPC_EXACT 2048u
+#define RPC_EXACT_BITS 11                /* log2(RPC_EXACT) */
+#define RPC_SUB 64u
+#define RPC_SUB_BITS 6
+#define RPC_BUCKETS (RPC_EXACT + (64 - RPC_EXACT_BITS) * RPC_SUB)
+
+static uint32_t rpc_hist[RPC_CLIENTS_MAX][RPC_BUCKETS];
+static uint64_t rpc_merged[RPC_BUCKETS];
 struct rpc_outcome rpc_out;
 
-static uint64_t rpc_go, rpc_deadline, rpc_room_each;
+static uint64_t rpc_go, rpc_deadline;
+
+static inline unsigned rpc_bucket(uint64_t v)
+{
+	if (v < RPC_EXACT)
+		return (unsigned)v;
+	unsigned lg = 63 - (unsigned)__builtin_clzll(v);
+	return RPC_EXACT + (lg - RPC_EXACT_BITS) * RPC_SUB +
+	       (unsigned)(v >> (lg - RPC_SUB_BITS) & (RPC_SUB - 1));
+}
+
+/* The least response time bucket b holds. */
+static inline uint64_t rpc_bucket_low(unsigned b)
+{
+	if (b < RPC_EXACT)
+		return b;
+	unsigned lg = (b - RPC_EXACT) / RPC_SUB + RPC_EXACT_BITS, sub = (b - RPC_EXACT) % RPC_SUB;
+	return 1ull << lg | (uint64_t)sub << (lg - RPC_SUB_BITS);
+}
 
 /* The request of call i of client id: never zero, distinct per call. */
 static inline uint64_t rpc_word(uint64_t id, uint64_t i)
@@ -212,9 +240,10 @@ static void rpc_server(uint64_t unused)
 
 static void rpc_client(uint64_t id)
 {
-	uint64_t *out = rpc_latency + id * rpc_room_each, ready = rpc_go, i = 0, now = ready;
+	uint32_t *hist = rpc_hist[id];
+	uint64_t ready = rpc_go, i = 0, now = ready, least = UINT64_MAX, most = 0, sum = 0;
 	struct ipc_msg m = { 0 };
-	while (now < rpc_deadline && i < rpc_room_each) {
+	while (now < rpc_deadline) {
 		m.len = 8;
 		m.w[0] = rpc_word(id, i);
 		long err = ipc_call(EP, &m, TIMEOUT_FOREVER);
@@ -227,12 +256,59 @@ static void rpc_client(uint64_t id)
 			rpc_out.bad_seen = m.w[0];
 			sys_exit(E_RPC_MISMATCH);
 		}
-		out[i++] = now - ready;
+		uint64_t took = now - ready;
+		hist[rpc_bucket(took)]++;
+		least = took < least ? took : least;
+		most = took > most ? took : most;
+		sum += took;
 		ready = now;
+		i++;
 	}
 	rpc_out.calls[id] = i;
 	rpc_out.last[id] = now;
-	sys_exit(i == rpc_room_each && now < rpc_deadline ? E_RPC_ROOM : 0);
+	rpc_out.least[id] = least;
+	rpc_out.most[id] = most;
+	rpc_out.sum[id] = sum;
+	sys_exit(0);
+}
+
+/* The response time at per_mille of the merged histogram, less overhead. */
+static uint64_t rpc_rank(uint64_t per_mille, uint64_t overhead)
+{
+	uint64_t want = rpc_out.total * per_mille / 1000, seen = 0;
+	for (unsigned b = 0; b < RPC_BUCKETS; b++) {
+		seen += rpc_merged[b];
+		if (seen > want) {
+			uint64_t v = rpc_bucket_low(b);
+			return v > overhead ? v - overhead : 0;
+		}
+	}
+	return 0;
+}
+
+struct stats rpc_summary(uint64_t overhead, uint64_t *p999)
+{
+	uint64_t least = UINT64_MAX, most = 0, sum = 0, n = rpc_out.total;
+	for (unsigned id = 0; id < RPC_CLIENTS_MAX; id++) {
+		if (!rpc_out.calls[id])
+			continue;
+		least = rpc_out.least[id] < least ? rpc_out.least[id] : least;
+		most = rpc_out.most[id] > most ? rpc_out.most[id] : most;
+		sum += rpc_out.sum[id];
+	}
+	if (!n)
+		return (struct stats){ 0 };
+	uint64_t mean = sum / n;
+	unsigned __int128 sq = 0;                /* by bucket: within 1/64 above RPC_EXACT */
+	for (unsigned b = 0; b < RPC_BUCKETS; b++) {
+		uint64_t v = rpc_bucket_low(b), d = v > mean ? v - mean : mean - v;
+		sq += (unsigned __int128)d * d * rpc_merged[b];
+	}
+	*p999 = rpc_rank(999, overhead);
+	return (struct stats){ least > overhead ? least - overhead : 0, rpc_rank(500, overhead),
+			       mean > overhead ? mean - overhead : 0,
+			       isqrt_u64(stats_div128(sq, n)), rpc_rank(990, overhead),
+			       most > overhead ? most - overhead : 0 };
 }
 
 /* The server in OTHER, at the clients' priority. */
@@ -247,14 +323,15 @@ static long rpc_server_start(void)
 	return err;
 }
 
-/* The clients' response times, packed at the front of rpc_latency. */
-static uint64_t rpc_pack(unsigned clients)
+/* The clients' histograms, added into rpc_merged. */
+static uint64_t rpc_merge(unsigned clients)
 {
 	uint64_t n = 0;
-	for (unsigned id = 0; id < clients; id++) {
-		const uint64_t *from = rpc_latency + id * rpc_room_each;
-		for (uint64_t i = 0; i < rpc_out.calls[id]; i++)   /* forward: n <= from */
-			rpc_latency[n++] = from[i];
+	for (unsigned b = 0; b < RPC_BUCKETS; b++) {
+		rpc_merged[b] = 0;
+		for (unsigned id = 0; id < clients; id++)
+			rpc_merged[b] += rpc_hist[id][b];
+		n += rpc_merged[b];
 	}
 	return n;
 }
@@ -266,7 +343,7 @@ static long rpc_phase(const struct bench_case *c, uint64_t ticks)
 	uint64_t per_tick = sys_info(INFO_TSC_KHZ) * 1000 / sys_info(INFO_TICK_HZ);
 	long err = 0;
 	memset(&rpc_out, 0, sizeof(rpc_out));
-	rpc_room_each = RPC_ROOM / c->clients;
+	memset(rpc_hist, 0, sizeof(rpc_hist));
 	for (unsigned i = 0; i < c->clients && !err; i++)
 		err = thread_spawn(rpc_client, i, CLIENT0 + i, RPC_PRIO);
 	uint64_t tick0 = tick_edge();
@@ -283,14 +360,11 @@ static long rpc_phase(const struct bench_case *c, uint64_t ticks)
 	for (unsigned i = 0; i < c->clients; i++)
 		if (rpc_out.last[i] - rpc_go > rpc_out.elapsed)
 			rpc_out.elapsed = rpc_out.last[i] - rpc_go;
-	rpc_out.total = rpc_pack(c->clients);
+	rpc_out.total = rpc_merge(c->clients);
 	if (err == E_RPC_MISMATCH)
 		printf("bench: rpc %s: client %lu, iteration %lu, word 0: expected 0x%lx, seen 0x%lx\n",
 		       c->name, rpc_out.bad_client - 1, rpc_out.bad_call,
 		       ~rpc_word(rpc_out.bad_client - 1, rpc_out.bad_call), rpc_out.bad_seen);
-	if (err == E_RPC_ROOM)
-		printf("bench: rpc %s: room for %lu response times per client ran out\n", c->name,
-		       rpc_room_each);
 	return err == E_RPC_MISMATCH ? E_BENCH_CHECK : err;
 }
 

@@ -60,10 +60,6 @@ static void build_table(void)
 	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
 }
 
-struct stats {
-	uint64_t min, median, mean, stddev, p99, max;
-};
-
 /* Sorts s; the mean is rounded to whole units, the deviation down. */
 static struct stats summarise(uint64_t *s, unsigned n)
 {
@@ -178,19 +174,27 @@ static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 		}
 		return false;
 	}
-	uint64_t *v = c->clients ? rpc_latency : samples;
-	if (c->clients)
-		n = (unsigned)rpc_out.total;
-	if (!samples_possible(c, v, n, took))
-		return false;
-	for (unsigned i = 0; i < n; i++)
-		v[i] = v[i] > overhead ? v[i] - overhead : 0;
-	struct stats st = summarise(v, n);
+	struct stats st;
 	char extra[400] = "";
-	if (c->clients)
-		rpc_extra(extra, sizeof(extra), c->clients, v[(uint64_t)n * 999 / 1000]);
-	else if (!strcmp(c->bench, "pingpong"))
-		snprintf(extra, sizeof(extra), ",\"bytes\":%u", c->bytes);
+	if (c->clients) {
+		uint64_t p999;
+		n = (unsigned)rpc_out.total;
+		st = rpc_summary(overhead, &p999);
+		if (st.max > took) {
+			printf("bench: %s %s: impossible response time %lu, more than the whole case "
+			       "took (%lu)\n", c->bench, c->name, st.max, took);
+			return false;
+		}
+		rpc_extra(extra, sizeof(extra), c->clients, p999);
+	} else {
+		if (!samples_possible(c, samples, n, took))
+			return false;
+		for (unsigned i = 0; i < n; i++)
+			samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
+		st = summarise(samples, n);
+		if (!strcmp(c->bench, "pingpong"))
+			snprintf(extra, sizeof(extra), ",\"bytes\":%u", c->bytes);
+	}
 	print_result(c, n, &st, extra);
 	if (!strcmp(c->bench, "null_syscall"))
 		floor_parts[0] = st.median;
