@@ -362,6 +362,16 @@ def load_sources(root: Path, paths: Sequence[Path], preset_names: Sequence[str])
 
 # --- Looking values up ----------------------------------------------------------------
 
+# How a multi-client case's figure is labelled: not a statistic of samples
+# but the whole interval over the calls completed in it (value_of).
+PER_CALL = " (per call: interval / calls)"
+
+
+def per_call_note(result: dict) -> str:
+    """PER_CALL for a throughput result, else nothing."""
+    return PER_CALL if tables.is_throughput(result) else ""
+
+
 def value_of(run: Run, preset: str, bench: str, case: str, stat: str) -> Optional[float]:
     """A statistic of one result of a run, or None.
 
@@ -696,8 +706,8 @@ def model_ratio_table(run: Run, name: str, l4: str, mach: str, stat: str) -> lis
         bench, case = result["bench"], result["case"]
         a, b = value_of(run, l4, bench, case, stat), value_of(run, mach, bench, case, stat)
         size = sized_case(case)
-        rows.append([bench, case, str(size[1]) if size else "", fmt_or_missing(a),
-                     fmt_or_missing(b), fmt_ratio(ratio(b, a))])
+        rows.append([bench, case + per_call_note(result), str(size[1]) if size else "",
+                     fmt_or_missing(a), fmt_or_missing(b), fmt_ratio(ratio(b, a))])
     if not rows:
         return []
     mode = run.meta.get("mode", "?")
@@ -782,7 +792,8 @@ def isolation_table(iso: Isolation, checks: Sequence[Measure], records: dict,
             values = [check.get(records, p, bench, case, stat) for p in iso.presets]
             if all(v is None for v in values):
                 continue
-            rows.append([f"{bench} {case}", check.label, fmt_or_missing(values[0]),
+            note = PER_CALL if bench == "rpc" and check.source != "footprint" else ""
+            rows.append([f"{bench} {case}{note}", check.label, fmt_or_missing(values[0]),
                          *(fmt_delta(v, values[0]) for v in values[1:])])
     lines = ["", f"### {isolation_title(iso)}", ""]
     if iso.also:

@@ -319,7 +319,8 @@ class ReportTest(unittest.TestCase):
                       self.text)
         self.assertIn("| pingpong roundtrip/other-space/0B | instructions (icount) | 200 | "
                       "200 (+0, 1.00×) |", self.text)
-        self.assertIn("| rpc 1-client | instructions (icount) | 190 | - | - |", self.text)
+        self.assertIn("| rpc 1-client (per call: interval / calls) | instructions (icount) | 190 | - | - |",
+                      self.text)
 
     def test_tables_carry_the_floor(self):
         """Each benchmark table ends with the floor row; cells show × floor."""
