@@ -47,6 +47,9 @@ CASES = (
     Case("args_root", "ktest,doesnotexist\x07",
          expect=("root: run=ktest,doesnotexist\\x07: unknown name 'doesnotexist\\x07'; "
                  "accepted: a comma-separated list of all, ktest, bench, fuzz",)),
+    Case("args_unknown_key", "ktest", "tset=null_syscall",
+         expect=("root: tset=null_syscall: no part of ipclab reads this argument; the keys "
+                 "are: hz, crash, run, serve, unit, nic, test, ",)),
     Case("args_kernel", "ktest", "crash=kernal test=null_syscall",
          expect=("ipclab: crash=kernal: unknown; accepted: crash=kernel; refusing to boot",)),
     Case("args_cmdline_4096", "ktest", "test=null_syscall", passes=True,
@@ -67,16 +70,17 @@ CASES = (
 
 
 def kernel_args(case: Case, kernel: str, mode: str = "tcg") -> str:
-    """The case's kernel arguments after pad=xxx..., so that the command
-    line the kernel gets (QEMU puts the kernel's path and a blank in front) is
+    """The case's kernel arguments after a word xxx... (no '=': an argument
+    nobody reads, which root would refuse), so that the command line the
+    kernel gets (QEMU puts the kernel's path and a blank in front) is
     case.length bytes."""
     args = qemu.kernel_args(mode, case.run, case.args)
     if not case.length:
         return args
-    need = case.length - len(f"{kernel} pad= {args}")
+    need = case.length - len(f"{kernel}  {args}")
     if need < 0:
         raise ValueError(f"{case.name}: the arguments alone are longer than {case.length}")
-    return f"pad={'x' * need} {args}"        # first: a cut would lose the arguments after it
+    return f"{'x' * need} {args}"            # first: a cut would lose the arguments after it
 
 
 def qemu_argv(case: Case, config: str, program: str = qemu.QEMU) -> list[str]:

@@ -420,8 +420,9 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "29 passed, 2 failed")
-        for case in ("args_modules", "args_root", "args_kernel", "args_cmdline_4096",
+        self.assertEqual(lines[-1], "30 passed, 2 failed")
+        for case in ("args_modules", "args_root", "args_unknown_key", "args_kernel",
+                     "args_cmdline_4096",
                      "args_cmdline_too_long",
                      "args_modules_17", "args_modules_18"):
             self.assertIn(f"ok   target/l4/{case}", lines)

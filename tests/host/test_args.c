@@ -282,12 +282,28 @@ static void lists_match(void)
 	CHECK(!list_has_prefix("fault_pf,ipc", "fault_gp"));
 }
 
+static void keys_known(void)
+{
+	static const char *const keys[] = { "run", "test", NULL };
+	start("build/l4/kernel32.elf run=ktest  test=x plain");      /* a path, no '=': skipped */
+	CHECK(args_known_keys(&a, keys));
+	CHECK(!a.bad);
+	start("run=ktest tset=null\x07 test=x");
+	CHECK(!args_known_keys(&a, keys));
+	check_error("prog: tset=null\\x07: no part of ipclab reads this argument; the keys are: "
+		    "run, test");
+	start("runx=1");                                  /* a key is matched whole */
+	CHECK(!args_known_keys(&a, keys));
+	start("hz=1000 crash=kernel run=all");            /* the kernel's and root's */
+	CHECK(args_known_keys(&a, args_boot_keys));
+}
+
 static const struct check_case cases[] = {
 	CASE(number_absent_is_default), CASE(number_in_range), CASE(number_overflow),
 	CASE(number_negative), CASE(number_malformed), CASE(number_out_of_range),
 	CASE(given_twice), CASE(first_error_is_kept), CASE(numbers_list), CASE(names_known), CASE(names_unknown),
 	CASE(names_empty), CASE(names_prefix), CASE(names_one), CASE(text_too_long),
 	CASE(control_bytes_escaped), CASE(known_names_escaped), CASE(long_value_cut_in_error), CASE(args_fail_names_value),
-	CASE(escape_fits), CASE(filter_items), CASE(lists_match),
+	CASE(escape_fits), CASE(filter_items), CASE(lists_match), CASE(keys_known),
 };
 CHECK_MAIN(cases)

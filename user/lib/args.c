@@ -79,6 +79,50 @@ void args_fail(struct args *a, const char *key, const char *what)
 	fail(a, key, val ? val : "", len, what);
 }
 
+const char *const args_boot_keys[] = {
+	"hz", "crash",                                  /* the kernel (kernel/main.c) */
+	"run", "serve", "unit", "nic",                  /* root, the harness's boots */
+	"test", "child",                                /* ktest, devtest */
+	"bench", "footprint",                           /* bench */
+	"seed", "calls",                                /* fuzz, rpcload */
+	"clients", "crashy_after", "crashy_how",        /* supervision */
+	"sizes", "threads", "single", "loop", "garbage", "fault", "echo", "checks",
+	"builds", "batch", "bell", "itr", "frames",     /* e1000, netbench */
+	NULL,
+};
+
+bool args_known_keys(struct args *a, const char *const *known)
+{
+	for (const char *p = a->line; *p;) {
+		while (*p == ' ')
+			p++;
+		const char *word = p, *eq = NULL;
+		while (*p && *p != ' ') {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		if (!eq)
+			continue;
+		size_t klen = (size_t)(eq - word);
+		bool ok = false;
+		for (unsigned i = 0; known[i] && !ok; i++)
+			ok = strlen(known[i]) == klen && !strncmp(known[i], word, klen);
+		if (ok)
+			continue;
+		char key[ARGS_SHOW_MAX * 4 + 1];
+		format_escape(key, sizeof(key), word, klen < ARGS_SHOW_MAX ? klen : ARGS_SHOW_MAX);
+		if (fail(a, key, eq + 1, (size_t)(p - eq - 1), "no part of ipclab reads this "
+			 "argument; the keys are: "))
+			for (unsigned i = 0; known[i]; i++) {
+				append_str(a, i ? ", " : "");
+				append_str(a, known[i]);
+			}
+		return false;
+	}
+	return true;
+}
+
 /* key's value as arg_find finds it; a second key=... is an error, as it
  * is not clear which one was meant. */
 static const char *value_of(struct args *a, const char *key, size_t *len)

@@ -77,6 +77,16 @@ bool args_names(struct args *a, const char *key, const char *dflt, unsigned how,
  * key=value: what" (what says what is wrong and what is accepted). */
 void args_fail(struct args *a, const char *key, const char *what);
 
+/* The keys some part of a boot reads from the shared command line: the
+ * kernel's, root's and every module's (NULL-terminated).  One list, so that
+ * root can refuse a key nobody reads (a misspelt one) instead of ignoring it. */
+extern const char *const args_boot_keys[];
+
+/* Fail on the first key=value word of the line whose key is not in known
+ * (NULL-terminated); words without '=' (a loader's kernel path) are not
+ * arguments. */
+bool args_known_keys(struct args *a, const char *const *known);
+
 /* Check a list already read (the value of key) as args_names does. */
 bool args_check_list(struct args *a, const char *key, const char *list, unsigned how,
 		     args_name_fn names, const void *ctx);

@@ -256,6 +256,7 @@ static bool read_args(struct start_info *info, char *run, char *serves, size_t n
 {
 	struct args a;
 	args_init(&a, "root", info->args);
+	args_known_keys(&a, args_boot_keys);
 	args_names(&a, "run", "all", ARGS_ALL, boot_module_name, NULL, run, n);
 	args_names(&a, "serve", "", ARGS_EXACT, boot_module_name, NULL, serves, n);
 	return args_done(&a);
