@@ -474,6 +474,16 @@ static const struct row rows[] = {
 	{ "reply_recv",   ASYNC, try_reply_recv,   { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, FLT, OK } },
 };
 
+/* What a cell must return: its want, except that an async message longer
+ * than the build's largest (ASYNC_MSG_MAX may be 8) is refused for its size
+ * before its address is looked at. */
+static long expected(const struct row *row, unsigned k)
+{
+	bool sends = row->attempt == try_send || row->attempt == try_call ||
+		     row->attempt == try_reply_recv;
+	return sends && ipc_len(&classes[k]) > IPC_MSG_MAX ? E_TOOBIG : row->want[k];
+}
+
 void test_user_pointers(void)
 {
 	EXPECT_OK(classes_init());
@@ -488,8 +498,8 @@ void test_user_pointers(void)
 			long err = row->attempt(&classes[k]);
 			if (ktest_failed)
 				return;
-			EXPECT(err == row->want[k], "%s, %s: error %ld, want %ld", row->call,
-			       classes[k].name, err, row->want[k]);
+			EXPECT(err == expected(row, k), "%s, %s: error %ld, want %ld", row->call,
+			       classes[k].name, err, expected(row, k));
 		}
 	}
 	EXPECT_OK(sys_check());
