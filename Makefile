@@ -228,7 +228,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanit
                -fno-omit-frame-pointer -Iinclude -Ikernel -Itests/host -DHOST_TEST
 HOST_TESTS  := $(patsubst tests/host/test_%.c,build/host-tests/%,$(wildcard tests/host/test_*.c))
 host_deps    = $(shell sed -n 's|^/\* *test-links: *\(.*\)\*/|\1|p' $(1))
-build/host-tests/%: tests/host/test_%.c tests/host/check.h $(wildcard kernel/*.c kernel/*.h include/ipclab/*.h user/lib/args.[ch]) bench/target/stats.h
+build/host-tests/%: tests/host/test_%.c $(wildcard tests/host/*.h kernel/*.c kernel/*.h include/ipclab/*.h user/lib/args.[ch]) bench/target/stats.h
 	@mkdir -p $(@D)
 	$(SAY) "  HOSTCC $@"
 	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(call host_deps,$<)

@@ -11,13 +11,6 @@
 #define MIDDLE (SLOT_FREE + 83)
 #define WAITER (SLOT_FREE + 84)
 
-static const bool is_sync =
-#ifdef CONFIG_IPC_sync
-	true;
-#else
-	false;
-#endif
-
 /* Every general register but rsp, in this order. */
 enum { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_R8, R_R9, R_R10, R_R11, R_R12,
        R_R13, R_R14, R_R15, NREGS };

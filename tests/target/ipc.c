@@ -11,13 +11,6 @@
 #define SERVER (SLOT_FREE + 70)
 #define CLIENT (SLOT_FREE + 71)       /* .. CLIENT + 7 */
 
-static const bool is_sync =
-#ifdef CONFIG_IPC_sync
-	true;
-#else
-	false;
-#endif
-
 /* The echo server: answers each request with its bytes plus one, until it
  * gets a zero-length message; then it exits with the count served. */
 static void echo_server(uint64_t slot)

@@ -5,6 +5,15 @@
 #define KTEST_H
 
 #include "ulib.h"
+#include "ipc.h"                 /* CONFIG_IPC_<model>, from config.h */
+
+/* The model the suite runs against: a test asks this rather than #ifdef. */
+static const bool is_sync =
+#ifdef CONFIG_IPC_sync
+	true;
+#else
+	false;
+#endif
 
 struct ktest {
 	const char *name;

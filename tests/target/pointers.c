@@ -15,13 +15,6 @@
 #define LOWEST (SLOT_FREE + 85)      /* until_blocked's */
 #define LAST_PAGE (USER_TOP - 4096)
 
-static const bool is_sync =
-#ifdef CONFIG_IPC_sync
-	true;
-#else
-	false;
-#endif
-
 _Static_assert(USER_TOP == 0x800000000000ul, "USER_TOP is the first non-canonical address");
 
 /* An address class: a buffer (addr, len) and, for the map calls, the pages
