@@ -226,7 +226,25 @@ def result_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
     if floorless:
         lines.append(f"note: no floor, so no × floor, for {', '.join(floorless)}: it needs "
                      f"null_syscall and space_switch from the same boot")
+    lines += floor_note(cols, stat)
     return lines
+
+
+def floor_note(cols: Sequence[Column], stat: str) -> list[str]:
+    """A note when the presets' floors differ: each × floor is against its own
+    boot's floor, which holds whatever that kernel adds to every system call
+    (the sync model's fast-path dispatch), so × floor does not charge it."""
+    floors = {col.label: floor_of(col.results, stat) for col in cols}
+    known = {label: f for label, f in floors.items() if f}
+    if len({(f.roundtrip, f.unit) for f in known.values()}) < 2:
+        return []
+    low = min(f.roundtrip for f in known.values())
+    dearer = [f"{label} {fmt_number(f.roundtrip)}" for label, f in known.items()
+              if f.roundtrip > low]
+    return [f"note: the floors differ (least {fmt_number(low)}; {', '.join(dearer)}): each "
+            f"× floor is against its own, so what a kernel adds to every system call (the "
+            f"sync model's fast-path dispatch) is in its floor and not in its × floor; "
+            f"compare the figures themselves across presets"]
 
 
 # The footprint table's columns: (heading, path into the plugin's record).
