@@ -9,7 +9,13 @@ metrics are compared, and which way a move fails, depends on the run's mode
   tracked statistic of every case (median, min, p99, and p999, ops_per_mi and
   fairness where a result has them), multi-client minima included, and a move
   in EITHER direction beyond the threshold fails.  A fall is no less a change
-  of the counts than a rise: the baseline is re-recorded with a reason.
+  of the counts than a rise: the baseline is re-recorded with a reason.  Two
+  statistics of a case with several clients are compared but only noted: its
+  fairness and p99.9.  They hang on which thread runs when each tick lands,
+  and a case starts on a tick only to within one turn of the loop that waits
+  for it, so any change before the case (root's code, the kernel's boot)
+  moves them while every other count of the run stays put (seen: l4-benno's
+  8-client fairness 0.458 -> 0.367 from a change to root alone).
 - Other modes (kvm, iso-real, and the Linux guest's linux-icount, whose minima
   and p99 move between boots): only median and min are compared, only a rise
   fails (a fall is a note), and the minimum of a case with several clients is
@@ -33,6 +39,10 @@ TIMED_STATISTICS = ("median", "min")
 # Modes whose figures are instruction counts that repeat exactly.
 EXACT_MODES = ("icount", "footprint")
 
+# Statistics of a multi-client case that the tick's phase decides: noted, not
+# failed (the module's note says why).
+PHASE_STATISTICS = ("fairness", "p999")
+
 # Statistics with a unit of their own, not the result's.
 STAT_UNITS = {"ops_per_mi": "operations per million instructions",
               "fairness": "(Jain's index)"}
@@ -50,6 +60,7 @@ class Metric:
 
     value: float
     unit: str
+    phase: bool = False        # decided by where the ticks land (PHASE_STATISTICS)
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,8 @@ def metrics(results: Iterable[dict], exact: bool = True) -> dict[Key, Metric]:
             value = number(result.get(stat))
             if value is not None:
                 key = (result["variant"], result["bench"], result["case"], stat)
-                found[key] = Metric(value, STAT_UNITS.get(stat, result["unit"]))
+                phase = stat in PHASE_STATISTICS and (number(result.get("clients")) or 0) > 1
+                found[key] = Metric(value, STAT_UNITS.get(stat, result["unit"]), phase)
     return found
 
 
@@ -133,6 +145,9 @@ def compare(baseline: Iterable[dict], run: Iterable[dict], threshold: float = 1.
                             f"({fmt_value(before.value)} {before.unit}), not in the run")
         elif after.unit != before.unit:
             failures.append(f"{name(key)} changed its unit: {before.unit} -> {after.unit}")
+        elif before.phase and moved(before.value, after.value, threshold):
+            notes.append(describe(key, before, after) + "; where the ticks land decides it, "
+                         "so it is noted, not failed")
         elif (exact or after.value > before.value) and moved(before.value, after.value,
                                                              threshold):
             failures.append(describe(key, before, after))
