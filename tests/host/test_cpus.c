@@ -4,12 +4,8 @@
 #include "check.h"
 #include "cpus.h"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "fake_phys.h"
+#include "isolated.h"
 
 /* Set p[at] so that len bytes from p sum to zero. */
 static void checksum(uint8_t *p, uint64_t len, uint64_t at)
@@ -366,39 +362,6 @@ static void no_tables(void)
 }
 
 /* ---- mutation fuzzing, under ASan, in a child (a crash or hang fails) ---- */
-
-/* Run fn in a child process: 0 if it exited with status 0 in time, else -1
- * with why filled. */
-static int isolated(int (*fn)(void), unsigned timeout_ms, char *why, size_t whylen)
-{
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, whylen, "fork failed");
-		return -1;
-	}
-	if (pid == 0)
-		_exit(fn());
-	int status;
-	for (unsigned waited = 0;; waited += 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-		if (waited >= timeout_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			snprintf(why, whylen, "did not finish within %u ms (an endless loop?)", timeout_ms);
-			return -1;
-		}
-		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
-	}
-	if (WIFSIGNALED(status) || WEXITSTATUS(status)) {
-		snprintf(why, whylen, "crashed or failed (status %#x; a sanitizer report on stderr?)",
-			 status);
-		return -1;
-	}
-	return 0;
-}
 
 /* Flip random bytes of one table (checksum fixed up half the time, so the
  * parser gets past it) and parse: nothing may crash, hang or overrun. */
