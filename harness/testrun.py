@@ -360,33 +360,10 @@ def run_target_tests(options: Options, report: Report) -> None:
             if not any(boot_test.startswith(name) for boot_test in BOOT_TESTS))
         for test in tests:
             _boot_target(options, config, test, markers, report)
-        if narrow(options.only, f"target/{config}/{KERNEL_FAULT_TEST}"):
-            _boot_kernel_fault(options, config, report)
-        if narrow(options.only, f"target/{config}/{FUZZ_TEST}"):
-            _boot_fuzz(options, config, report)
-        if narrow(options.only, f"target/{config}/{HOSTILE_TEST}"):
-            _boot_hostile(options, config, report)
-        for case in supervise.CASES:
-            if narrow(options.only, f"target/{config}/{case.name}"):
-                _boot_supervise(options, config, case, report)
-        if narrow(options.only, f"target/{config}/{ECHO_TEST}"):
-            _boot_echo(options, config, report)
-        if narrow(options.only, f"target/{config}/{QEMU64_TEST}"):
-            _boot_qemu64(options, config, report)
-        if narrow(options.only, f"target/{config}/{SMP_TEST}"):
-            _boot_smp(options, config, report)
-        for case in badargs.CASES:
-            if narrow(options.only, f"target/{config}/{case.name}"):
-                _boot_badargs(options, config, case, report)
-        if config in BREAK_COPY_CONFIGS and narrow(options.only,
-                                                   f"target/{config}/{BREAK_COPY_TEST}"):
-            _boot_break_copy(options, config, report)
-        if config == MEMORY_MIN_CONFIG and narrow(options.only,
-                                                  f"target/{config}/{MEMORY_MIN_TEST}"):
-            _boot_memory_min(options, config, report)
-        if narrow(options.only, f"target/{config}/{MEMORY_SHORT_TEST}"):
-            _boot_memory_short(options, config, report)
-
+        for name, runs_on, boot_test in own_boots():
+            if (runs_on is None or config in runs_on) and \
+                    narrow(options.only, f"target/{config}/{name}"):
+                boot_test(options, config, report)
 
 KERNEL_FAULT_TEST = "kernel_fault"
 HOSTILE_TEST = "hostile_modules"
@@ -398,9 +375,6 @@ SMP_TEST = "smp_banner"
 BREAK_COPY_TEST = "break_copy"
 MEMORY_MIN_TEST = "memory_min"
 MEMORY_SHORT_TEST = "memory_short"
-BOOT_TESTS = (KERNEL_FAULT_TEST, FUZZ_TEST, HOSTILE_TEST, ECHO_TEST, QEMU64_TEST, SMP_TEST,
-              BREAK_COPY_TEST, MEMORY_MIN_TEST, MEMORY_SHORT_TEST,
-              *(c.name for c in supervise.CASES), *(c.name for c in badargs.CASES))
 # QEMU's oldest 64-bit CPU model: no rdtscp, no PCID, no INVPCID.  The
 # benchmarks and a test run on it, the floor only, to stay short.
 QEMU64_CPU = "qemu64"
@@ -831,3 +805,30 @@ def run_tests(options: Options, tally: Optional[Tally] = None) -> int:
         print("harness: no test was selected", file=sys.stderr)
         return 1
     return 1 if tally.failed else 0
+
+
+# The boots of their own, not ktest tests, in the order they run: each test's
+# name, the presets it runs on (None: every one) and what boots it.
+BootTest = Callable[[Options, str, Report], None]
+
+
+def own_boots() -> list[tuple[str, Optional[tuple[str, ...]], BootTest]]:
+    """Every boot of its own that run_target_tests may make for a preset."""
+    def supervised(case: supervise.Case) -> BootTest:
+        return lambda options, config, report: _boot_supervise(options, config, case, report)
+
+    def bad_args(case: badargs.Case) -> BootTest:
+        return lambda options, config, report: _boot_badargs(options, config, case, report)
+
+    return [(KERNEL_FAULT_TEST, None, _boot_kernel_fault), (FUZZ_TEST, None, _boot_fuzz),
+            (HOSTILE_TEST, None, _boot_hostile),
+            *((c.name, None, supervised(c)) for c in supervise.CASES),
+            (ECHO_TEST, None, _boot_echo), (QEMU64_TEST, None, _boot_qemu64),
+            (SMP_TEST, None, _boot_smp),
+            *((c.name, None, bad_args(c)) for c in badargs.CASES),
+            (BREAK_COPY_TEST, BREAK_COPY_CONFIGS, _boot_break_copy),
+            (MEMORY_MIN_TEST, (MEMORY_MIN_CONFIG,), _boot_memory_min),
+            (MEMORY_SHORT_TEST, None, _boot_memory_short)]
+
+
+BOOT_TESTS = tuple(name for name, _, _ in own_boots())
