@@ -1,5 +1,5 @@
-"""Command line: python3 -m harness {boot,test,axes,cpu,run,matrix,show,regress,ingest,
-                                    host,compare,plots} ...
+"""Command line: python3 -m harness {boot,test,axes,cpu,doctor,run,matrix,show,regress,
+                                    ingest,host,compare,plots,plugin-api} ...
 
 Exit status: 0 success; 1 a guest or a test failed, a benchmark result is
 missing, or a metric regressed; 2 the harness could not run a guest at all
@@ -7,13 +7,14 @@ missing, or a metric regressed; 2 the harness could not run a guest at all
 """
 
 import argparse
+import os
 import platform
 import sys
 import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import axes, bench, plots, qemu, regress, report, runs, tables
+from harness import axes, bench, doctor, plots, qemu, regress, report, runs, tables
 from harness.boot import BootRequest, HarnessError, boot, build, find_qemu, footprint_module, say
 from harness.process import run_watched
 from harness.serial import MarkerError, load_markers
@@ -111,6 +112,8 @@ def cmd_boot(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     """Run the test suite; 1 if any test failed."""
     root = root_of(args)
+    # The suites that start QEMU or make plugin themselves (tests/plugin) run this one.
+    os.environ[qemu.QEMU_ENV] = args.qemu
     configs = configs_to_run(args.config or [], args.only, runs.all_configs(root))
     options = Options(root=root, configs=configs,
                       only=tuple(args.only), host=not args.skip_host,
@@ -158,6 +161,25 @@ def cmd_cpu(args: argparse.Namespace) -> int:
     """Print the host CPU, the QEMU version and the accelerator choice."""
     for line in qemu.describe_host(qemu.host_facts(), qemu.qemu_version(args.qemu)):
         print(line)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Print the QEMU, its plugin API, the KVM kind and the modes this host can run."""
+    for line in doctor.doctor_lines(doctor.this_host(root_of(args), args.qemu)):
+        print(line)
+    return 0
+
+
+def cmd_plugin_api(args: argparse.Namespace) -> int:
+    """Print the plugin API level to build for (plugin.mk); 2, one line said why, if none."""
+    problem = qemu.qemu_problem(args.qemu)
+    level, about = (None, problem) if problem else \
+        qemu.plugin_api(qemu.release_of(qemu.qemu_version(args.qemu)))
+    if level is None:
+        say(f"cannot build the QEMU plugins for {args.qemu}: {about}")
+        return 2
+    print(level)
     return 0
 
 
@@ -552,8 +574,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_axes)
 
     p = commands.add_parser("cpu", help="show what the harness detects on this host")
-    p.add_argument("--qemu", default=qemu.QEMU, metavar="PROGRAM", help=argparse.SUPPRESS)
+    p.add_argument("--qemu", default=qemu.default_qemu(), metavar="PROGRAM",
+                   help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_cpu)
+
+    p = commands.add_parser("doctor", help="what this host can run, and why not",
+                            description="Print the QEMU (path, version), its TCG plugin API "
+                                        "level, the kind of KVM, and which modes this host "
+                                        "can run, with a one-line reason for each it cannot.")
+    _add_qemu(p)
+    p.set_defaults(func=cmd_doctor)
+
+    p = commands.add_parser("plugin-api", help="the plugin API level make plugin builds for",
+                            description="Print the TCG plugin API level of the QEMU "
+                                        "(harness/plugin/qemu_plugin_api.h); exit 2 with "
+                                        "one line if ipclab's plugins do not support it.")
+    _add_qemu(p)
+    p.set_defaults(func=cmd_plugin_api)
 
     _add_measuring(commands)
     _add_results(commands)
@@ -694,9 +731,16 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     """Options shared by the commands that boot a guest."""
     parser.add_argument("--timeout", type=positive_seconds, metavar="S",
                         help="watchdog per boot in seconds (default: 120, kvm 60)")
-    parser.add_argument("--qemu", default=qemu.QEMU, metavar="PROGRAM",
-                        help=f"the QEMU binary (default: {qemu.QEMU})")
+    _add_qemu(parser)
     _add_guest(parser)
+
+
+def _add_qemu(parser: argparse.ArgumentParser) -> None:
+    """--qemu: the QEMU to run."""
+    parser.add_argument("--qemu", default=qemu.default_qemu(), metavar="PROGRAM",
+                        help=f"the QEMU binary, a name in PATH or a path (default: "
+                             f"${qemu.QEMU_ENV} if set, else {qemu.QEMU}; now "
+                             f"{qemu.default_qemu()})")
 
 
 def _add_guest(parser: argparse.ArgumentParser) -> None:

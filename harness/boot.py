@@ -19,6 +19,7 @@ Notify = Callable[[str], None]
 # is optional) and the plugin itself, built by `make plugin`.
 FOOTPRINT_MODULE = "harness.plugin.footprint"
 FOOTPRINT_PLUGIN = Path("build/plugin/footprint.so")
+FOOTPRINT_API = Path("build/plugin/qemu-api")    # its API level, written by plugin.mk
 
 
 class HarnessError(Exception):
@@ -107,12 +108,12 @@ def build(root: Path, target: Optional[str] = None, config: Optional[str] = None
 
 
 def find_qemu(program: str) -> str:
-    """The path of the QEMU binary; raise HarnessError if it is not installed."""
-    path = shutil.which(program)
-    if path is None:
-        raise HarnessError(f"{program} not found; install it with: "
-                           f"apt-get install {qemu.QEMU_PACKAGE}")
-    return path
+    """The path of the QEMU binary; raise HarnessError (one line) if it is not
+    installed, or is a path that is missing or not executable."""
+    problem = qemu.qemu_problem(program)
+    if problem:
+        raise HarnessError(problem)
+    return shutil.which(program) or program
 
 
 def check_files(root: Path, config: str, mode: str) -> None:
@@ -132,6 +133,24 @@ def footprint_module():
             raise HarnessError(f"cannot import {FOOTPRINT_MODULE}: {err}") from err
         raise HarnessError("footprint mode needs harness/plugin/footprint.py, which is "
                            "not in this tree") from err
+
+
+def check_plugin(root: Path, program: str) -> None:
+    """Raise HarnessError (one line) if the footprint plugin is not built, or
+    was built for another plugin API level than this QEMU's."""
+    rebuild = f"make plugin QEMU={program}"
+    if not (root / FOOTPRINT_PLUGIN).is_file():
+        raise HarnessError(f"{FOOTPRINT_PLUGIN} is missing ({rebuild} builds it)")
+    level, about = qemu.plugin_api(qemu.release_of(qemu.qemu_version(program)))
+    if level is None:
+        raise HarnessError(f"footprint mode: {about}")
+    try:
+        built = int((root / FOOTPRINT_API).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        built = None
+    if built != level:
+        raise HarnessError(f"{FOOTPRINT_PLUGIN} was built for plugin API {built or 'unknown'}, "
+                           f"but {program} offers {level} ({about}): {rebuild}")
 
 
 def footprint_log(config: str) -> Path:
@@ -187,13 +206,13 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
     if request.build:
         build(root, "iso" if mode == "iso" else None, request.config)
         if plugin:
-            build(root, "plugin")
+            # For the plugin API of the QEMU that will load it (plugin.mk).
+            build(root, "plugin", variables=[f"QEMU={program}"])
     check_files(root, request.config, mode)
 
     plugin_args: list[str] = []
     if plugin:
-        if not (root / FOOTPRINT_PLUGIN).is_file():
-            raise HarnessError(f"{FOOTPRINT_PLUGIN} is missing (make plugin builds it)")
+        check_plugin(root, program)
         (root / footprint_log(request.config)).unlink(missing_ok=True)
         plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)),
                                        profile=request.profile)

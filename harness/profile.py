@@ -147,13 +147,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="also print this function's disassembly with the count of "
                              "every instruction (repeatable)")
     parser.add_argument("--no-build", action="store_true", help="do not run make first")
+    parser.add_argument("--qemu", default=qemu.default_qemu(), metavar="PROGRAM",
+                        help=f"the QEMU binary (default: ${qemu.QEMU_ENV} if set, "
+                             f"else {qemu.QEMU})")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     try:
         plugin = footprint_module()
         request = BootRequest(args.config, "footprint", run="bench",
                               extra_args=bench.bench_arg(args.bench.split(",")) + " footprint=1",
-                              build=not args.no_build, echo=False, profile=True)
+                              build=not args.no_build, echo=False, profile=True,
+                              qemu=args.qemu)
         record = boot(root, request)
         if not record.passed:
             raise HarnessError(f"{args.config}/footprint: {record.explanation}")

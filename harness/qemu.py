@@ -6,6 +6,7 @@ can check it against made-up hosts.
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from enum import Enum
@@ -16,6 +17,9 @@ from harness.process import signal_name
 
 QEMU = "qemu-system-x86_64"
 QEMU_PACKAGE = "qemu-system-x86"   # the Debian/Ubuntu package that provides it
+# The QEMU the harness runs when no --qemu is given, if set (else QEMU); the
+# harness sets it for what it starts (the plugin tests, make plugin).
+QEMU_ENV = "IPCLAB_QEMU"
 
 MODES = ("tcg", "icount", "kvm", "iso", "footprint")
 
@@ -48,6 +52,63 @@ MODULES = ("root", "ktest", "bench", "fuzz")
 STATUS_PASS = (0x10 << 1) | 1
 STATUS_FAIL = (0x11 << 1) | 1
 STATUS_PANIC = (0x12 << 1) | 1
+
+
+# --- Which QEMU, and its plugin API -------------------------------------------
+
+# The TCG plugin API levels ipclab's plugins build for (harness/plugin/
+# qemu_plugin_api.h), by QEMU release: [first, end) -> level.  QEMU 9.0 and
+# 9.1 (levels 2 and 3) are between the two and not supported.
+PLUGIN_API_LEVELS = (((7, 2), (9, 0), 1), ((9, 2), (99, 0), 4))
+# The QEMUs the plugins are tested with (README.md, "QEMU versions").
+TESTED_QEMUS = ("7.2", "10.0")
+# What brings QEMU 10 to a Debian 12 machine beside its own 7.2.
+QEMU10_HOWTO = ("tools/qemu-backports (apt-get download + dpkg -x of bookworm-backports' "
+                "qemu-system-x86 into /opt/qemu10), then --qemu "
+                "/opt/qemu10/bin/qemu-system-x86_64; or, replacing 7.2: echo 'deb "
+                "http://deb.debian.org/debian bookworm-backports main' > "
+                "/etc/apt/sources.list.d/backports.list && apt-get update && "
+                "apt-get install -t bookworm-backports qemu-system-x86")
+
+
+def default_qemu() -> str:
+    """The QEMU to run when --qemu is not given: $IPCLAB_QEMU, else qemu-system-x86_64."""
+    return os.environ.get(QEMU_ENV) or QEMU
+
+
+def qemu_problem(program: str) -> Optional[str]:
+    """Why program cannot be run as QEMU (one line), or None.  A path must be an
+    executable file; a bare name is looked up in PATH."""
+    if "/" not in program:
+        found = shutil.which(program)
+        return None if found else (f"{program} not found in PATH; install it with: "
+                                   f"apt-get install {QEMU_PACKAGE}, or give --qemu PATH")
+    if not os.path.exists(program):
+        return f"--qemu {program}: no such file"
+    if os.path.isdir(program) or not os.access(program, os.X_OK):
+        return f"--qemu {program}: not an executable file"
+    return None
+
+
+def release_of(version_line: Optional[str]) -> Optional[tuple[int, int, int]]:
+    """`QEMU emulator version 10.0.2 (Debian ...)` -> (10, 0, 2); None if unreadable."""
+    found = re.search(r"version (\d+)\.(\d+)(?:\.(\d+))?", version_line or "")
+    if not found:
+        return None
+    return int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
+
+
+def plugin_api(release: Optional[tuple[int, int, int]]) -> tuple[Optional[int], str]:
+    """The plugin API level to build ipclab's plugins for, for a QEMU release,
+    and a few words about it; None (with why) if the plugins do not support it."""
+    if release is None:
+        return None, "QEMU's version is unknown"
+    for first, end, level in PLUGIN_API_LEVELS:
+        if first <= release[:2] < end:
+            return level, f"QEMU {'.'.join(map(str, release))}: plugin API {level}"
+    shown = ".".join(map(str, release))
+    return None, (f"QEMU {shown} is not supported by ipclab's TCG plugins (they build for "
+                  f"QEMU 7.2 to 8.2, plugin API 1, and 9.2 and later, plugin API 4)")
 
 
 # --- Accelerator choice ------------------------------------------------------

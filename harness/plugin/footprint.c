@@ -1,6 +1,8 @@
 /*
- * footprint: a QEMU 7.2 TCG plugin that measures what the guest executes
- * between a begin and an end marker instruction.
+ * footprint: a QEMU TCG plugin that measures what the guest executes
+ * between a begin and an end marker instruction.  It builds for QEMU 7.2 and
+ * for QEMU 9.2 and later (10.0 tested) through qemu_plugin_api.h's compat_*
+ * calls.
  *
  * Markers are 7-byte NOPs, free on real hardware:
  *   begin  nopl 0x49500000+ID(%rax)   0f 1f 80 <ID> 50 49
@@ -23,7 +25,8 @@
  *   @@ipclab-footprint {json} @@end
  *
  * How it counts:
- *  - instructions: an inline add per instruction, so exact; a rep-prefixed
+ *  - instructions: an inline add per instruction, so exact (QEMU 9.2 and
+ *    later: vCPU 0's own; 7.2: every vCPU's); a rep-prefixed
  *    string instruction counts once per iteration plus once (QEMU re-executes
  *    it; measured: rep movsb with ecx=8 counted 9);
  *  - loads/stores: a memory callback per access, whatever its size; a
@@ -40,8 +43,11 @@
  *   @@ipclab-profile {"region":ID,"pcs":[["<hex address>",count],...]} @@end
  * (every open region counts an instruction, as for the totals, so a region's
  * counts add up to its instructions).  It costs a callback per instruction.
- * Only vCPU 0 is measured.  The instruction counters are shared, so with
- * more vCPUs their instructions leak into vCPU 0's regions (a warning says so).
+ * Where QEMU lets a plugin read registers (plugin API 4), each region also
+ * reports "cr3": the guest's CR3 at its last begin marker.
+ * Only vCPU 0 is measured.  On QEMU 7.2 the instruction counters are shared,
+ * so with more vCPUs their instructions leak into vCPU 0's regions (a
+ * warning says so).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -265,10 +271,15 @@ struct region {
 	struct set all[2];  /* fetched and data lines of all finished occurrences */
 	struct set all_lines, all_pages;
 	uint64_t last_lines[2], last_pages[2];
+	bool has_cr3;
+	uint64_t cr3; /* at the last begin, where registers can be read */
 };
 
-/* Global counters, always running; a region takes the difference. */
+/* Global counters, always running; a region takes the difference.  The
+ * instructions are counted inline, in insns (read by counts_now); now.insns
+ * is unused. */
 static struct counts now;
+static struct compat_counter insns[2];
 
 static struct region *regions[0x10000];
 static struct region *open_list[MAX_OPEN];
@@ -334,7 +345,17 @@ static void open_remove(struct region *r)
 	r->open = false;
 }
 
-static void region_begin(unsigned id)
+/* The global counters as they are now, vCPU 0's instructions with them. */
+static struct counts counts_now(void)
+{
+	struct counts c = now;
+	for (int k = 0; k < 2; k++)
+		c.insns[k] = compat_counter_read(&insns[k], 0);
+	return c;
+}
+
+/* cr3 is the guest's CR3, if has_cr3. */
+static void region_begin(unsigned id, bool has_cr3, uint64_t cr3)
 {
 	struct region *r = region_get(id);
 	if (r->open) {
@@ -350,7 +371,9 @@ static void region_begin(unsigned id)
 	}
 	r->begin_epoch = ++epoch;
 	r->cur[FETCH].n = r->cur[DATA].n = 0;
-	r->snap = now;
+	r->snap = counts_now();
+	r->has_cr3 = has_cr3;
+	r->cr3 = cr3;
 }
 
 static void region_end(unsigned id)
@@ -362,10 +385,11 @@ static void region_end(unsigned id)
 	}
 	open_remove(r);
 	r->occurrences++;
+	struct counts at = counts_now();
 	for (int k = 0; k < 2; k++) {
-		r->last.insns[k] = now.insns[k] - r->snap.insns[k];
-		r->last.loads[k] = now.loads[k] - r->snap.loads[k];
-		r->last.stores[k] = now.stores[k] - r->snap.stores[k];
+		r->last.insns[k] = at.insns[k] - r->snap.insns[k];
+		r->last.loads[k] = at.loads[k] - r->snap.loads[k];
+		r->last.stores[k] = at.stores[k] - r->snap.stores[k];
 		r->total.insns[k] += r->last.insns[k];
 		r->total.loads[k] += r->last.loads[k];
 		r->total.stores[k] += r->last.stores[k];
@@ -443,16 +467,19 @@ static void pc_count(uint64_t pc, uint32_t region)
 
 /* --- Execution callbacks --------------------------------------------------- */
 
-/* Marker userdata: kind << 16 | id. */
+/* Marker userdata: kind << 16 | id.  Registered with COMPAT_REGS, so that
+ * it may read CR3. */
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	uintptr_t m = (uintptr_t)udata;
 	if (vcpu != 0)
 		return;
+	uint64_t cr3 = 0;
+	bool has_cr3 = (m >> 16) == MARKER_BEGIN && compat_read_cr3(&cr3);
 	lock_if_multi();
 	if (!finished) {
 		if ((m >> 16) == MARKER_BEGIN)
-			region_begin(m & 0xffff);
+			region_begin(m & 0xffff, has_cr3, cr3);
 		else
 			region_end(m & 0xffff);
 	}
@@ -543,9 +570,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint64_t pc = qemu_plugin_insn_vaddr(insn);
 		size_t size = qemu_plugin_insn_size(insn);
-		uintptr_t marker = marker_of(qemu_plugin_insn_data(insn), size);
+		uint8_t bytes[16];
+		uintptr_t marker = marker_of(bytes, compat_insn_bytes(insn, bytes, sizeof(bytes)));
 		if (marker) {
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, COMPAT_REGS,
 							       (void *)marker);
 			prev_line = NO_LINE; /* the next instruction may be in a region */
 			continue;
@@ -554,8 +582,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (profile)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_profile, QEMU_PLUGIN_CB_NO_REGS,
 							       (void *)(uintptr_t)pc);
-		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
-							   &now.insns[k], 1);
+		compat_count_insn(insn, &insns[k], 1);
 		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
 						 QEMU_PLUGIN_MEM_RW, (void *)(uintptr_t)k);
 		uint64_t first = pc & LINE_MASK;
@@ -625,6 +652,8 @@ static void report_region(struct region *r)
 		put_mean(&b, "stores", r->total.stores[k], r->occurrences);
 		put(&b, "}}");
 	}
+	if (r->has_cr3)
+		put(&b, ",\"cr3\":\"%" PRIx64 "\"", r->cr3);
 	put(&b, ",\"last\":{\"kernel_lines\":%" PRIu64 ",\"user_lines\":%" PRIu64
 		",\"kernel_pages\":%" PRIu64 ",\"user_pages\":%" PRIu64
 		",\"kernel_instructions\":%" PRIu64 ",\"user_instructions\":%" PRIu64 "}} @@end\n",
@@ -686,23 +715,28 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	}
 	if (profile)
 		report_profile();
+	struct counts at = counts_now();
 	char line[256];
 	snprintf(line, sizeof(line),
 		 "footprint: %u region id(s); whole run: %" PRIu64 " kernel, %" PRIu64
 		 " user instructions\n",
-		 measured, now.insns[1], now.insns[0]);
+		 measured, at.insns[1], at.insns[0]);
 	qemu_plugin_outs(line);
 	pthread_mutex_unlock(&lock);
+}
+
+/* A vCPU starts: the compat layer looks up the registers it reads. */
+static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
+{
+	(void)id;
+	compat_vcpu_init(vcpu);
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 					   int argc, char **argv)
 {
-	if (info->version.min > QEMU_PLUGIN_VERSION) {
-		fprintf(stderr, "footprint: QEMU wants plugin API %d or later; built for %d\n",
-			info->version.min, QEMU_PLUGIN_VERSION);
+	if (!compat_check(info, "footprint"))
 		return -1;
-	}
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "profile=on") && strcmp(argv[i], "profile=off")) {
 			fprintf(stderr, "footprint: unknown option %s (it takes profile=on|off)\n",
@@ -713,10 +747,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	}
 	if (info->system_emulation && info->system.max_vcpus > 1) {
 		multi_vcpu = true;
-		fprintf(stderr, "footprint: %d vCPUs: only vCPU 0 is measured, but every "
-				"vCPU's instructions are counted\n",
-			info->system.max_vcpus);
+		if (!COMPAT_COUNTER_PER_VCPU)
+			fprintf(stderr, "footprint: %d vCPUs: only vCPU 0 is measured, but every "
+					"vCPU's instructions are counted\n",
+				info->system.max_vcpus);
 	}
+	compat_counter_init(&insns[0]);
+	compat_counter_init(&insns[1]);
+	qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
 	return 0;

@@ -206,7 +206,14 @@ class FakeTreeTest(unittest.TestCase):
         """footprint: icount plus the plugin's options; its counts land in the run."""
         with mock.patch.dict(sys.modules, {boot.FOOTPRINT_MODULE: fake_footprint_module()}):
             with self.assertRaisesRegex(HarnessError, r"^build/plugin/footprint.so is missing "
-                                                      r"\(make plugin builds it\)$"):
+                                                      r"\(make plugin QEMU=\S+ builds it\)$"):
+                boot.boot(self.root, BootRequest("l4", "footprint", build=False, echo=False,
+                                                 qemu=self.fake_qemu))
+            self.make_plugin(api=4)
+            with self.assertRaisesRegex(HarnessError, r"^build/plugin/footprint.so was built for "
+                                                      r"plugin API 4, but \S+ offers 1 "
+                                                      r"\(QEMU 7.2.99: plugin API 1\): "
+                                                      r"make plugin QEMU=\S+$"):
                 boot.boot(self.root, BootRequest("l4", "footprint", build=False, echo=False,
                                                  qemu=self.fake_qemu))
             self.make_plugin()
@@ -228,10 +235,12 @@ class FakeTreeTest(unittest.TestCase):
             "mach pingpong roundtrip/other-space/0w            12             2           3"
             "           -             -           -            3"])
 
-    def make_plugin(self):
-        """An empty build/plugin/footprint.so."""
+    def make_plugin(self, api=1):
+        """An empty build/plugin/footprint.so, built for plugin API api (the fake
+        QEMU's is 1)."""
         (self.root / boot.FOOTPRINT_PLUGIN).parent.mkdir(parents=True, exist_ok=True)
         (self.root / boot.FOOTPRINT_PLUGIN).write_bytes(b"")
+        (self.root / boot.FOOTPRINT_API).write_text(f"{api}\n")
 
     @unittest.skipUnless((TREE / "harness/plugin/footprint.py").is_file(),
                          "harness/plugin/footprint.py is not in this tree")

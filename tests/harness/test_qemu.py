@@ -1,6 +1,10 @@
 """Tests of harness.qemu: accelerator choice, command lines, exit statuses."""
 
+import os
+import tempfile
 import unittest
+from pathlib import Path
+from unittest import mock
 
 from harness import qemu
 from harness.qemu import HostFacts, Outcome
@@ -230,3 +234,46 @@ class ExitStatusTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WhichQemuTest(unittest.TestCase):
+    """--qemu's default, its checks, and the plugin API level of a QEMU."""
+
+    def test_default_from_the_environment(self):
+        """$IPCLAB_QEMU when set and not empty, else qemu-system-x86_64."""
+        with mock.patch.dict(os.environ, {qemu.QEMU_ENV: "/opt/q/bin/qemu"}):
+            self.assertEqual(qemu.default_qemu(), "/opt/q/bin/qemu")
+        with mock.patch.dict(os.environ, {qemu.QEMU_ENV: ""}):
+            self.assertEqual(qemu.default_qemu(), "qemu-system-x86_64")
+
+    def test_bad_paths_in_one_line(self):
+        """A missing path, a directory, a file that is not executable, an unknown name."""
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = Path(tmp) / "qemu"
+            plain.write_text("")
+            self.assertEqual(qemu.qemu_problem(f"{tmp}/none"), f"--qemu {tmp}/none: no such file")
+            self.assertEqual(qemu.qemu_problem(tmp), f"--qemu {tmp}: not an executable file")
+            self.assertEqual(qemu.qemu_problem(str(plain)),
+                             f"--qemu {plain}: not an executable file")
+            plain.chmod(0o755)
+            self.assertIsNone(qemu.qemu_problem(str(plain)))
+        self.assertIn("not found in PATH", qemu.qemu_problem("no-such-qemu-here"))
+
+    def test_release(self):
+        """The version numbers of `qemu --version`'s first line."""
+        self.assertEqual(qemu.release_of("QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2)"),
+                         (10, 0, 2))
+        self.assertEqual(qemu.release_of("QEMU emulator version 9.2"), (9, 2, 0))
+        self.assertIsNone(qemu.release_of("something else"))
+        self.assertIsNone(qemu.release_of(None))
+
+    def test_plugin_api(self):
+        """7.2 to 8.2: level 1; 9.2 and later: 4; 9.0, 9.1 and older ones: none, said why."""
+        for release, level in (((7, 2, 22), 1), ((8, 2, 2), 1), ((9, 2, 0), 4),
+                               ((10, 0, 2), 4), ((10, 1, 0), 4), ((9, 0, 0), None),
+                               ((9, 1, 3), None), ((6, 2, 0), None), (None, None)):
+            with self.subTest(release=release):
+                got, about = qemu.plugin_api(release)
+                self.assertEqual(got, level)
+                self.assertNotIn("\n", about)
+        self.assertIn("not supported", qemu.plugin_api((9, 1, 0))[1])

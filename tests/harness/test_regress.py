@@ -240,6 +240,16 @@ class RegressCommandTest(unittest.TestCase):
         self.write_baseline(results())
         self.assertEqual([line for line in self.regress()[1] if "comes from QEMU" in line], [])
 
+    def test_qemu_10_with_the_same_counts_passes_with_the_note(self):
+        """Baseline and run from different QEMUs (10.0.2, 7.2.22) with the same counts:
+        the note, then every metric compared and nothing moved (CI's QEMU 10 step)."""
+        self.write_baseline(results(), qemu="10.0.2")
+        status, lines = self.regress()
+        self.assertEqual(status, 0, lines)
+        self.assertIn("regress: note: the baseline comes from QEMU 10.0.2, the run from QEMU "
+                      "7.2.22: a move may be QEMU's own (compared all the same)", lines)
+        self.assertIn("nothing moved by more than 1 %", lines[-1])
+
     def test_other_cpu_is_said(self):
         """A baseline from another CPU: a note; the same CPU says nothing."""
         info = HostInfo("box", "Other CPU", "7.2.22", "abc", False)

@@ -3,8 +3,11 @@ end-to-end run of the built plugin on a tiny guest (tests/plugin/tiny.S).
 
 Run from the top of the tree:
     python3 -m unittest discover -s tests/plugin -t .
+with the QEMU in $IPCLAB_QEMU if set (python3 -m harness test --qemu sets it),
+else qemu-system-x86_64; the plugin is built for that QEMU's plugin API.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,11 +16,12 @@ import time
 import unittest
 from pathlib import Path
 
+from harness import qemu
 from harness.plugin import footprint
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-QEMU = "qemu-system-x86_64"
+QEMU = qemu.default_qemu()
 TOOLS = ("make", "gcc", "ld", "objcopy", "nm", QEMU)
 
 # isa-debug-exit status for the guest's `outb 0x10, 0xf4`: (0x10 << 1) | 1.
@@ -163,8 +167,9 @@ class EndToEndTest(unittest.TestCase):
         started = time.monotonic()
         cls.tmp = tempfile.TemporaryDirectory(prefix="footprint-test-")
         tmp = Path(cls.tmp.name)
-        run(["make", "-s", "plugin"], cwd=ROOT)
+        run(["make", "-s", "plugin", f"QEMU={QEMU}"], cwd=ROOT)
         plugin = ROOT / footprint.PLUGIN
+        cls.api, _ = qemu.plugin_api(qemu.release_of(qemu.qemu_version(QEMU)))
         run(["gcc", "-c", "-o", tmp / "tiny.o", HERE / "tiny.S"], cwd=tmp)
         run(["ld", "-m", "elf_x86_64", "-n", "--no-warn-rwx-segments", "-T", HERE / "tiny.ld",
              "-o", tmp / "tiny64.elf", tmp / "tiny.o"], cwd=tmp)
@@ -243,12 +248,46 @@ class EndToEndTest(unittest.TestCase):
         r = self.regions[9]
         self.assertEqual((r["occurrences"], r["unclosed"], r["unmatched"]), (0, 1, 0))
 
+    def test_cr3_where_registers_can_be_read(self):
+        """Plugin API 4 reads CR3 at each begin: 0 before paging is on (regions
+        1, 3), the tiny guest's PML4 in long mode (region 5).  API 1 cannot."""
+        cr3 = {region: r.get("cr3") for region, r in self.regions.items() if region != 9}
+        if self.api is not None and self.api >= 4:
+            self.assertEqual(cr3, {1: "0", 3: "0", 0xffff: "0",
+                                   5: f"{self.symbols['pml4']:x}"})
+        else:
+            self.assertEqual(cr3, {1: None, 3: None, 0xffff: None, 5: None})
+
     def test_fast_enough(self):
         self.assertLess(self.elapsed, 30.0)
 
     def test_no_profile_unless_asked(self):
         if not self.PROFILE:
             self.assertEqual(footprint.parse_profile(self.log), {})
+
+
+@unittest.skipUnless(all(shutil.which(tool) for tool in ("gcc", QEMU)), f"needs gcc, {QEMU}")
+class VersionMismatchTest(unittest.TestCase):
+    """A plugin built for another plugin API level than the QEMU's loads no
+    further than QEMU's version check (its calls are weak references), which
+    refuses it in one line, not with an undefined symbol."""
+
+    def test_other_level_refused_in_one_line(self):
+        level, _ = qemu.plugin_api(qemu.release_of(qemu.qemu_version(QEMU)))
+        other = 1 if level == 4 else 4
+        with tempfile.TemporaryDirectory(prefix="footprint-api-") as tmp:
+            plugin = Path(tmp) / "footprint.so"
+            run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC",
+                 "-fvisibility=hidden", "-shared", f"-DIPCLAB_QEMU_PLUGIN_API={other}",
+                 "-o", plugin, ROOT / "harness/plugin/footprint.c", "-lpthread"], cwd=tmp)
+            done = subprocess.run([QEMU, "-M", "none", "-display", "none", "-monitor", "none",
+                                   "-plugin", f"file={plugin}"], capture_output=True,
+                                  text=True, timeout=25, check=False)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        said = [line for line in done.stderr.splitlines() if str(plugin) in line]
+        self.assertEqual(len(said), 1, done.stderr)
+        self.assertIn(f"API version {other}", said[0])
+        self.assertNotIn("undefined symbol", done.stderr)
 
 
 class ProfileEndToEndTest(EndToEndTest):
