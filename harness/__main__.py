@@ -328,6 +328,14 @@ def cmd_regress(args: argparse.Namespace) -> int:
             say(f"no baseline at {baseline_path}; make one from a run with: "
                 f"python3 -m harness regress --update")
             return 2
+        if args.configs:
+            if args.update:
+                say("--configs does not go with --update (a baseline holds every preset)")
+                return 2
+            baseline, problem = only_presets(baseline, bench.split_list(args.configs))
+            if problem:
+                say(problem)
+                return 2
         mode = baseline.meta.get("mode", "icount") if baseline else "icount"
         wanted = {r.get("variant") for r in baseline.results} if baseline else set()
         run_path = Path(args.run) if args.run else runs.newest_covering(root, mode, wanted)
@@ -349,6 +357,17 @@ def cmd_regress(args: argparse.Namespace) -> int:
               + (f" ({args.reason})" if args.reason else ""))
         return 0
     return 1 if failed else 0
+
+
+def only_presets(baseline: runs.Run, presets: Sequence[str]) -> tuple[runs.Run, Optional[str]]:
+    """The baseline cut to some of its presets (regress --configs), or why not."""
+    problem = bad_names("preset", presets, baseline.variants())
+    if problem:
+        return baseline, problem.replace("presets are", "baseline's presets are")
+    kept = [result for result in baseline.results if result.get("variant") in presets]
+    print(f"regress: note: only {', '.join(presets)} of the baseline's "
+          f"{len(baseline.variants())} presets are compared (--configs)")
+    return runs.Run(baseline.meta, kept, baseline.footprint), None
 
 
 def report_regressions(baseline: runs.Run, run: runs.Run, run_path: Path,
@@ -710,6 +729,9 @@ def _add_results(commands) -> None:
                    help=f"the baseline (default: {runs.BASELINE})")
     p.add_argument("--threshold", type=float, default=1.0, metavar="PERCENT",
                    help="how much a metric may move (default: 1.0)")
+    p.add_argument("--configs", metavar="A,B",
+                   help="compare only these presets of the baseline (the run may hold "
+                        "only them: matrix --configs A,B)")
     p.add_argument("--update", action="store_true",
                    help="make the run the new baseline (exit 0)")
     p.add_argument("--reason", metavar="TEXT",

@@ -250,6 +250,26 @@ class RegressCommandTest(unittest.TestCase):
                       "7.2.22: a move may be QEMU's own (compared all the same)", lines)
         self.assertIn("nothing moved by more than 1 %", lines[-1])
 
+    def test_some_presets_only(self):
+        """--configs l4: a run of l4 alone is compared with l4's part of the baseline;
+        an unknown preset and --update with it are refused in one line."""
+        self.write_baseline(results())
+        l4 = [row for row in results() if row["variant"] == "l4"]
+        path = str(self.root / self.store_run(l4))
+        self.assertEqual(self.regress(path)[0], 1)       # mach's metrics are missing
+        status, lines = self.regress(path, "--configs", "l4")
+        self.assertEqual(status, 0, lines)
+        self.assertIn("regress: note: only l4 of the baseline's 2 presets are compared "
+                      "(--configs)", lines)
+        self.assertIn(": 4 metrics compared with", lines[-1])
+        path = str(self.root / self.store_run(lowered(l4, "l4", "pingpong", "median", 5),
+                                              date="06:00:00"))
+        self.assertEqual(self.regress(path, "--configs", "l4")[0], 1)
+        status, lines = self.regress("--configs", "l4,x86")
+        self.assertEqual((status, lines), (2, ["harness: unknown preset 'x86'; the baseline's "
+                                               "presets are: l4, mach"]))
+        self.assertEqual(self.regress("--configs", "l4", "--update")[0], 2)
+
     def test_other_cpu_is_said(self):
         """A baseline from another CPU: a note; the same CPU says nothing."""
         info = HostInfo("box", "Other CPU", "7.2.22", "abc", False)
@@ -274,11 +294,11 @@ class RegressCommandTest(unittest.TestCase):
         self.assertIn(f"regress: note: the baseline was recorded from {self.run_path.name} "
                       "because: mach: one copy less per send", lines)
 
-    def store_run(self, rows, mode="icount", qemu="7.2.22"):
+    def store_run(self, rows, mode="icount", qemu="7.2.22", date="05:06:08"):
         """Store a run of rows; its path."""
         info = HostInfo("box", "cpu", qemu, "abc", False)
         return runs.store_run(self.root, Run(
-            runs.make_meta(info, mode, rows, "2025-03-04T05:06:08+00:00"), rows))
+            runs.make_meta(info, mode, rows, f"2025-03-04T{date}+00:00"), rows))
 
     def write_baseline(self, rows, mode="icount", qemu="7.2.22"):
         """Write the baseline from rows."""
