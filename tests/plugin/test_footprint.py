@@ -290,6 +290,76 @@ class VersionMismatchTest(unittest.TestCase):
         self.assertNotIn("undefined symbol", done.stderr)
 
 
+# A plugin written against QEMU 7.2's API (qemu_plugin_api.h before QEMU 10
+# was supported), as the other plugins here may still be.
+OLD_STYLE_PLUGIN = r"""
+#include "qemu_plugin_api.h"
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+static uint64_t executed, physical;
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *u)
+{
+	(void)vcpu;
+	(void)u;
+	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (hw && !qemu_plugin_hwaddr_is_io(hw))
+		physical += qemu_plugin_hwaddr_phys_addr(hw) & 1;
+}
+static void on_insn(unsigned int vcpu, void *u)
+{
+	(void)vcpu;
+	(void)u;
+}
+static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	(void)id;
+	for (size_t i = 0; i < qemu_plugin_tb_n_insns(tb); i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		const uint8_t *bytes = qemu_plugin_insn_data(insn);
+		if (bytes[0] == 0x90 && qemu_plugin_insn_vaddr(insn) && qemu_plugin_insn_size(insn))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, 0);
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							   &executed, 1);
+		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
+						 QEMU_PLUGIN_MEM_RW, 0);
+	}
+}
+static void at_end(qemu_plugin_id_t id, void *u)
+{
+	(void)id;
+	(void)u;
+	qemu_plugin_outs(executed ? "old-style: counted\n" : "old-style: nothing\n");
+}
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+					   int argc, char **argv)
+{
+	(void)info;
+	(void)argc;
+	(void)argv;
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_trans);
+	qemu_plugin_register_atexit_cb(id, at_end, 0);
+	return 0;
+}
+"""
+
+
+@unittest.skipUnless(shutil.which("gcc"), "needs gcc")
+class OldStyleBuildTest(unittest.TestCase):
+    """A plugin written against 7.2's calls (instruction bytes by pointer, the
+    inline add to a variable, the physical address of an access) builds for
+    both API levels, -Wall -Wextra -Werror."""
+
+    def test_builds_for_both_levels(self):
+        with tempfile.TemporaryDirectory(prefix="plugin-old-") as tmp:
+            source = Path(tmp) / "old.c"
+            source.write_text(OLD_STYLE_PLUGIN)
+            for level in (1, 4):
+                with self.subTest(level=level):
+                    run(["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC",
+                         "-fvisibility=hidden", "-shared", f"-DIPCLAB_QEMU_PLUGIN_API={level}",
+                         f"-I{ROOT / 'harness/plugin'}", "-o", Path(tmp) / f"old{level}.so",
+                         source], cwd=tmp)
+
+
 class ProfileEndToEndTest(EndToEndTest):
     """The same guest with profile=on: the totals are unchanged, and each
     region's per-address counts add up to its instructions, at the addresses
