@@ -94,6 +94,8 @@ def cmd_boot(args: argparse.Namespace) -> int:
                           build=not args.no_build, echo=not args.quiet, qemu=args.qemu,
                           **guest_of(args))
     root = root_of(args)
+    if args.mode == "footprint":
+        footprint_note(args.qemu)
     try:
         record = boot(root, request)
     except HarnessError as err:
@@ -107,6 +109,14 @@ def cmd_boot(args: argparse.Namespace) -> int:
         if problem:
             say(f"note: {problem}: what this boot printed is not {args.config}'s")
     return 0 if record.passed else 1
+
+
+def footprint_note(program: str) -> None:
+    """Say in one line what footprint mode lacks on this QEMU's plugin API, if anything."""
+    level, _ = qemu.plugin_api(qemu.release_of(qemu.qemu_version(program)))
+    missing = qemu.plugin_api_missing(level)
+    if missing:
+        say(f"note: {missing}")
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -214,6 +224,7 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
         find_qemu(args.qemu)
         if "footprint" in modes:
             footprint_module()
+            footprint_note(args.qemu)
         made, ok = bench.run_matrix(root, configs, modes, settings,
                                     runs.host_info(root, args.qemu), notes=notes,
                                     on_run=lambda run: kept.append(keep(root, run,

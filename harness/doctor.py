@@ -53,12 +53,12 @@ def plugin_line(host: Host) -> tuple[str, Optional[str]]:
     if level is None:
         return f"none: {about}", about
     line = f"{level} ({about})"
-    if level < 4:
-        line += (f"; missing: reading guest registers and memory (compat_read_cr3, the cycle "
-                 f"model's CR3) needs QEMU 9.2 or later; on Debian 12: {qemu.QEMU10_HOWTO}")
-    missing = [tool for tool in PLUGIN_TOOLS if not host.have(tool)]
+    missing = qemu.plugin_api_missing(level)
     if missing:
-        return line, f"no C compiler ({', '.join(missing)}) to build the plugin: apt-get install gcc"
+        line += f"; {missing}"
+    tools = [tool for tool in PLUGIN_TOOLS if not host.have(tool)]
+    if tools:
+        return line, f"no C compiler ({', '.join(tools)}) to build the plugin: apt-get install gcc"
     return line, None
 
 

@@ -71,6 +71,16 @@ QEMU10_HOWTO = ("tools/qemu-backports (apt-get download + dpkg -x of bookworm-ba
                 "apt-get install -t bookworm-backports qemu-system-x86")
 
 
+def plugin_api_missing(level: Optional[int]) -> Optional[str]:
+    """One line: what ipclab's plugins cannot do at this plugin API level, and how
+    to get QEMU 10 on Debian 12; None if nothing is missing."""
+    if level is None or level >= 4:
+        return None
+    return (f"QEMU plugin API {level} cannot read guest registers and memory (no cr3 in "
+            f"the footprint lines, no compat_read_cr3 for the cycle model): that needs "
+            f"QEMU 9.2 or later; on Debian 12: {QEMU10_HOWTO}")
+
+
 def default_qemu() -> str:
     """The QEMU to run when --qemu is not given: $IPCLAB_QEMU, else qemu-system-x86_64."""
     return os.environ.get(QEMU_ENV) or QEMU

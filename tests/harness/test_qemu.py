@@ -277,3 +277,12 @@ class WhichQemuTest(unittest.TestCase):
                 self.assertEqual(got, level)
                 self.assertNotIn("\n", about)
         self.assertIn("not supported", qemu.plugin_api((9, 1, 0))[1])
+
+    def test_what_level_1_lacks(self):
+        """Level 1 names what is missing and how to get QEMU 10, in one line; 4 lacks nothing."""
+        note = qemu.plugin_api_missing(1)
+        self.assertTrue(note.startswith("QEMU plugin API 1 cannot read guest registers"), note)
+        self.assertIn("apt-get install -t bookworm-backports qemu-system-x86", note)
+        self.assertNotIn("\n", note)
+        self.assertIsNone(qemu.plugin_api_missing(4))
+        self.assertIsNone(qemu.plugin_api_missing(None))
