@@ -41,8 +41,6 @@ struct irq_line {
 };
 static struct irq_line lines[IRQ_LINES_MAX];
 
-static inline struct cap_table *my_caps(void) { return &current->space->caps; }
-
 void device_init(const struct boot_range *r, unsigned n)
 {
 	nram = MIN(n, BOOT_MAX_RANGES);
@@ -105,7 +103,7 @@ int sys_dev_create(struct trap_frame *f)
 {
 	uint64_t kind = f->rsi, dest = f->rdx, base = f->r10, count = f->r8;
 	struct cap *src;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_NONE, 0, &src);
+	int err = cap_get(f->rdi, OBJ_NONE, 0, &src);
 	if (err)
 		return err;
 	enum obj_type type = kind_type(kind);
@@ -127,10 +125,8 @@ int sys_dev_create(struct trap_frame *f)
 	} else {
 		return E_BADCAP;
 	}
-	if (dest == 0 || dest >= CAP_SLOTS)
-		return E_BADCAP;
-	if (my_caps()->slot[dest].obj)
-		return E_EXISTS;
+	if ((err = cap_slot_empty(dest)))
+		return err;
 	struct devrange *d = kobj_alloc(sizeof(*d), type);
 	if (!d)
 		return E_NOMEM;
@@ -142,7 +138,7 @@ int sys_dev_create(struct trap_frame *f)
 int sys_dev_info(struct trap_frame *f)
 {
 	struct cap *c;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_NONE, 0, &c);
+	int err = cap_get(f->rdi, OBJ_NONE, 0, &c);
 	if (err)
 		return err;
 	const struct devrange *r = (const struct devrange *)c->obj;
@@ -177,8 +173,8 @@ static void space_tables_changed(struct space *s)
 int sys_ioport_allow(struct trap_frame *f)
 {
 	struct cap *io, *sp;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_IOPORT, RIGHT_READ | RIGHT_WRITE, &io);
-	if (err || (err = cap_lookup(my_caps(), f->rsi, OBJ_SPACE, RIGHT_CONTROL, &sp)))
+	int err = cap_get(f->rdi, OBJ_IOPORT, RIGHT_READ | RIGHT_WRITE, &io);
+	if (err || (err = cap_get(f->rsi, OBJ_SPACE, RIGHT_CONTROL, &sp)))
 		return err;
 	const struct devrange *r = (const struct devrange *)io->obj;
 	struct space *s = (struct space *)sp->obj;
@@ -192,14 +188,12 @@ int sys_ioport_allow(struct trap_frame *f)
 int sys_frames_create(struct trap_frame *f)
 {
 	struct cap *mc;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_MEMORY, RIGHT_WRITE, &mc);
+	int err = cap_get(f->rdi, OBJ_MEMORY, RIGHT_WRITE, &mc);
 	if (err)
 		return err;
 	uint64_t dest = f->rsi, pages = f->rdx;
-	if (dest == 0 || dest >= CAP_SLOTS)
-		return E_BADCAP;
-	if (my_caps()->slot[dest].obj)
-		return E_EXISTS;
+	if ((err = cap_slot_empty(dest)))
+		return err;
 	struct memory *pool = (struct memory *)mc->obj;
 	if (pages == 0 || pages > FRAMES_MAX_PAGES)
 		return E_INVAL;
@@ -237,8 +231,8 @@ int sys_phys_map(struct trap_frame *f)
 {
 	uint64_t va = f->rdx, first = f->r10, pages = f->r8, flags = f->r9;
 	struct cap *c, *sp;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_NONE, RIGHT_READ, &c);
-	if (err || (err = cap_lookup(my_caps(), f->rsi, OBJ_SPACE, RIGHT_CONTROL, &sp)))
+	int err = cap_get(f->rdi, OBJ_NONE, RIGHT_READ, &c);
+	if (err || (err = cap_get(f->rsi, OBJ_SPACE, RIGHT_CONTROL, &sp)))
 		return err;
 	paddr_t base;
 	uint64_t npages, pte = PTE_BORROWED | PTE_NX;
@@ -322,7 +316,7 @@ static int line_bind(struct devrange *irq, struct kobj *n, uint64_t bits,
 int sys_irq_bind(struct trap_frame *f)
 {
 	struct cap *ic, *nc;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_IRQ, RIGHT_CONTROL, &ic);
+	int err = cap_get(f->rdi, OBJ_IRQ, RIGHT_CONTROL, &ic);
 	if (err)
 		return err;
 	struct devrange *irq = (struct devrange *)ic->obj;
@@ -332,7 +326,7 @@ int sys_irq_bind(struct trap_frame *f)
 		line_unbind((unsigned)irq->base);
 		return IPC_OK;
 	}
-	if ((err = cap_lookup(my_caps(), f->rsi, OBJ_NOTIFICATION, RIGHT_SEND, &nc)))
+	if ((err = cap_get(f->rsi, OBJ_NOTIFICATION, RIGHT_SEND, &nc)))
 		return err;
 	if (f->rdx == 0)
 		return E_INVAL;
@@ -354,7 +348,7 @@ int irq_ack_line(struct devrange *irq)
 int sys_irq_ack(struct trap_frame *f)
 {
 	struct cap *ic;
-	int err = cap_lookup(my_caps(), f->rdi, OBJ_IRQ, RIGHT_CONTROL, &ic);
+	int err = cap_get(f->rdi, OBJ_IRQ, RIGHT_CONTROL, &ic);
 	return err ? err : irq_ack_line((struct devrange *)ic->obj);
 }
 

@@ -30,6 +30,25 @@ enum wait_kind {
 
 struct thread;
 
+/* Push x at the head of the NULL-ended doubly linked list whose first
+ * element is head, linked through x's fields next and prev. */
+#define LIST_PUSH(head, x, next, prev) do {                                     \
+	(x)->prev = NULL;                                                        \
+	(x)->next = (head);                                                      \
+	if (head)                                                                \
+		(head)->prev = (x);                                              \
+	(head) = (x);                                                            \
+} while (0)
+/* Take x out of that list. */
+#define LIST_UNLINK(head, x, next, prev) do {                                   \
+	if ((x)->prev)                                                           \
+		(x)->prev->next = (x)->next;                                     \
+	else                                                                     \
+		(head) = (x)->next;                                              \
+	if ((x)->next)                                                           \
+		(x)->next->prev = (x)->prev;                                     \
+} while (0)
+
 /* A FIFO of blocked threads (linked through thread.wnext). */
 struct tqueue {
 	struct thread *head, *tail;
@@ -189,6 +208,26 @@ void schedule_final(void) __attribute__((noreturn));
 /* A thread of higher priority than current became ready: current yields
  * to it when its system call ends. */
 extern bool sched_preempt_pending;
+
+/* The current thread's capability table. */
+static inline struct cap_table *my_caps(void)
+{
+	return &current->space->caps;
+}
+/* The one way to look up a capability of the current thread's: cap_lookup
+ * in my_caps(). */
+static inline int cap_get(uint64_t slot, enum obj_type type, uint32_t rights, struct cap **out)
+{
+	return cap_lookup(my_caps(), slot, type, rights, out);
+}
+/* Whether slot of the current thread's table can take a new capability:
+ * IPC_OK, E_BADCAP (out of range or slot 0) or E_EXISTS. */
+static inline int cap_slot_empty(uint64_t slot)
+{
+	if (slot == 0 || slot >= CAP_SLOTS)
+		return E_BADCAP;
+	return my_caps()->slot[slot].obj ? E_EXISTS : IPC_OK;
+}
 
 /* wait.c: blocking with timeouts, and FIFOs of blocked threads. */
 void tq_push(struct tqueue *q, struct thread *t);

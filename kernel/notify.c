@@ -19,7 +19,7 @@ int sys_notify_create(struct trap_frame *f)
 static int lookup(uint64_t slot, uint32_t right, struct notification **out)
 {
 	struct cap *c;
-	int err = cap_lookup(&current->space->caps, slot, OBJ_NOTIFICATION, right, &c);
+	int err = cap_get(slot, OBJ_NOTIFICATION, right, &c);
 	if (err)
 		return err;
 	*out = (struct notification *)c->obj;

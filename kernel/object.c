@@ -19,15 +19,13 @@ void *kobj_alloc(size_t size, enum obj_type type)
 
 int kobj_create(uint64_t slot, size_t size, enum obj_type type)
 {
-	struct cap_table *caps = &current->space->caps;
-	if (slot == 0 || slot >= CAP_SLOTS)
-		return E_BADCAP;
-	if (caps->slot[slot].obj)
-		return E_EXISTS;
+	int err = cap_slot_empty(slot);
+	if (err)
+		return err;
 	struct kobj *o = kobj_alloc(size, type);
 	if (!o)
 		return E_NOMEM;
-	return cap_insert(caps, slot, o, RIGHTS_ALL, 0);
+	return cap_insert(my_caps(), slot, o, RIGHTS_ALL, 0);
 }
 
 void kobj_free(struct kobj *o, size_t size)

@@ -31,10 +31,7 @@ struct space *space_create(const char *name)
 	size_t n = strnlen(name, sizeof(s->name) - 1);
 	memcpy(s->name, name, n);
 	s->name[n] = 0;
-	s->all_next = all_spaces;
-	if (all_spaces)
-		all_spaces->all_prev = s;
-	all_spaces = s;
+	LIST_PUSH(all_spaces, s, all_next, all_prev);
 	return s;
 }
 
@@ -57,12 +54,7 @@ void space_release(struct space *s)
 	memory_refund(s);                    /* the frames just freed */
 	device_space_release(s);             /* I/O bitmap, mapped frames and devices */
 	frame_free(s->root, 1);
-	if (s->all_prev)
-		s->all_prev->all_next = s->all_next;
-	else
-		all_spaces = s->all_next;
-	if (s->all_next)
-		s->all_next->all_prev = s->all_prev;
+	LIST_UNLINK(all_spaces, s, all_next, all_prev);
 	frame_free(physmap_to_phys(s), SPACE_PAGES);
 }
 

@@ -15,9 +15,6 @@ static inline uint64_t arg3(const struct trap_frame *f) { return f->r10; }
 static inline uint64_t arg4(const struct trap_frame *f) { return f->r8; }
 static inline uint64_t arg5(const struct trap_frame *f) { return f->r9; }
 
-static inline struct cap_table *my_caps(void) { return &current->space->caps; }
-
-/* Look up a capability of the caller's and return its object, or an error. */
 /* A live space behind a capability looked up with LOOKUP(sp, ...). */
 #define LIVE_SPACE(cap) ({                                                       \
 	struct space *s_ = (struct space *)(cap)->obj;                           \
@@ -26,10 +23,11 @@ static inline struct cap_table *my_caps(void) { return &current->space->caps; }
 	s_;                                                                      \
 })
 
+/* cap_get, returning its error: var_cap is the capability. */
 #define LOOKUP(var, slot, type, rights)                                          \
 	struct cap *var##_cap;                                                   \
 	{                                                                        \
-		int e_ = cap_lookup(my_caps(), (slot), (type), (rights), &var##_cap); \
+		int e_ = cap_get((slot), (type), (rights), &var##_cap);          \
 		if (e_)                                                          \
 			return e_;                                               \
 	}
@@ -83,8 +81,9 @@ static int __attribute__((noreturn)) sys_exit(struct trap_frame *f)
 static int sys_space_create(struct trap_frame *f)
 {
 	uint64_t slot = arg0(f);
-	if (slot == 0 || slot >= CAP_SLOTS || my_caps()->slot[slot].obj)
-		return slot && slot < CAP_SLOTS ? E_EXISTS : E_BADCAP;
+	int err = cap_slot_empty(slot);
+	if (err)
+		return err;
 	struct space *s = space_create("space");
 	if (!s)
 		return E_NOMEM;
@@ -129,10 +128,9 @@ static int sys_thread_create(struct trap_frame *f)
 {
 	LOOKUP(sp, arg0(f), OBJ_SPACE, RIGHT_CONTROL);
 	uint64_t slot = arg1(f), entry = arg2(f), stack = arg3(f), prio = arg5(f);
-	if (slot == 0 || slot >= CAP_SLOTS)
-		return E_BADCAP;
-	if (my_caps()->slot[slot].obj)
-		return E_EXISTS;
+	int err = cap_slot_empty(slot);
+	if (err)
+		return err;
 	if (entry >= USER_TOP || stack > USER_TOP || prio >= NPRIO)
 		return E_INVAL;
 	struct thread *t = thread_create(LIVE_SPACE(sp_cap), entry, stack, arg4(f), prio);

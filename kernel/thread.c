@@ -37,10 +37,7 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 		return NULL;
 	struct thread *t = phys_to_virt(pa);
 	t->obj = (struct kobj){ .type = OBJ_THREAD, .refs = 1 };   /* 1: alive */
-	t->all_next = all_threads;
-	if (all_threads)
-		all_threads->all_prev = t;
-	all_threads = t;
+	LIST_PUSH(all_threads, t, all_next, all_prev);
 	t->space = s;
 	t->id = next_id++;
 	t->prio = prio;
@@ -56,11 +53,9 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 		.cs = s ? SEL_UCODE : SEL_KCODE, .ss = s ? SEL_UDATA : SEL_KDATA,
 		.rsp = s ? stack : thread_stack_top(t),
 	};
-	uint64_t *sp = (uint64_t *)f;
-	*--sp = (uint64_t)trap_return;
-	for (int i = 0; i < 6; i++)
-		*--sp = 0;                       /* rbp rbx r12..r15 for context_switch */
-	t->ksp = (uint64_t)sp;
+	struct switch_frame *sw = (struct switch_frame *)f - 1;
+	*sw = (struct switch_frame){ .rip = (uint64_t)trap_return };
+	t->ksp = (uint64_t)sw;
 	sched_wake(t);
 	return t;
 }
@@ -174,12 +169,7 @@ void thread_reap(void)
 		*pp = t->zombie_next;
 		if (t->space)
 			space_release(t->space);
-		if (t->all_prev)
-			t->all_prev->all_next = t->all_next;
-		else
-			all_threads = t->all_next;
-		if (t->all_next)
-			t->all_next->all_prev = t->all_prev;
+		LIST_UNLINK(all_threads, t, all_next, all_prev);
 		frame_free(physmap_to_phys(t), THREAD_PAGES);
 	}
 }

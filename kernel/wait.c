@@ -42,23 +42,14 @@ int timeout_check(uint64_t timeout)
 static void timeout_arm(struct thread *t, uint64_t timeout)
 {
 	t->timeout_at = ticks + timeout + 1;    /* at least `timeout` whole ticks */
-	t->tprev = NULL;
-	t->tnext = timeouts;
-	if (timeouts)
-		timeouts->tprev = t;
-	timeouts = t;
+	LIST_PUSH(timeouts, t, tnext, tprev);
 }
 
 static void timeout_disarm(struct thread *t)
 {
 	if (!t->timeout_at)
 		return;
-	if (t->tprev)
-		t->tprev->tnext = t->tnext;
-	else
-		timeouts = t->tnext;
-	if (t->tnext)
-		t->tnext->tprev = t->tprev;
+	LIST_UNLINK(timeouts, t, tnext, tprev);
 	t->timeout_at = 0;
 }
 
@@ -73,13 +64,13 @@ static void block_current(struct tqueue *q, enum wait_kind kind, uint64_t timeou
 	sched_block(current);
 }
 
-/* The resume frame: context_restore pops six callee-saved registers, then
- * returns into resume_user with rsp at the trap frame. */
+/* The resume frame: context_restore pops a switch frame whose registers
+ * do not matter and returns into resume_user with rsp at the trap frame. */
 void wait_resume_at_user(void)
 {
-	uint64_t *sp = (uint64_t *)thread_frame(current);
-	*--sp = (uint64_t)resume_user;
-	current->ksp = (uint64_t)(sp - 6);
+	struct switch_frame *sw = (struct switch_frame *)thread_frame(current) - 1;
+	sw->rip = (uint64_t)resume_user;
+	current->ksp = (uint64_t)sw;
 	current->resume_user = true;
 }
 

@@ -33,5 +33,8 @@
 
 /* struct trap_frame size in bytes (15 GPRs, vector, error, 5-word iret frame). */
 #define TRAP_FRAME_SIZE (22 * 8)
+/* struct switch_frame: six callee-saved registers, then the return address. */
+#define SWITCH_FRAME_RIP (6 * 8)
+#define SWITCH_FRAME_SIZE (7 * 8)
 
 #endif

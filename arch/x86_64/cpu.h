@@ -19,6 +19,16 @@ _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE, "asm.h out of date"
 
 #define VECTOR_SYSCALL (~0ull)
 
+/* What context_switch leaves on a switched-out kernel stack, lowest address
+ * first (entry.S): the callee-saved registers, then where it returns to.
+ * A thread's ksp points at one. */
+struct switch_frame {
+	uint64_t r15, r14, r13, r12, rbx, rbp;
+	uint64_t rip;
+};
+_Static_assert(sizeof(struct switch_frame) == SWITCH_FRAME_SIZE, "asm.h out of date");
+_Static_assert(__builtin_offsetof(struct switch_frame, rip) == SWITCH_FRAME_RIP, "asm.h");
+
 /* Reached through %gs in the kernel (swapgs on every entry from user mode). */
 struct percpu {
 	uint64_t kstack_top;     /* PERCPU_KSTACK: the current thread's stack top */

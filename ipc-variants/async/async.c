@@ -53,7 +53,7 @@ int ipc_create(struct trap_frame *f)
 static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)
 {
 	struct cap *c;
-	int err = cap_lookup(&current->space->caps, slot, OBJ_PORT, right, &c);
+	int err = cap_get(slot, OBJ_PORT, right, &c);
 	if (err)
 		return err;
 	*p = (struct port *)c->obj;

@@ -134,8 +134,8 @@
 .macro BLOCK_CURRENT
 	movb $THREAD_BLOCKED_V, T_STATE(%rax)
 	movb $1, T_RESUME_USER(%rax)
-	movq $resume_user, -(TRAP_FRAME_SIZE + 8)(%rsp)
-	lea -(TRAP_FRAME_SIZE + 56)(%rsp), %rcx
+	movq $resume_user, -(TRAP_FRAME_SIZE + SWITCH_FRAME_SIZE - SWITCH_FRAME_RIP)(%rsp)
+	lea -(TRAP_FRAME_SIZE + SWITCH_FRAME_SIZE)(%rsp), %rcx
 	mov %rcx, T_KSP(%rax)
 .endm
 

@@ -22,7 +22,7 @@ int ipc_create(struct trap_frame *f)
 static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
 {
 	struct cap *c;
-	int err = cap_lookup(&current->space->caps, slot, OBJ_ENDPOINT, right, &c);
+	int err = cap_get(slot, OBJ_ENDPOINT, right, &c);
 	if (err)
 		return err;
 	*ep = (struct endpoint *)c->obj;

@@ -42,9 +42,8 @@ static int knic_wait_irq(void)
 static int knic_attach(struct frames *region, struct trap_frame *f)
 {
 	struct cap *mem, *irqc;
-	struct cap_table *caps = &current->space->caps;
-	int err = cap_lookup(caps, f->rdx, OBJ_DEVMEM, RIGHT_READ | RIGHT_WRITE, &mem);
-	if (err || (err = cap_lookup(caps, f->r10, OBJ_IRQ, RIGHT_CONTROL, &irqc)))
+	int err = cap_get(f->rdx, OBJ_DEVMEM, RIGHT_READ | RIGHT_WRITE, &mem);
+	if (err || (err = cap_get(f->r10, OBJ_IRQ, RIGHT_CONTROL, &irqc)))
 		return err;
 	if (knic.region)
 		return E_EXISTS;
@@ -125,7 +124,7 @@ static int knic_link(void)
 int knic_syscall(struct trap_frame *f)
 {
 	struct cap *rc;
-	int err = cap_lookup(&current->space->caps, f->rdi, OBJ_FRAMES, RIGHT_READ | RIGHT_WRITE, &rc);
+	int err = cap_get(f->rdi, OBJ_FRAMES, RIGHT_READ | RIGHT_WRITE, &rc);
 	if (err)
 		return err;
 	struct frames *region = (struct frames *)rc->obj;
