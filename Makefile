@@ -57,7 +57,7 @@ ISO_PACKAGES   := grub-pc-bin grub-common xorriso mtools
 WARN   := -Wall -Wextra -Werror
 COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-protector \
           -fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only \
-          -Iinclude -I$(B)
+          -Iinclude -I$(B) -Iipc-variants/$(IPC)
 KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
 UCFLAGS := $(COMMON) -Iuser/lib
 
@@ -150,7 +150,7 @@ $(B)/%.S.o: %.S $(B)/config.h
 	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/% $(USER_SRC_DIRS),$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
 
 # Structure offsets for the assembly files, from tools/asm-offsets.c.
-$(B)/asm-offsets.h: tools/asm-offsets.c $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/sync/*.h)
+$(B)/asm-offsets.h: tools/asm-offsets.c $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/$(IPC)/*.h)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(KCFLAGS) -MF $(B)/asm-offsets.d -MT $@ -S -o $(B)/asm-offsets.s $<
 	$(Q){ echo '/* generated from tools/asm-offsets.c: do not edit */'; \

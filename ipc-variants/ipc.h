@@ -5,10 +5,7 @@
 #define IPC_VARIANTS_IPC_H
 
 #include "kernel.h"
-
-/* The model's name and the largest message it carries, in bytes. */
-extern const char ipc_model_name[];
-uint64_t ipc_msg_max(void);
+#include "model.h"                    /* the compiled model's traits */
 
 /* System calls (arguments per docs/abi.md). */
 int ipc_create(struct trap_frame *f);         /* SYS_IPC_CREATE */

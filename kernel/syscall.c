@@ -218,7 +218,7 @@ static int sys_info(struct trap_frame *f)
 	case INFO_TSC_KHZ: f->rdi = tsc_khz; break;
 	case INFO_THREAD_ID: f->rdi = current->id; break;
 	case INFO_FREE_FRAMES: f->rdi = kernel_frames.nfree; break;
-	case INFO_MSG_MAX: f->rdi = ipc_msg_max(); break;
+	case INFO_MSG_MAX: f->rdi = IPC_MSG_MAX; break;
 	case INFO_NOMEM:
 		f->rdi = current->nomem_kind;
 		f->rsi = current->nomem_asked;

@@ -2,7 +2,7 @@
  * syscall entry, and the context switch.  All build or consume a
  * struct trap_frame (cpu.h) at the top of the thread's kernel stack. */
 #include "asm.h"
-#include "fastpath_asm.h"
+#include "model.h"                /* IPC_ENTRY_FASTPATH */
 #include <ipclab/abi.h>
 
 /* Save the general registers in struct trap_frame order (rax highest). */
@@ -85,11 +85,11 @@ syscall_entry:
 	swapgs
 	mov %rsp, %gs:PERCPU_USER_RSP
 	mov %gs:PERCPU_KSTACK, %rsp
-#if IPC_FASTPATH_ASM
+#if IPC_ENTRY_FASTPATH                    /* the model's assembly entry points */
 	cmp $SYS_CALL, %rax               /* the two calls of an RPC round trip */
-	je sync_fastpath_call
+	je ipc_entry_call
 	cmp $SYS_REPLY_RECV, %rax
-	je sync_fastpath_reply_recv
+	je ipc_entry_reply_recv
 #endif
 	.globl syscall_general
 syscall_general:

@@ -27,14 +27,10 @@
 
 enum build { USER, KERNEL };
 
-/* How the user-level driver gets its requests by default: sync IPC is
- * already the cheapest doorbell there is; a Mach-style message costs a
- * copy into and out of a port each way, a notification does not. */
-#ifdef CONFIG_IPC_sync
-#define BELL_DEFAULT 0
-#else
-#define BELL_DEFAULT 1
-#endif
+/* How the user-level driver gets its requests by default: a message in
+ * registers is already the cheapest doorbell there is; a copied one costs
+ * a copy into and out of the kernel each way, a notification does not. */
+#define BELL_DEFAULT (!IPC_MSG_IN_REGS)
 
 /* The driver in use: which build, and (user) how its last instance ended. */
 struct driver {

@@ -7,14 +7,12 @@
  * receive on our own port.  Messages accepted are delivered once, in order. */
 #include "ipc.h"
 
-const char ipc_model_name[] = "async";
-
 struct amsg {
 	uint64_t badge;
 	uint64_t len;
 	struct port *reply;           /* holds a reference while queued */
 	uint64_t reply_seq;           /* which call of the reply port's owner it is */
-	uint8_t data[CONFIG_ASYNC_MSG_MAX];
+	uint8_t data[IPC_MSG_MAX];
 };
 
 struct port {
@@ -28,11 +26,6 @@ struct port {
 	struct tqueue receivers;      /* blocked on an empty queue */
 	struct amsg q[CONFIG_ASYNC_QUEUE_LEN];
 };
-
-uint64_t ipc_msg_max(void)
-{
-	return CONFIG_ASYNC_MSG_MAX;
-}
 
 static struct port *port_new(void)
 {
@@ -207,7 +200,7 @@ static int send_args(struct trap_frame *f, struct port **p, uint64_t *badge)
 	int err = port_lookup(f->rdi, RIGHT_SEND, p, badge);
 	if (err)
 		return err;
-	if ((f->rsi & IPC_LEN_MASK) > CONFIG_ASYNC_MSG_MAX)
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
 		return E_TOOBIG;
 	return timeout_check(f->rdx);
 }
@@ -276,7 +269,7 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	memcpy(buf, msg, sizeof(buf));
 	struct trap_frame kf = {
 		.r8 = (uint64_t)buf, .rdx = TIMEOUT_FOREVER,
-		.rsi = sizeof(buf) << IPC_CAP_SHIFT | MIN(sizeof(buf), CONFIG_ASYNC_MSG_MAX),
+		.rsi = sizeof(buf) << IPC_CAP_SHIFT | MIN(sizeof(buf), IPC_MSG_MAX),
 	};
 	current->kernel_call = true;
 	int err = call_on(p, badge, &kf);
@@ -293,7 +286,7 @@ int ipc_reply_recv(struct trap_frame *f)
 	int err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
 	if (err || (err = timeout_check(f->rdx)))
 		return err;
-	if ((f->rsi & IPC_LEN_MASK) > CONFIG_ASYNC_MSG_MAX)
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
 		return E_TOOBIG;
 	struct port *rp = current->reply_port;
 	if (rp && !rp->dead && rp->call_seq == current->reply_seq) {   /* the reply: never blocks */

@@ -7,11 +7,11 @@
  * before the point of no return; any surprise restores the registers and
  * goes to the general entry, which saves a full frame and runs the C paths. */
 #include "asm.h"
-#include "fastpath_asm.h"
+#include "model.h"
 #include <ipclab/abi.h>
 #include <asm-offsets.h>
 
-#if IPC_FASTPATH_ASM
+#if IPC_ENTRY_FASTPATH
 
 /* The caller's trap frame, addressed from rsp = its kernel stack top. */
 #define FRAME(field) (field - TRAP_FRAME_SIZE)(%rsp)
@@ -44,7 +44,7 @@
 	cmp $CAP_SLOTS, %rdi
 	jae syscall_general
 	movzwl %si, %esi
-	cmp $MSG_MAX_BYTES_V, %esi
+	cmp $IPC_MSG_MAX, %esi
 	ja syscall_general
 	SAVE_RESUME_STATE
 	mov current(%rip), %rax
@@ -141,8 +141,8 @@
 
 	.text
 /* call: rdi = endpoint slot, rsi = info, rdx = timeout; rsp = kernel stack. */
-	.globl sync_fastpath_call
-sync_fastpath_call:
+	.globl ipc_entry_call
+ipc_entry_call:
 	ENTRY_CHECKS
 	CAP_LOOKUP
 	test %rbp, %rbp
@@ -184,8 +184,8 @@ sync_fastpath_call:
 9:	BAIL SYS_CALL
 
 /* reply_recv: rdi = endpoint slot, rsi = info, rdx = timeout. */
-	.globl sync_fastpath_reply_recv
-sync_fastpath_reply_recv:
+	.globl ipc_entry_reply_recv
+ipc_entry_reply_recv:
 	ENTRY_CHECKS
 	mov T_CALLER(%rax), %r11          /* the client waiting for our reply */
 	test %r11, %r11
@@ -276,7 +276,7 @@ fp_clear_8:
 	sysretq
 
 /* Where to start clearing, by message length in bytes (at most
- * MSG_MAX_BYTES_V: ENTRY_CHECKS): at the first word the length does not
+ * IPC_MSG_MAX: ENTRY_CHECKS): at the first word the length does not
  * cover.  Indexed by bytes rather than words to save the rounding. */
 .macro CLEAR_FROM words
 	.quad fp_clear_\words
@@ -286,7 +286,7 @@ fp_clear_8:
 fp_clear_from:
 	.altmacro
 	len = 0
-	.rept MSG_MAX_BYTES_V + 1
+	.rept IPC_MSG_MAX + 1
 	CLEAR_FROM %((len + 7) / 8)
 	len = len + 1
 	.endr

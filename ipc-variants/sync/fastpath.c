@@ -36,7 +36,7 @@ int ipc_call(struct trap_frame *f)
 	struct thread *r = ep ? ep->receivers.head : NULL;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || r->timeout_at || r->caller ||
 		     !sched_direct_ok_fp(r) ||
-		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
+		     (f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX || f->rdx != TIMEOUT_FOREVER)) {
 		fp_count(FP_CALL, false);
 		return call_slow(f);
 	}
@@ -66,7 +66,7 @@ int ipc_reply_recv(struct trap_frame *f)
 	struct thread *c = current->caller;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !ep || !c || ep->senders.head || c->timeout_at ||
 		     !sched_direct_ok_fp(c) ||
-		     (f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES || f->rdx != TIMEOUT_FOREVER)) {
+		     (f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX || f->rdx != TIMEOUT_FOREVER)) {
 		fp_count(FP_REPLY_RECV, false);
 		return reply_recv_slow(f);
 	}

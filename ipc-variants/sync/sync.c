@@ -6,13 +6,6 @@
  * call and reply_recv; everything here is the general path behind them. */
 #include "sync.h"
 
-const char ipc_model_name[] = "sync";
-
-uint64_t ipc_msg_max(void)
-{
-	return MSG_MAX_BYTES;
-}
-
 int ipc_create(struct trap_frame *f)
 {
 	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_ENDPOINT);
@@ -36,7 +29,7 @@ static int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t *badge
 	int err = ep_lookup(f->rdi, RIGHT_SEND, ep, badge);
 	if (err)
 		return err;
-	if ((f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES)
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
 		return E_TOOBIG;
 	return timeout_check(f->rdx);
 }
@@ -154,7 +147,7 @@ int reply_recv_slow(struct trap_frame *f)
 	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);
 	if (err || (err = timeout_check(f->rdx)))
 		return err;
-	if ((f->rsi & IPC_LEN_MASK) > MSG_MAX_BYTES)
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
 		return E_TOOBIG;
 	/* The reply: never blocks, since our caller is waiting for it. */
 	struct thread *c = current->caller;

@@ -5,8 +5,6 @@
 
 #include "ipc.h"
 
-#define MSG_MAX_BYTES (CONFIG_MSG_REGS * 8)
-
 struct endpoint {
 	struct kobj obj;
 	bool dead;

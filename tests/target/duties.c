@@ -94,7 +94,7 @@ static void regs_fill(struct regs *r, uint64_t pattern, uint64_t nr, uint64_t sl
 	r->r[R_RDI] = slot;
 	r->r[R_RDX] = timeout;
 	r->r[R_RSI] = len;
-	if (!is_sync) {                   /* async: the message is in memory at r8 */
+	if (!IPC_MSG_IN_REGS) {           /* the message is in memory at r8 */
 		r->r[R_RSI] |= (uint64_t)IPC_MSG_MAX << IPC_CAP_SHIFT;
 		r->r[R_R8] = (uint64_t)buf;
 	}
@@ -155,9 +155,9 @@ static void check_received(const char *who, unsigned i, const struct regs *befor
 		if (k == R_RAX || k == R_RCX || k == R_R11 || k == R_RSI || k == R_RDI)
 			continue;         /* results, and sysret's rip and rflags */
 		uint64_t want = before->r[k];
-		if (is_sync && k == R_RDX)
+		if (IPC_MSG_IN_REGS && k == R_RDX)
 			want = 0;
-		for (unsigned w = 0; is_sync && w < 8; w++)
+		for (unsigned w = 0; IPC_MSG_IN_REGS && w < 8; w++)
 			if (msg_regs[w] == k)
 				want = w * 8 < len ? sender->r[k] : 0;
 		EXPECT(after->r[k] == want, "case %u (%lu bytes): %s's %s is %lx, not %lx%s", i, len,

@@ -107,11 +107,11 @@ void test_ipc_nonblocking(void)
 	EXPECT_OK(ipc_create(EP));
 	EXPECT(ipc_recv(EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "receive on an empty endpoint");
 	long err = ipc_send(EP, &m, TIMEOUT_NONE);
-	if (is_sync) {
-		EXPECT(err == E_TIMEOUT, "sync send without a receiver: %ld", err);
-		EXPECT(ipc_call(EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "sync call without a receiver");
+	if (!IPC_SENDS_BUFFERED) {
+		EXPECT(err == E_TIMEOUT, "rendezvous send without a receiver: %ld", err);
+		EXPECT(ipc_call(EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "rendezvous call without a receiver");
 	} else {
-		EXPECT(err == IPC_OK, "async send to an empty queue: %ld", err);
+		EXPECT(err == IPC_OK, "buffered send to an empty queue: %ld", err);
 		EXPECT_OK(ipc_recv(EP, &m, TIMEOUT_NONE));
 	}
 	EXPECT_OK(sys_cap_delete(EP));
@@ -136,7 +136,7 @@ void test_ipc_timeout(void)
 		EXPECT(ipc_wait(NOTE, &bits, 3) == E_TIMEOUT, "wait with a 3-tick timeout");
 		waited = sys_info(INFO_TICKS) - t0;
 		EXPECT(waited >= 3 && waited <= 5, "the 3-tick timeout took %lu ticks", waited);
-		if (is_sync)
+		if (!IPC_SENDS_BUFFERED)
 			EXPECT(ipc_call(EP, &m, 2) == E_TIMEOUT, "call with a 2-tick timeout");
 	}
 	EXPECT_OK(sys_cap_delete(NOTE));
@@ -153,8 +153,8 @@ void test_ipc_queue_overflow(void)
 {
 	EXPECT_OK(ipc_create(EP));
 	struct ipc_msg m = { .len = TWO_WORDS };
-	if (is_sync) {
-		EXPECT(ipc_send(EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "sync has no queue");
+	if (!IPC_SENDS_BUFFERED) {
+		EXPECT(ipc_send(EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "a rendezvous has no queue");
 		EXPECT_OK(sys_cap_delete(EP));
 		return;
 	}
@@ -322,13 +322,10 @@ void test_ipc_partner_death(void)
 	EXPECT_OK(sys_cap_copy(EP, SLOT_SELF, EP_SEND, RIGHT_SEND));
 	EXPECT_OK(thread_spawn(blocked_caller, 0, CLIENT, TEST_PRIO + 1));
 	sys_yield();
-	if (is_sync) {
-		EXPECT_OK(sys_cap_delete(EP));           /* the creator's cap: destroys it */
-	} else {
-		/* Async: the call is queued with its reply port; destroying the port
-		 * tells the caller nobody will answer. */
-		EXPECT_OK(sys_cap_delete(EP));
-	}
+	/* The creator's cap: destroys it.  Where sends are buffered the call is
+	 * queued with its reply port; destroying the port tells the caller
+	 * nobody will answer. */
+	EXPECT_OK(sys_cap_delete(EP));
 	EXPECT_OK(join(CLIENT, &how, &code, &addr));
 	EXPECT(how == JOIN_EXITED && code == E_DEAD, "blocked caller: how %lu err %lu", how, code);
 	EXPECT(ipc_send(EP_SEND, &m, TIMEOUT_NONE) == E_DEAD, "send to a destroyed endpoint");
@@ -367,8 +364,8 @@ void test_ipc_caps(void)
  * the message and result registers are all an IPC changes). */
 void test_ipc_registers(void)
 {
-	SKIP_IF(!is_sync, "async messages travel in memory, not in registers (ipc_integrity "
-		"checks them)");
+	SKIP_IF(!IPC_MSG_IN_REGS, "this model's messages travel in memory, not in registers "
+		"(ipc_integrity checks them)");
 	EXPECT_OK(ipc_create(EP));
 	EXPECT_OK(spawn(echo_server, EP, SERVER));
 	uint64_t out[11];
@@ -439,7 +436,7 @@ void test_ipc_registers(void)
 void test_ipc_fastpath_counter(void)
 {
 	struct sysret before = syscall6(SYS_IPC_STATS, 0, 0, 0, 0, 0, 0);
-	if (!CONFIG_FASTPATH_STATS || !is_sync) {
+	if (!IPC_STATS) {
 		EXPECT(before.err == E_NOSYS, "SYS_IPC_STATS without FASTPATH_STATS: %ld", before.err);
 		return;
 	}
@@ -523,9 +520,9 @@ void test_ipc_destroyed_after_wake(void)
 	EXPECT_OK(ipc_send(EP, &m, TIMEOUT_NONE));   /* wakes it; it has not run */
 	EXPECT_OK(sys_cap_delete(EP));
 	EXPECT_OK(join(SERVER, &how, &code, &addr));
-	EXPECT(how == JOIN_EXITED && code == (is_sync ? IPC_OK : E_DEAD),
+	EXPECT(how == JOIN_EXITED && code == (IPC_SENDS_BUFFERED ? E_DEAD : IPC_OK),
 	       "woken receiver: how %lu err %lu", how, code);
-	if (is_sync)
+	if (!IPC_SENDS_BUFFERED)
 		return;
 
 	/* A sender blocked on a full port, woken by a receive, and the port's

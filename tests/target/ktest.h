@@ -5,15 +5,9 @@
 #define KTEST_H
 
 #include "ulib.h"
-#include "ipc.h"                 /* CONFIG_IPC_<model>, from config.h */
-
-/* The model the suite runs against: a test asks this rather than #ifdef. */
-static const bool is_sync =
-#ifdef CONFIG_IPC_sync
-	true;
-#else
-	false;
-#endif
+#include "ipc.h"                 /* with the model's traits (model.h): a test
+				  * asks IPC_MSG_IN_REGS, IPC_SENDS_BUFFERED, ...
+				  * rather than which model it runs against */
 
 struct ktest {
 	const char *name;

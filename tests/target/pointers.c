@@ -433,11 +433,13 @@ static long try_reply_recv(const struct addr_class *c)
 
 /* --- The table ------------------------------------------------------- */
 
-enum model { ANY, SYNC, ASYNC };
+/* Which models a row applies to: any, or those whose messages travel in
+ * registers (model.h IPC_MSG_IN_REGS), or in memory. */
+enum carrier { ANY, REGS, MEM };
 
 struct row {
 	const char *call;
-	enum model model;
+	enum carrier carrier;
 	long (*attempt)(const struct addr_class *c);
 	long want[C_COUNT];
 };
@@ -452,7 +454,7 @@ struct row {
 #define BIG E_TOOBIG
 #define EXI E_EXISTS
 static const struct row rows[] = {
-	/* call           model  attempt             kern TOP  8000 wrap len  unmp NULL top1 r/o  last */
+	/* call           carr.  attempt             kern TOP  8000 wrap len  unmp NULL top1 r/o  last */
 	{ "console",      ANY,   try_console,      { FLT, FLT, FLT, FLT, FLT, FLT, FLT, FLT, OK,  OK } },
 	{ "module args",  ANY,   try_module_load,  { FLT, FLT, FLT, FLT, INV, FLT, FLT, FLT, OK,  OK } },
 	{ "map",          ANY,   try_map,          { INV, INV, INV, INV, INV, OK,  OK,  INV, EXI, OK } },
@@ -460,11 +462,11 @@ static const struct row rows[] = {
 	{ "thread entry", ANY,   try_thread_entry, { INV, INV, INV, INV, OK,  OK,  OK,  OK,  OK,  OK } },
 	{ "thread stack", ANY,   try_thread_stack, { INV, OK,  INV, INV, OK,  OK,  OK,  OK,  OK,  OK } },
 	{ "thread arg",   ANY,   try_thread_arg,   { OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK } },
-	{ "sync words",   SYNC,  try_sync_words,   { OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK } },
-	{ "send",         ASYNC, try_send,         { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, OK,  OK } },
-	{ "recv",         ASYNC, try_recv,         { FLT, FLT, FLT, FLT, OK,  FLT, FLT, FLT, FLT, OK } },
-	{ "call",         ASYNC, try_call,         { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, FLT, OK } },
-	{ "reply_recv",   ASYNC, try_reply_recv,   { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, FLT, OK } },
+	{ "sync words",   REGS,  try_sync_words,   { OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK,  OK } },
+	{ "send",         MEM,   try_send,         { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, OK,  OK } },
+	{ "recv",         MEM,   try_recv,         { FLT, FLT, FLT, FLT, OK,  FLT, FLT, FLT, FLT, OK } },
+	{ "call",         MEM,   try_call,         { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, FLT, OK } },
+	{ "reply_recv",   MEM,   try_reply_recv,   { FLT, FLT, FLT, FLT, BIG, FLT, FLT, FLT, FLT, OK } },
 };
 
 /* What a cell must return: its want, except that an async message longer
@@ -482,7 +484,7 @@ void test_user_pointers(void)
 	EXPECT_OK(classes_init());
 	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const struct row *row = &rows[r];
-		if ((row->model == SYNC && !is_sync) || (row->model == ASYNC && is_sync))
+		if (row->carrier != ANY && (row->carrier == REGS) != IPC_MSG_IN_REGS)
 			continue;
 		cur_call = row->call;
 		for (unsigned k = 0; k < C_COUNT; k++) {
