@@ -52,7 +52,7 @@ void irq_unbind(struct devrange *irq);
  * below 1 MiB, not the APICs the kernel drives. */
 bool devmem_mappable(paddr_t pa, uint64_t len);
 
-/* The in-kernel e1000 (bench/e1000/kernel.c), present with E1000_IN_KERNEL=y. */
+/* The in-kernel e1000 (kernel/drivers/e1000/), present with E1000_IN_KERNEL=y. */
 int knic_syscall(struct trap_frame *f);
 
 #endif

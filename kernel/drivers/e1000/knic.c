@@ -10,7 +10,7 @@
 #include "device.h"
 #include "frame.h"
 #include "mmu.h"
-#include "../nicport.h"
+#include "nicport.h"               /* bench/e1000: the driver core */
 
 static struct {
 	struct nic_port port;
