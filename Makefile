@@ -12,29 +12,21 @@ $(error unknown config '$(CONFIG)'; presets are: $(PRESETS))
 endif
 include configs/$(CONFIG).mk
 
-# Every axis is validated: a bad value stops the build with one line.
-check-one-of = $(if $(filter $(2),$($(1))),,$(error configs/$(CONFIG).mk: $(1) must be one of: $(2) (not '$($(1))')))
-check-range  = $(if $(shell [ "$($(1))" -ge $(2) -a "$($(1))" -le $(3) ] 2>/dev/null && echo ok),,$(error configs/$(CONFIG).mk: $(1) must be a number from $(2) to $(3) (not '$($(1))')))
-$(call check-one-of,IPC,sync async)
-$(call check-one-of,DIRECT_SWITCH,y n)
-$(call check-one-of,SCHED_QUEUES,lazy eager benno)
-$(call check-one-of,TIMEOUTS,flag ticks)
-$(call check-range,MSG_REGS,1,8)
-$(call check-range,ASYNC_QUEUE_LEN,1,1024)
-$(call check-range,ASYNC_MSG_MAX,8,4096)
-FASTPATH_STATS ?= n
-$(call check-one-of,FASTPATH_STATS,y n)
-# y: the e1000 driver core is also linked into the kernel (SYS_NIC).
-E1000_IN_KERNEL ?= n
-$(call check-one-of,E1000_IN_KERNEL,y n)
-# Test only (make test, harness.testrun): y breaks one message word's copy
-# in the IPC model, so that the benchmarks' data checks must fail.  Never in
-# a preset; such a build goes to its own folder, build/<name>-break-copy/.
+# The axes (axes.mk, the one list of them) and the IPC models, one per
+# folder of ipc-variants/.  Every axis is validated: a bad value stops the
+# build with one line.
+MODELS := $(sort $(notdir $(patsubst %/model.h,%,$(wildcard ipc-variants/*/model.h))))
+include axes.mk
+# Test only: BREAK_COPY must come from the command line, never a preset (a
+# build with it goes to its own folder, build/<name>-break-copy/).
 ifeq ($(origin BREAK_COPY),file)
 $(error configs/$(CONFIG).mk: BREAK_COPY is a test-only knob, give it on the command line)
 endif
-BREAK_COPY ?= n
-$(call check-one-of,BREAK_COPY,y n)
+$(foreach a,$(AXES),$(if $($(a).default),$(eval $(a) ?= $($(a).default))))
+check-one-of = $(if $(filter $(2),$($(1))),,$(error configs/$(CONFIG).mk: $(1) must be one of: $(2) (not '$($(1))')))
+check-range  = $(if $(shell [ "$($(1))" -ge $(2) -a "$($(1))" -le $(3) ] 2>/dev/null && echo ok),,$(error configs/$(CONFIG).mk: $(1) must be a number from $(2) to $(3) (not '$($(1))')))
+check-axis   = $(if $(filter flag,$($(1).kind)),$(call check-one-of,$(1),y n),$(if $(filter choice,$($(1).kind)),$(call check-one-of,$(1),$($(1).values)),$(call check-range,$(1),$(word 1,$($(1).values)),$(word 2,$($(1).values)))))
+$(foreach a,$(AXES),$(call check-axis,$(a)))
 
 BUILD_NAME ?= $(CONFIG)$(if $(filter y,$(BREAK_COPY)),-break-copy)
 ifneq ($(words $(BUILD_NAME)),1)
@@ -114,30 +106,25 @@ deps-run:
 deps-iso:
 	@tools/need-packages $(ISO_PACKAGES)
 
+# One axis as C (axes.mk says which constants each kind gives), and as JSON.
+comma := ,
+hash  := \#
+space := $(subst ,, )
+upper  = $(shell echo '$(1)' | tr a-z- A-Z_)
+axis-c = $(if $(filter flag,$($(1).kind)),echo '$(hash)define CONFIG_$(1) $(if $(filter y,$($(1))),1,0)';,$(if $(filter choice,$($(1).kind)),$(foreach v,$($(1).values),echo '$(hash)define CONFIG_$(or $($(1).c),$(1))_$(call upper,$(v)) $(if $(filter $(v),$($(1))),1,0)';) echo '$(hash)define CONFIG_$(1)_NAME "$($(1))"';,echo '$(hash)define CONFIG_$(1) $($(1))';))
+axis-json = \"$(1)\":$(if $(filter range,$($(1).kind)),$($(1)),\"$($(1))\")
+
 # The variant as C: one constant per axis.  Written on every make but
 # replaced only when it changes, so an axis given on the command line
 # (make FASTPATH_STATS=y) rebuilds what depends on it, and nothing else does.
 .PHONY: FORCE
 $(B)/config.h: FORCE
 	@mkdir -p $(@D)
-	$(Q){ echo '/* generated from configs/$(CONFIG).mk: do not edit */'; \
+	$(Q){ echo '/* generated from configs/$(CONFIG).mk and axes.mk: do not edit */'; \
 	  echo '#define CONFIG_NAME "$(CONFIG)"'; \
-	  echo '#define CONFIG_IPC_$(IPC) 1'; \
-	  echo '#define CONFIG_IPC_NAME "$(IPC)"'; \
-	  echo '#define CONFIG_DIRECT_SWITCH $(if $(filter y,$(DIRECT_SWITCH)),1,0)'; \
-	  echo '#define CONFIG_SCHED_LAZY $(if $(filter lazy,$(SCHED_QUEUES)),1,0)'; \
-	  echo '#define CONFIG_SCHED_EAGER $(if $(filter eager,$(SCHED_QUEUES)),1,0)'; \
-	  echo '#define CONFIG_SCHED_BENNO $(if $(filter benno,$(SCHED_QUEUES)),1,0)'; \
-	  echo '#define CONFIG_SCHED_QUEUES_NAME "$(SCHED_QUEUES)"'; \
-	  echo '#define CONFIG_TIMEOUT_TICKS $(if $(filter ticks,$(TIMEOUTS)),1,0)'; \
-	  echo '#define CONFIG_TIMEOUTS_NAME "$(TIMEOUTS)"'; \
-	  echo '#define CONFIG_MSG_REGS $(MSG_REGS)'; \
-	  echo '#define CONFIG_ASYNC_QUEUE_LEN $(ASYNC_QUEUE_LEN)'; \
-	  echo '#define CONFIG_ASYNC_MSG_MAX $(ASYNC_MSG_MAX)'; \
-	  echo '#define CONFIG_FASTPATH_STATS $(if $(filter y,$(FASTPATH_STATS)),1,0)'; \
-	  echo '#define CONFIG_E1000_IN_KERNEL $(if $(filter y,$(E1000_IN_KERNEL)),1,0)'; \
-	  echo '#define CONFIG_BREAK_COPY $(if $(filter y,$(BREAK_COPY)),1,0)'; \
-	  echo '#define CONFIG_AXES "IPC=$(IPC) DIRECT_SWITCH=$(DIRECT_SWITCH) SCHED_QUEUES=$(SCHED_QUEUES) TIMEOUTS=$(TIMEOUTS) MSG_REGS=$(MSG_REGS) ASYNC_QUEUE_LEN=$(ASYNC_QUEUE_LEN) ASYNC_MSG_MAX=$(ASYNC_MSG_MAX) FASTPATH_STATS=$(FASTPATH_STATS) E1000_IN_KERNEL=$(E1000_IN_KERNEL) BREAK_COPY=$(BREAK_COPY)"'; \
+	  $(foreach a,$(AXES),$(call axis-c,$(a))) \
+	  echo '#define CONFIG_AXES "$(foreach a,$(AXES),$(a)=$($(a)))"'; \
+	  echo '#define CONFIG_AXES_JSON "{$(subst $(space),$(comma),$(foreach a,$(AXES),$(call axis-json,$(a))))}"'; \
 	} > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
 $(B)/%.c.o: %.c $(B)/config.h

@@ -1,13 +1,14 @@
 """`make test-axes`: every combination of the independent axes, built and run.
 
-The four axes with a few values each (IPC, DIRECT_SWITCH, SCHED_QUEUES,
-TIMEOUTS) are crossed in full: 24 combinations.  The numeric axes are
-covered, not crossed: within each IPC model the combinations take MSG_REGS
-1, 4, 8 and the async limits at their extremes in turn, so that every
-extreme value appears with each model (docs/variants.md).  Each combination
-is built from configs/l4.mk with the axes on make's command line into
-build/axes-<name>/, and ktest is booted under icount; the banner must show
-the axes asked for.
+axes.mk says how each axis is covered.  The crossed ones (IPC,
+DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS: 24 combinations) are crossed in full.
+The others with test values (MSG_REGS 1, 4, 8 and the async limits at their
+extremes) are covered, not crossed: within each IPC model the combinations
+take their values in turn (a mixed radix over the combination's index), so
+that every value appears with each model (docs/variants.md).  Each
+combination is built from configs/l4.mk with the axes on make's command line
+into build/axes-<name>/, and ktest is booted under icount; the banner must
+show the axes asked for.
 """
 
 import itertools
@@ -20,24 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from harness import qemu, runs
+from harness import axistable, qemu, runs
 from harness.boot import BootRequest, HarnessError, boot
 from harness.serial import MarkerError, load_markers
 from harness.testrun import TestOutcome, target_boot_problem
 
 # The preset every combination starts from; all the axes below are given.
 BASE_CONFIG = "l4"
-
-# The axes crossed in full, in the order of a combination's name.
-CROSSED = (("IPC", ("sync", "async")),
-           ("DIRECT_SWITCH", ("y", "n")),
-           ("SCHED_QUEUES", ("lazy", "eager", "benno")),
-           ("TIMEOUTS", ("flag", "ticks")))
-
-# The numeric axes: the values each must take with each IPC model.
-MSG_REGS = (1, 4, 8)
-QUEUE_LENS = (1, 1024)             # ASYNC_QUEUE_LEN, its range's ends
-MSG_MAXES = (8, 4096)              # ASYNC_MSG_MAX, its range's ends
+# The tree whose axes.mk and ipc-variants/ say what to combine.
+ROOT = Path(__file__).resolve().parents[1]
 
 BUILD_PREFIX = "axes-"
 # The kernel's room for a module's command line (kernel/bootinfo.h), NUL included.
@@ -47,23 +39,15 @@ MODE = "icount"                    # deterministic: a failure repeats
 
 @dataclass(frozen=True)
 class Combination:
-    """One set of axis values, and the short name of its build."""
+    """One set of axis values, and the short name of its build.
 
-    axes: tuple[tuple[str, str], ...]     # (axis, value) in the Makefile's order
+    The name (`sdlf-r1-q1-m8`) is short, because QEMU hands each module to the
+    kernel as `<path> <name>` and the kernel keeps MODULE_CMDLINE_MAX bytes of
+    that: a longer build directory would cut off the module's name.
+    """
 
-    @property
-    def name(self) -> str:
-        """`sdlf-r1-q1-m8`: the first letter of IPC, DIRECT_SWITCH (d: y, n: n),
-        SCHED_QUEUES and TIMEOUTS, then MSG_REGS, ASYNC_QUEUE_LEN, ASYNC_MSG_MAX.
-
-        Short, because QEMU hands each module to the kernel as `<path> <name>`
-        and the kernel keeps MODULE_CMDLINE_MAX bytes of that: a longer build
-        directory would cut off the module's name.
-        """
-        a = dict(self.axes)
-        ds = "d" if a["DIRECT_SWITCH"] == "y" else "n"
-        return (f"{a['IPC'][0]}{ds}{a['SCHED_QUEUES'][0]}{a['TIMEOUTS'][0]}"
-                f"-r{a['MSG_REGS']}-q{a['ASYNC_QUEUE_LEN']}-m{a['ASYNC_MSG_MAX']}")
+    axes: tuple[tuple[str, str], ...]     # (axis, value) in axes.mk's order
+    name: str
 
     @property
     def build_name(self) -> str:
@@ -71,21 +55,46 @@ class Combination:
         return BUILD_PREFIX + self.name
 
 
-def combinations() -> list[Combination]:
-    """Every crossed combination with the numeric axes assigned in turn.
+def crossed(table: Sequence[axistable.Axis]) -> list[tuple[str, tuple[str, ...]]]:
+    """The crossed axes with their values, in axes.mk's order."""
+    return [(a.name, a.values) for a in table if a.crossed]
 
-    Within one IPC model the i-th combination takes MSG_REGS[i % 3],
-    QUEUE_LENS[i % 2] and MSG_MAXES[i // 2 % 2]: with 12 per model each value
-    appears, and so does each pair of queue length and message size.
+
+def covered(table: Sequence[axistable.Axis]) -> list[tuple[str, tuple[str, ...]]]:
+    """The axes taken in turn, with the values each must take with each model."""
+    return [(a.name, a.test) for a in table if a.test and not a.crossed]
+
+
+def name_of(table: Sequence[axistable.Axis], values: dict) -> str:
+    """A combination's name: a letter per crossed axis (a flag's initial when
+    y, else n; a choice's value's initial), then -<letter><value> for each
+    covered axis."""
+    head = "".join((a.name[0].lower() if values[a.name] == "y" else "n") if a.kind == "flag"
+                   else values[a.name][0] for a in table if a.crossed)
+    return head + "".join(f"-{a.letter}{values[a.name]}" for a in table
+                          if a.test and not a.crossed)
+
+
+def combinations(table: Optional[Sequence[axistable.Axis]] = None) -> list[Combination]:
+    """Every crossed combination with the covered axes assigned in turn.
+
+    Within one IPC model (the first crossed axis) the i-th combination takes
+    covered axis j's value (i // n_0 ... n_j-1) mod n_j, n_k the number of
+    values of covered axis k: with 12 per model and MSG_REGS (3), the queue
+    length (2) and the message size (2), each value appears and so does each
+    pair of queue length and message size.
     """
+    table = axistable.read_axes(ROOT) if table is None else table
+    cross, cover = crossed(table), covered(table)
     made, seen = [], {}
-    for values in itertools.product(*(vals for _, vals in CROSSED)):
-        crossed = tuple(zip((axis for axis, _ in CROSSED), values))
+    for values in itertools.product(*(vals for _, vals in cross)):
+        chosen = dict(zip((axis for axis, _ in cross), values))
         i = seen[values[0]] = seen.get(values[0], -1) + 1
-        numeric = (("MSG_REGS", str(MSG_REGS[i % len(MSG_REGS)])),
-                   ("ASYNC_QUEUE_LEN", str(QUEUE_LENS[i % 2])),
-                   ("ASYNC_MSG_MAX", str(MSG_MAXES[i // 2 % 2])))
-        made.append(Combination(crossed + numeric))
+        for axis, vals in cover:
+            chosen[axis] = vals[i % len(vals)]
+            i //= len(vals)
+        pairs = tuple((a.name, chosen[a.name]) for a in table if a.name in chosen)
+        made.append(Combination(pairs, name_of(table, chosen)))
     return made
 
 

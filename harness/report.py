@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from harness import qemu, runs, tables
+from harness import axistable, qemu, runs, tables
 from harness.runs import Run
 from harness.tables import fmt_number, number
 
@@ -33,17 +33,10 @@ DRIVER_PREFIX = "e1000-"
 DRIVER_COST_KEYS = ("instructions_per_frame", "tsc_per_frame")
 HOST_MODE = "host"
 
-# What each axis is, as a technique; an axis not named here is shown by its name.
-TECHNIQUES = {
-    "DIRECT_SWITCH": "Direct process switch on/off",
-    "SCHED_QUEUES": "Lazy vs eager vs Benno ready queues",
-    "IPC": "Register messages (sync) vs buffered copy through ports (async)",
-    "TIMEOUTS": "Flag vs tick timeouts",
-    "MSG_REGS": "Message registers",
-    "ASYNC_QUEUE_LEN": "Port queue length",
-    "ASYNC_MSG_MAX": "Largest port message",
-    "FASTPATH_STATS": "Fast-path hit counters off/on",
-}
+# What each axis is, as a technique (axes.mk's `about`); an axis not named
+# there is shown by its name.
+TECHNIQUES = {axis.name: axis.about
+              for axis in axistable.read_axes(Path(__file__).resolve().parents[1])}
 
 # The cases each technique is judged on: a cross-space round trip with the
 # smallest and the largest message, each direction of a call one way, RPC
@@ -59,9 +52,6 @@ HEADLINE = KEY_CASES[0]
 
 # `include configs/l4.mk` (also -include, sinclude) in a configs/<name>.mk text.
 _INCLUDE = re.compile(r"^\s*-?s?include\s+(\S+\.mk)\s*$")
-
-# `NAME ?= value` in the Makefile: the default of an axis no preset need set.
-_DEFAULT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\?=\s*(.*?)\s*$")
 
 # A case that ends in a message size: `roundtrip/other-space/64B`.
 _SIZED_CASE = re.compile(r"^(.*)/(\d+)B$")
@@ -88,16 +78,6 @@ class Isolation:
     also: tuple[str, ...] = ()          # other axes in which the presets differ
 
 
-def makefile_defaults(text: str) -> dict[str, str]:
-    """The `NAME ?= value` defaults of a Makefile text (an axis a preset may leave out)."""
-    found = {}
-    for line in text.splitlines():
-        match = _DEFAULT.match(line.split("#", 1)[0])
-        if match:
-            found[match.group(1)] = match.group(2)
-    return found
-
-
 def parse_config(text: str) -> tuple[list[str], dict[str, str]]:
     """The presets a config text includes (by name) and its own assignments."""
     includes = [Path(m.group(1)).stem for m in map(_INCLUDE.match, text.splitlines()) if m]
@@ -108,7 +88,7 @@ def resolve_presets(texts: dict[str, str], defaults: Optional[dict] = None) -> d
     """Every preset of {name: config text}, includes followed; ValueError on a loop.
 
     An axis that some preset sets and another leaves out takes its value from
-    defaults (the Makefile's `?=`), else "unset".
+    defaults (axes.mk's), else "unset".
     """
     done: dict[str, Preset] = {}
 
@@ -134,24 +114,25 @@ def resolve_presets(texts: dict[str, str], defaults: Optional[dict] = None) -> d
                          p.includes) for name, p in found.items()}
 
 
+def axis_defaults(root: Path) -> dict[str, str]:
+    """The defaults of axes.mk: the value of an axis a preset leaves out."""
+    try:
+        return {a.name: a.default for a in axistable.read_axes(root) if a.default is not None}
+    except (OSError, ValueError):
+        return {}
+
+
 def read_presets(root: Path) -> dict[str, Preset]:
-    """The presets of the tree at root, with the Makefile's defaults."""
+    """The presets of the tree at root, with axes.mk's defaults."""
     texts = {name: (root / runs.CONFIGS_DIR / f"{name}.mk").read_text(encoding="utf-8")
              for name in runs.all_configs(root)}
-    try:
-        defaults = makefile_defaults((root / "Makefile").read_text(encoding="utf-8"))
-    except OSError:
-        defaults = {}
-    return resolve_presets(texts, defaults)
+    return resolve_presets(texts, axis_defaults(root))
 
 
 def preset_axes(root: Path) -> dict[str, dict]:
-    """Every preset's axes with the Makefile's defaults for those it leaves
+    """Every preset's axes with axes.mk's defaults for those it leaves
     out: what `make CONFIG=<name>` builds, to check a booted binary against."""
-    try:
-        defaults = makefile_defaults((root / "Makefile").read_text(encoding="utf-8"))
-    except OSError:
-        defaults = {}
+    defaults = axis_defaults(root)
     return {name: {**defaults, **preset.axes} for name, preset in read_presets(root).items()}
 
 

@@ -92,26 +92,15 @@ static void measure_overhead(void)
 	}
 }
 
-static void print_axes(char *buf, size_t n)
-{
-	snprintf(buf, n, "{\"IPC\":\"%s\",\"DIRECT_SWITCH\":\"%s\",\"SCHED_QUEUES\":\"%s\","
-		 "\"TIMEOUTS\":\"%s\",\"MSG_REGS\":%d,\"ASYNC_QUEUE_LEN\":%d,\"ASYNC_MSG_MAX\":%d,"
-		 "\"FASTPATH_STATS\":\"%s\",\"BREAK_COPY\":\"%s\"}",
-		 CONFIG_IPC_NAME, CONFIG_DIRECT_SWITCH ? "y" : "n", CONFIG_SCHED_QUEUES_NAME,
-		 CONFIG_TIMEOUTS_NAME, CONFIG_MSG_REGS, CONFIG_ASYNC_QUEUE_LEN, CONFIG_ASYNC_MSG_MAX,
-		 CONFIG_FASTPATH_STATS ? "y" : "n", CONFIG_BREAK_COPY ? "y" : "n");
-}
 
 static void print_result(const struct bench_case *c, unsigned n, const struct stats *st,
 			 const char *extra)
 {
-	char axes[256];
-	print_axes(axes, sizeof(axes));
-	printf(RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s\",\"variant\":\"%s\",\"axes\":%s,"
+	printf(RESULT_BEGIN "{\"bench\":\"%s\",\"case\":\"%s\",\"variant\":\"%s\",\"axes\":" CONFIG_AXES_JSON ","
 	       "\"unit\":\"%s\",\"samples\":%u,\"iterations\":1,\"min\":%lu,\"median\":%lu,"
 	       "\"mean\":%lu,\"stddev\":%lu,\"p99\":%lu,\"max\":%lu,\"overhead\":%lu,\"stable\":%s%s}"
 	       RESULT_END "\n",
-	       c->bench, c->name, CONFIG_NAME, axes, unit, n, st->min, st->median, st->mean,
+	       c->bench, c->name, CONFIG_NAME, unit, n, st->min, st->median, st->mean,
 	       st->stddev, st->p99, st->max, overhead, overhead_stable ? "true" : "false", extra);
 }
 

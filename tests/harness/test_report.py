@@ -136,9 +136,9 @@ class PresetTest(unittest.TestCase):
         self.assertEqual(self.presets["l4"].includes, ())
 
     def test_defaults_fill_axes_a_preset_leaves_out(self):
-        """The Makefile's `?=` fills an axis only some presets set; else "unset"."""
+        """axes.mk's default fills an axis only some presets set; else "unset"."""
         texts = {**CONFIGS, "l4-stats": "include configs/l4.mk\nFASTPATH_STATS := y\n"}
-        defaults = report.makefile_defaults("CONFIG ?= l4\nFASTPATH_STATS ?= n\n")
+        defaults = {"FASTPATH_STATS": "n"}
         presets = report.resolve_presets(texts, defaults)
         self.assertEqual(presets["l4"].axes["FASTPATH_STATS"], "n")
         self.assertNotIn("CONFIG", presets["l4"].axes)

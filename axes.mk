@@ -1,0 +1,80 @@
+# The axes: the one list of them.  The Makefile checks every value and writes
+# config.h from it (the constants, CONFIG_AXES for the banner, CONFIG_AXES_JSON
+# for the benchmarks' results); the harness reads it for the technique names
+# of the report (harness/report.py) and the combinations of make test-axes
+# (harness/axes.py).  Adding an axis is adding its lines here (docs/variants.md,
+# "Adding an axis"); the code then reads its constant.
+#
+# Per axis, <AXIS>.<field> := value:
+#   kind     flag (y or n: CONFIG_<AXIS> is 1 or 0), choice (one of .values:
+#            CONFIG_<.c>_<VALUE> is 1 for the value chosen, 0 for the others, and
+#            CONFIG_<AXIS>_NAME is the value as a string), or range (a number
+#            .values = "from to": CONFIG_<AXIS> is the number)
+#   values   see kind; $(MODELS) are the folders of ipc-variants/
+#   c        the prefix of a choice's constants (default: the axis's name)
+#   default  the value when neither the preset nor the command line gives one
+#            (without it every preset must set the axis)
+#   about    what the axis is, as a technique: the report's name for it
+#   test     how make test-axes covers it: cross (every value with every other
+#            crossed axis), or the values it takes in turn with each model
+#   letter   its letter in a test-axes combination's name (short: the kernel
+#            keeps 64 bytes of a module's command line)
+
+AXES := IPC DIRECT_SWITCH SCHED_QUEUES TIMEOUTS MSG_REGS ASYNC_QUEUE_LEN ASYNC_MSG_MAX \
+        FASTPATH_STATS E1000_IN_KERNEL BREAK_COPY
+
+IPC.kind                := choice
+IPC.values              := $(MODELS)
+IPC.about               := The IPC model
+IPC.test                := cross
+
+DIRECT_SWITCH.kind      := flag
+DIRECT_SWITCH.about     := Direct process switch on/off
+DIRECT_SWITCH.test      := cross
+
+SCHED_QUEUES.kind       := choice
+SCHED_QUEUES.values     := lazy eager benno
+SCHED_QUEUES.c          := SCHED
+SCHED_QUEUES.about      := Lazy vs eager vs Benno ready queues
+SCHED_QUEUES.test       := cross
+
+TIMEOUTS.kind           := choice
+TIMEOUTS.values         := flag ticks
+TIMEOUTS.c              := TIMEOUT
+TIMEOUTS.about          := Flag vs tick timeouts
+TIMEOUTS.test           := cross
+
+MSG_REGS.kind           := range
+MSG_REGS.values         := 1 8
+MSG_REGS.about          := Message registers
+MSG_REGS.test           := 1 4 8
+MSG_REGS.letter         := r
+
+ASYNC_QUEUE_LEN.kind    := range
+ASYNC_QUEUE_LEN.values  := 1 1024
+ASYNC_QUEUE_LEN.about   := Port queue length
+ASYNC_QUEUE_LEN.test    := 1 1024
+ASYNC_QUEUE_LEN.letter  := q
+
+ASYNC_MSG_MAX.kind      := range
+ASYNC_MSG_MAX.values    := 8 4096
+ASYNC_MSG_MAX.about     := Largest port message
+ASYNC_MSG_MAX.test      := 8 4096
+ASYNC_MSG_MAX.letter    := m
+
+# y: the fast path counts its hits and misses (SYS_IPC_STATS).
+FASTPATH_STATS.kind     := flag
+FASTPATH_STATS.default  := n
+FASTPATH_STATS.about    := Fast-path hit counters off/on
+
+# y: the e1000 driver core is also linked into the kernel (SYS_NIC).
+E1000_IN_KERNEL.kind    := flag
+E1000_IN_KERNEL.default := n
+E1000_IN_KERNEL.about   := In-kernel e1000 driver linked in
+
+# Test only (make test, harness.testrun): y breaks one message word's copy in
+# the IPC model, so that the benchmarks' data checks must fail.  Never in a
+# preset (the Makefile refuses it there).
+BREAK_COPY.kind         := flag
+BREAK_COPY.default      := n
+BREAK_COPY.about        := Broken copy (a test of the tests)

@@ -1,0 +1,103 @@
+"""axes.mk, the one list of the axes, and ipc-variants/, the IPC models.
+
+The Makefile includes axes.mk to check values and write config.h; the
+harness reads the same file for an axis's technique name (the report), its
+default (a preset may leave it out) and how make test-axes covers it.  A
+model is a folder of ipc-variants/ with a model.h; its traits (the report's
+name for it, IPC_MODEL_STYLE) are read from there.  Pure but for the readers
+at the end.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+AXES_FILE = Path("axes.mk")
+MODELS_DIR = Path("ipc-variants")
+MODEL_HEADER = "model.h"
+
+# `IPC.kind := choice`, `AXES := IPC ...` (with `\` continuation lines joined).
+_FIELD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([a-z]+))?\s*:?=\s*(.*?)\s*$")
+# `#define IPC_MODEL_STYLE "L4-style"` in a model.h.
+_STRING_DEFINE = re.compile(r'^\s*#\s*define\s+([A-Z0-9_]+)\s+"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of axes.mk."""
+
+    name: str
+    kind: str                          # flag, choice or range
+    values: tuple[str, ...]            # choice: its values; range: from, to; flag: y, n
+    about: str                         # the report's name for it, as a technique
+    default: Optional[str] = None      # None: every preset sets it
+    test: tuple[str, ...] = ()         # ("cross",) or the values test-axes takes in turn
+    letter: str = ""                   # its letter in a test-axes combination's name
+
+    @property
+    def crossed(self) -> bool:
+        """Whether make test-axes crosses every value with every other crossed axis."""
+        return self.test == ("cross",)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """The lines of a make text with comments dropped and `\\` continuations joined."""
+    joined, out = "", []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        if line.endswith("\\"):
+            joined += line[:-1] + " "
+            continue
+        out.append(joined + line)
+        joined = ""
+    return out + ([joined] if joined else [])
+
+
+def parse_axes(text: str, models: tuple[str, ...]) -> list[Axis]:
+    """The axes of an axes.mk text, in its AXES order; `$(MODELS)` becomes models.
+    ValueError names an axis that AXES lists without a kind."""
+    order: list[str] = []
+    fields: dict[str, dict[str, str]] = {}
+    for line in _logical_lines(text):
+        match = _FIELD.match(line)
+        if not match:
+            continue
+        name, field, value = match.groups()
+        value = value.replace("$(MODELS)", " ".join(models))
+        if field is None and name == "AXES":
+            order = value.split()
+        elif field:
+            fields.setdefault(name, {})[field] = value
+    axes = []
+    for name in order:
+        f = fields.get(name, {})
+        if f.get("kind") not in ("flag", "choice", "range"):
+            raise ValueError(f"axes.mk: axis {name} has no kind (flag, choice or range)")
+        values = ("y", "n") if f["kind"] == "flag" else tuple(f.get("values", "").split())
+        axes.append(Axis(name, f["kind"], values, f.get("about", name), f.get("default"),
+                         tuple(f.get("test", "").split()), f.get("letter", "")))
+    return axes
+
+
+def model_traits(text: str) -> dict[str, str]:
+    """The string traits (`#define IPC_X "..."`) of a model.h text."""
+    return {m.group(1): m.group(2) for m in map(_STRING_DEFINE.match, text.splitlines()) if m}
+
+
+def read_models(root: Path) -> dict[str, dict[str, str]]:
+    """Every model of the tree at root (the folders of ipc-variants/ with a
+    model.h), with its string traits."""
+    return {path.parent.name: model_traits(path.read_text(encoding="utf-8"))
+            for path in sorted((root / MODELS_DIR).glob(f"*/{MODEL_HEADER}"))}
+
+
+def read_axes(root: Path) -> list[Axis]:
+    """The axes of the tree at root."""
+    text = (root / AXES_FILE).read_text(encoding="utf-8")
+    return parse_axes(text, tuple(read_models(root)))
+
+
+def model_style(models: dict[str, dict[str, str]], model: str) -> str:
+    """How the report names a model: its IPC_MODEL_STYLE, else its folder's name."""
+    return models.get(model, {}).get("IPC_MODEL_STYLE", model)

@@ -1,0 +1,68 @@
+"""Tests of harness.axistable: axes.mk and the models' traits, read."""
+
+import unittest
+
+from harness import axes, axistable
+
+TEXT = """# comment
+AXES := IPC FLAG \\
+        NUM
+IPC.kind := choice
+IPC.values := $(MODELS)   # the folders
+IPC.test := cross
+FLAG.kind := flag
+FLAG.default := n
+FLAG.about := A flag
+NUM.kind := range
+NUM.values := 1 8
+NUM.test := 1 8
+NUM.letter := r
+"""
+
+
+class AxisTableTest(unittest.TestCase):
+    """axes.mk as the harness sees it."""
+
+    def test_fields_and_order(self):
+        """AXES gives the order, continuation lines joined; $(MODELS) is the models."""
+        table = axistable.parse_axes(TEXT, ("a", "b", "c"))
+        self.assertEqual([a.name for a in table], ["IPC", "FLAG", "NUM"])
+        ipc, flag, num = table
+        self.assertEqual((ipc.values, ipc.crossed, ipc.about), (("a", "b", "c"), True, "IPC"))
+        self.assertEqual((flag.values, flag.default, flag.about), (("y", "n"), "n", "A flag"))
+        self.assertEqual((num.kind, num.values, num.test, num.crossed), ("range", ("1", "8"),
+                                                                        ("1", "8"), False))
+
+    def test_axis_without_kind(self):
+        """An axis AXES lists but does not describe is a ValueError naming it."""
+        with self.assertRaisesRegex(ValueError, "NUM"):
+            axistable.parse_axes("AXES := NUM\n", ())
+
+    def test_combinations_of_any_table(self):
+        """A new crossed axis doubles the combinations; names stay distinct."""
+        table = axistable.parse_axes(TEXT, ("a", "b"))
+        combos = axes.combinations(table)
+        self.assertEqual([c.name for c in combos], ["a-r1", "b-r1"])
+        more = axistable.parse_axes(TEXT.replace("FLAG.about", "FLAG.test := cross\nFLAG.about"),
+                                    ("a", "b"))
+        self.assertEqual(sorted(c.name for c in axes.combinations(more)),
+                         ["af-r1", "an-r8", "bf-r1", "bn-r8"])
+
+    def test_model_traits(self):
+        """A model's string traits, and its style name with the folder's as fallback."""
+        traits = axistable.model_traits('#define IPC_MODEL_STYLE "L4-style"  /* x */\n'
+                                        '#define IPC_MSG_MAX 64\n')
+        self.assertEqual(traits, {"IPC_MODEL_STYLE": "L4-style"})
+        self.assertEqual(axistable.model_style({"sync": traits}, "sync"), "L4-style")
+        self.assertEqual(axistable.model_style({}, "copy"), "copy")
+
+    def test_the_tree(self):
+        """The tree's axes.mk parses, and every model has a style name."""
+        table = axistable.read_axes(axes.ROOT)
+        self.assertIn("IPC", [a.name for a in table])
+        for model, traits in axistable.read_models(axes.ROOT).items():
+            self.assertIn("IPC_MODEL_STYLE", traits, model)
+
+
+if __name__ == "__main__":
+    unittest.main()
