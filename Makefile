@@ -53,7 +53,9 @@ COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-
 KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
 UCFLAGS := $(COMMON) -Iuser/lib
 
-KSRC := $(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S)
+# A model's asm-offsets.c is compiled to assembly only (asm-offsets.h below).
+KSRC := $(filter-out %/asm-offsets.c,$(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c \
+          ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S))
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 # The e1000 driver, user-level and (E1000_IN_KERNEL=y) in-kernel builds.
 include bench/e1000/e1000.mk
@@ -136,11 +138,15 @@ $(B)/%.S.o: %.S $(B)/config.h
 	$(SAY) "  AS    $<"
 	$(Q)$(CC) $(if $(filter user/% tests/target/% bench/target/% $(USER_SRC_DIRS),$<),$(UCFLAGS),$(KCFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
 
-# Structure offsets for the assembly files, from tools/asm-offsets.c.
-$(B)/asm-offsets.h: tools/asm-offsets.c $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/$(IPC)/*.h)
+# Structure offsets for the assembly files: the core's (tools/asm-offsets.c)
+# and the model's (ipc-variants/<model>/asm-offsets.c, if it has one).
+ASM_OFFSETS_SRC := tools/asm-offsets.c $(wildcard ipc-variants/$(IPC)/asm-offsets.c)
+$(B)/asm-offsets.h: $(ASM_OFFSETS_SRC) $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/$(IPC)/*.h)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(KCFLAGS) -MF $(B)/asm-offsets.d -MT $@ -S -o $(B)/asm-offsets.s $<
-	$(Q){ echo '/* generated from tools/asm-offsets.c: do not edit */'; \
+	$(Q)for src in $(ASM_OFFSETS_SRC); do \
+	  $(CC) $(KCFLAGS) -Itools -MF $(B)/$$(echo $$src | tr / _).d -MT $@ -S -o - $$src || exit 1; \
+	done > $(B)/asm-offsets.s
+	$(Q){ echo '/* generated from $(ASM_OFFSETS_SRC): do not edit */'; \
 	  sed -n 's/^@@\([A-Za-z0-9_]*\) \$$*\(-*[0-9]*\).*/#define \1 \2/p' $(B)/asm-offsets.s; } > $@.tmp && mv $@.tmp $@
 $(filter %.S.o,$(KOBJ)): $(B)/asm-offsets.h
 

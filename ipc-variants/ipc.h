@@ -34,6 +34,11 @@ void ipc_object_destroy(struct kobj *o);
 void ipc_object_free(struct kobj *o);
 /* t is dying: end the calls it serves or waits for with E_DEAD. */
 void ipc_thread_dies(struct thread *t);
+/* The model's invariants for t (SYS_CHECK): IPC_OK, or E_INVAL after one
+ * line saying what is broken. */
+int ipc_check_thread(const struct thread *t);
+/* The thread whose answer blocked t waits for (SYS_CHECK's dump), or NULL. */
+const struct thread *ipc_waits_for(const struct thread *t);
 /* t's wait was ended from outside (timeout, death, destruction): undo
  * whatever the model linked it to. */
 void ipc_wait_cancelled(struct thread *t);

@@ -15,8 +15,7 @@ enum obj_type {
 	OBJ_SPACE,
 	OBJ_THREAD,
 	OBJ_MODULE,
-	OBJ_ENDPOINT,
-	OBJ_PORT,
+	OBJ_IPC,            /* the compiled model's IPC object (an endpoint, a port) */
 	OBJ_NOTIFICATION,
 	OBJ_IOPORT,         /* a range of I/O ports (kernel/device.c) */
 	OBJ_DEVMEM,         /* a range of device memory */

@@ -4,15 +4,7 @@
  * broken invariant is printed and reported as E_INVAL; nothing is fixed. */
 #include "kernel.h"
 #include "frame.h"
-
-#define CHECK(cond, ...)                                                         \
-	do {                                                                     \
-		if (unlikely(!(cond))) {                                         \
-			kprintf("ipclab: invariant broken: " __VA_ARGS__);       \
-			kprintf("\n");                                           \
-			return E_INVAL;                                          \
-		}                                                                \
-	} while (0)
+#include "ipc.h"
 
 static int check_ready_queues(unsigned nthreads, unsigned *queued)
 {
@@ -53,13 +45,9 @@ static int check_thread(const struct thread *t)
 	CHECK((t->wait != WAIT_NONE) == (t->state == THREAD_BLOCKED) || t->state == THREAD_DEAD,
 	      "thread %u: wait %u but state %u", t->id, t->wait, t->state);
 	CHECK(!t->wq || in_tqueue(t->wq, t), "thread %u is not in the queue it names", t->id);
-	CHECK(!t->caller || (t->caller->callee == t && t->caller->wait == WAIT_REPLY),
-	      "thread %u's caller %u does not wait for it", t->id, t->caller->id);
-	CHECK(!t->callee || t->callee->caller == t, "thread %u's callee %u forgot it", t->id,
-	      t->callee->id);
 	CHECK(!t->timeout_at || CONFIG_TIMEOUT_TICKS, "thread %u has a timeout in a flag variant",
 	      t->id);
-	return IPC_OK;
+	return ipc_check_thread(t);
 }
 
 static int check_caps(const struct space *s)
@@ -98,16 +86,16 @@ static int check_frames(void)
 void kernel_dump_threads(void)
 {
 	static const char *const states[] = { "ready", "running", "blocked", "dead" };
-	static const char *const waits[] = { "-", "join", "send", "call", "recv", "reply",
-					      "notify" };
+#define WAIT_KIND_NAME(kind, name) name,
+	static const char *const waits[] = { "-", "join", "notify", IPC_WAIT_KINDS(WAIT_KIND_NAME) };
 	for (const struct thread *t = all_threads; t; t = t->all_next) {
 		char name[48], partner[48] = "";
 		thread_name(t, name, sizeof(name));
-		if (t->wait == WAIT_REPLY && t->callee)       /* sync: whose reply it waits for */
-			thread_name(t->callee, partner, sizeof(partner));
+		if (ipc_waits_for(t))
+			thread_name(ipc_waits_for(t), partner, sizeof(partner));
 		kprintf("ipclab: thread %s: %s, priority %u, wait %s%s%s%s%s%s\n", name,
 			t->state <= THREAD_DEAD ? states[t->state] : "?", t->prio,
-			t->wait <= WAIT_NOTIFY ? waits[t->wait] : "?", partner[0] ? " from " : "",
+			t->wait < WAIT_KINDS ? waits[t->wait] : "?", partner[0] ? " from " : "",
 			partner, t->pager ? ", has a pager" : "", t->in_queue ? ", queued" : "",
 			t == current ? ", current" : "");
 	}

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include <config.h>
 #include <ipclab/abi.h>
+#include "ipc_thread.h"          /* the compiled model's per-thread state and wait kinds */
 
 #define NPRIO 32                 /* thread priorities 0 (lowest) .. 31 */
 #define ROOT_PRIO 16
@@ -17,15 +18,14 @@
 
 enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
-/* What a blocked thread waits for. */
+/* What a blocked thread waits for: the core's kinds, then the model's. */
+#define WAIT_KIND_ENUM(kind, name) WAIT_##kind,
 enum wait_kind {
 	WAIT_NONE,
 	WAIT_JOIN,        /* SYS_THREAD_JOIN */
-	WAIT_SEND,        /* in an endpoint's or full port's send queue */
-	WAIT_CALL,        /* sync: in an endpoint's send queue, then WAIT_REPLY */
-	WAIT_RECV,        /* in an endpoint's or port's receive queue */
-	WAIT_REPLY,       /* sync: a server holds our call (its caller field) */
 	WAIT_NOTIFY,      /* in a notification's queue */
+	IPC_WAIT_KINDS(WAIT_KIND_ENUM)
+	WAIT_KINDS
 };
 
 struct thread;
@@ -95,16 +95,8 @@ struct thread {
 	uint64_t timeout_at;         /* tick at which the wait ends with E_TIMEOUT */
 	int wait_err;                /* how the wait ended, set by whoever ended it */
 	bool resume_user;            /* ksp is a resume frame: see wait_block_final */
-	/* IPC state of the compiled model (ipc-variants/<model>/). */
-	uint64_t badge;              /* the badge we send with (sync, while queued) */
-	struct thread *caller;       /* sync: the client waiting for our reply */
-	struct thread *callee;       /* sync: the server holding our call */
-	struct port *reply_port;     /* async: where our reply goes (from the request) */
-	uint64_t reply_seq;          /* async: ... and which of its owner's calls it answers */
-	struct port *own_port;       /* async: our implicit reply port, made at first call */
-	bool kernel_call;            /* async: a call the kernel makes for us (kernel buffers) */
-	struct port *pinned;         /* async: the port we wait in (one reference) */
-	struct kobj *pager;          /* endpoint or port our page faults are sent to, or NULL */
+	IPC_THREAD_STATE;            /* the compiled model's (ipc-variants/<model>/ipc_thread.h) */
+	struct kobj *pager;          /* the IPC object our page faults are sent to, or NULL */
 	uint64_t pager_badge;
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
@@ -332,7 +324,17 @@ static inline void kobj_put(struct kobj *o)
 		kobj_release(o);
 }
 
-/* check.c: the kernel's own consistency, checked on request (SYS_CHECK). */
+/* check.c: the kernel's own consistency, checked on request (SYS_CHECK).
+ * CHECK(cond, fmt, ...) returns E_INVAL from the caller, after one line,
+ * when cond does not hold. */
+#define CHECK(cond, ...)                                                         \
+	do {                                                                     \
+		if (unlikely(!(cond))) {                                         \
+			kprintf("ipclab: invariant broken: " __VA_ARGS__);       \
+			kprintf("\n");                                           \
+			return E_INVAL;                                          \
+		}                                                                \
+	} while (0)
 extern struct thread *all_threads;
 extern struct space *all_spaces;
 int kernel_check(void);

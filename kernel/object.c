@@ -33,18 +33,13 @@ void kobj_free(struct kobj *o, size_t size)
 	frame_free(physmap_to_phys(o), PAGE_ALIGN_UP(size) / PAGE_SIZE);
 }
 
-static bool is_ipc_object(const struct kobj *o)
-{
-	return o->type == OBJ_ENDPOINT || o->type == OBJ_PORT;
-}
-
 /* Empty a slot; deleting a RIGHT_CONTROL capability of an IPC object or a
  * notification destroys the object. */
 void cap_slot_delete(struct cap_table *t, uint64_t slot, int *err)
 {
 	if (slot < CAP_SLOTS && t->slot[slot].obj && (t->slot[slot].rights & RIGHT_CONTROL)) {
 		struct kobj *o = t->slot[slot].obj;
-		if (is_ipc_object(o))
+		if (o->type == OBJ_IPC)
 			ipc_object_destroy(o);
 		else if (o->type == OBJ_NOTIFICATION)
 			notify_destroy(o);
@@ -72,8 +67,7 @@ void kobj_release(struct kobj *o)
 		o->refs++;
 		thread_release((struct thread *)o);
 		break;
-	case OBJ_ENDPOINT:
-	case OBJ_PORT:
+	case OBJ_IPC:
 		ipc_object_free(o);
 		break;
 	case OBJ_NOTIFICATION:

@@ -166,13 +166,9 @@ static int sys_thread_pager(struct trap_frame *f)
 	struct kobj *pager = NULL;
 	uint64_t badge = 0;
 	if (arg1(f)) {
-		LOOKUP(ipc, arg1(f), OBJ_NONE, 0);
+		LOOKUP(ipc, arg1(f), OBJ_IPC, RIGHT_SEND);
 		pager = ipc_cap->obj;
 		badge = ipc_cap->badge;
-		if (pager->type != OBJ_ENDPOINT && pager->type != OBJ_PORT)
-			return E_BADCAP;
-		if (!(ipc_cap->rights & RIGHT_SEND))
-			return E_RIGHTS;
 		if (ipc_object_dead(pager))
 			return E_DEAD;
 	}

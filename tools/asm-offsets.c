@@ -1,10 +1,7 @@
-/* Structure offsets for assembly: compiled to assembly only (never linked),
- * its "@@NAME value" lines are turned into build/<variant>/asm-offsets.h. */
+/* The core's structure offsets for assembly; the model's own, if it has
+ * any, are in ipc-variants/<model>/asm-offsets.c (tools/offsets.h). */
 #include "kernel.h"
-#include "../ipc-variants/sync/sync.h"
-
-#define DEFINE(name, value) asm volatile("\n@@" #name " %c0" : : "i"(value))
-#define OFFSET(name, type, field) DEFINE(name, __builtin_offsetof(type, field))
+#include "offsets.h"
 
 void asm_offsets(void);
 void asm_offsets(void)
@@ -23,8 +20,6 @@ void asm_offsets(void)
 	OFFSET(T_WNEXT, struct thread, wnext);
 	OFFSET(T_TIMEOUT_AT, struct thread, timeout_at);
 	OFFSET(T_WAIT_ERR, struct thread, wait_err);
-	OFFSET(T_CALLER, struct thread, caller);
-	OFFSET(T_CALLEE, struct thread, callee);
 	OFFSET(T_RESUME_USER, struct thread, resume_user);
 	DEFINE(THREAD_STACK_SIZE, THREAD_PAGES * PAGE_SIZE);
 	OFFSET(S_CAPS, struct space, caps);
@@ -34,19 +29,12 @@ void asm_offsets(void)
 	OFFSET(CAP_BADGE, struct cap, badge);
 	DEFINE(CAP_SIZE, sizeof(struct cap));
 	OFFSET(KOBJ_TYPE, struct kobj, type);
-	OFFSET(EP_DEAD, struct endpoint, dead);
-	OFFSET(EP_SEND_HEAD, struct endpoint, senders.head);
-	OFFSET(EP_RECVQ, struct endpoint, receivers);
-	OFFSET(EP_RECV_HEAD, struct endpoint, receivers.head);
-	OFFSET(EP_RECV_TAIL, struct endpoint, receivers.tail);
 	OFFSET(F_RBP, struct trap_frame, rbp);
 	OFFSET(F_RIP, struct trap_frame, rip);
 	OFFSET(F_RFLAGS, struct trap_frame, rflags);
 	OFFSET(F_RSP, struct trap_frame, rsp);
-	DEFINE(OBJ_ENDPOINT_V, OBJ_ENDPOINT);
+	DEFINE(OBJ_IPC_V, OBJ_IPC);
 	DEFINE(WAIT_NONE_V, WAIT_NONE);
-	DEFINE(WAIT_RECV_V, WAIT_RECV);
-	DEFINE(WAIT_REPLY_V, WAIT_REPLY);
 	DEFINE(THREAD_RUNNING_V, THREAD_RUNNING);
 	DEFINE(THREAD_BLOCKED_V, THREAD_BLOCKED);
 	DEFINE(TSS_RSP0, 4);

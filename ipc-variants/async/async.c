@@ -29,7 +29,7 @@ struct port {
 
 static struct port *port_new(void)
 {
-	return kobj_alloc(sizeof(struct port), OBJ_PORT);
+	return kobj_alloc(sizeof(struct port), OBJ_IPC);
 }
 
 static void port_put(struct port *p)
@@ -40,13 +40,13 @@ static void port_put(struct port *p)
 
 int ipc_create(struct trap_frame *f)
 {
-	return kobj_create(f->rdi, sizeof(struct port), OBJ_PORT);
+	return kobj_create(f->rdi, sizeof(struct port), OBJ_IPC);
 }
 
 static inline int port_lookup(uint64_t slot, uint32_t right, struct port **p, uint64_t *badge)
 {
 	struct cap *c;
-	int err = cap_get(slot, OBJ_PORT, right, &c);
+	int err = cap_get(slot, OBJ_IPC, right, &c);
 	if (err)
 		return err;
 	*p = (struct port *)c->obj;
@@ -304,6 +304,17 @@ int ipc_stats(struct trap_frame *f)
 	return E_NOSYS;
 }
 
+int ipc_check_thread(const struct thread *t)
+{
+	(void)t;                                 /* nothing beyond the core's checks */
+	return IPC_OK;
+}
+
+const struct thread *ipc_waits_for(const struct thread *t)
+{
+	(void)t;                                 /* a reply comes through a port, from anyone */
+	return NULL;
+}
 
 void ipc_wait_cancelled(struct thread *t)
 {

@@ -147,7 +147,7 @@ ipc_entry_call:
 	CAP_LOOKUP
 	test %rbp, %rbp
 	jz 9f
-	cmpl $OBJ_ENDPOINT_V, KOBJ_TYPE(%rbp)
+	cmpl $OBJ_IPC_V, KOBJ_TYPE(%rbp)
 	jne 9f
 	testb $RIGHT_SEND, CAP_RIGHTS(%rcx)
 	jz 9f
@@ -193,7 +193,7 @@ ipc_entry_reply_recv:
 	CAP_LOOKUP
 	test %rbp, %rbp
 	jz 9f
-	cmpl $OBJ_ENDPOINT_V, KOBJ_TYPE(%rbp)
+	cmpl $OBJ_IPC_V, KOBJ_TYPE(%rbp)
 	jne 9f
 	testb $RIGHT_RECV, CAP_RIGHTS(%rcx)
 	jz 9f

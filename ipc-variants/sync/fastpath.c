@@ -23,7 +23,7 @@ static inline struct endpoint *ep_fp(uint64_t slot, uint32_t right, uint64_t *ba
 		return NULL;
 	const struct cap *c = &current->space->caps.slot[slot];
 	struct endpoint *ep = (struct endpoint *)c->obj;
-	if (unlikely(!ep || ep->obj.type != OBJ_ENDPOINT || !(c->rights & right) || ep->dead))
+	if (unlikely(!ep || ep->obj.type != OBJ_IPC || !(c->rights & right) || ep->dead))
 		return NULL;
 	*badge = c->badge;
 	return ep;

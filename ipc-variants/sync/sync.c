@@ -8,14 +8,14 @@
 
 int ipc_create(struct trap_frame *f)
 {
-	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_ENDPOINT);
+	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_IPC);
 }
 
 /* The endpoint in slot with the right, and its badge; or an error. */
 static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
 {
 	struct cap *c;
-	int err = cap_get(slot, OBJ_ENDPOINT, right, &c);
+	int err = cap_get(slot, OBJ_IPC, right, &c);
 	if (err)
 		return err;
 	*ep = (struct endpoint *)c->obj;
@@ -179,6 +179,20 @@ void reply_abandon(struct thread *server)
 	server->caller = NULL;
 	c->callee = NULL;
 	wait_end(c, E_DEAD);
+}
+
+int ipc_check_thread(const struct thread *t)
+{
+	CHECK(!t->caller || (t->caller->callee == t && t->caller->wait == WAIT_REPLY),
+	      "thread %u's caller %u does not wait for it", t->id, t->caller->id);
+	CHECK(!t->callee || t->callee->caller == t, "thread %u's callee %u forgot it", t->id,
+	      t->callee->id);
+	return IPC_OK;
+}
+
+const struct thread *ipc_waits_for(const struct thread *t)
+{
+	return t->wait == WAIT_REPLY ? t->callee : NULL;
 }
 
 void ipc_wait_cancelled(struct thread *t)

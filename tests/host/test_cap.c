@@ -17,13 +17,13 @@ static void reset(void)
 static void lookup_slot_0_is_badcap(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 };
+	struct kobj o = { OBJ_IPC, 1 };
 	struct cap *c = SENTINEL;
-	CHECK_EQ(cap_lookup(&ta, 0, OBJ_ENDPOINT, 0, &c), E_BADCAP);
+	CHECK_EQ(cap_lookup(&ta, 0, OBJ_IPC, 0, &c), E_BADCAP);
 	CHECK_EQ(cap_lookup(&ta, 0, OBJ_NONE, 0, &c), E_BADCAP);
 	/* Nothing can be put there either, so it stays empty. */
 	CHECK_EQ(cap_insert(&ta, 0, &o, RIGHTS_ALL, 0), E_BADCAP);
-	CHECK_EQ(cap_lookup(&ta, 0, OBJ_ENDPOINT, 0, &c), E_BADCAP);
+	CHECK_EQ(cap_lookup(&ta, 0, OBJ_IPC, 0, &c), E_BADCAP);
 	CHECK(c == SENTINEL);
 	CHECK(ta.slot[0].obj == NULL);
 	CHECK_EQ(o.refs, 1);
@@ -36,7 +36,7 @@ static void lookup_out_of_range_is_badcap(void)
 	static const uint64_t bad[] = { CAP_SLOTS, CAP_SLOTS + 1, 1ull << 32,
 					(1ull << 32) + 1, UINT64_MAX, UINT64_MAX - CAP_SLOTS + 1 };
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
-		CHECK_EQ(cap_lookup(&ta, bad[i], OBJ_ENDPOINT, 0, &c), E_BADCAP);
+		CHECK_EQ(cap_lookup(&ta, bad[i], OBJ_IPC, 0, &c), E_BADCAP);
 		CHECK_EQ(cap_lookup(&ta, bad[i], OBJ_NONE, 0, &c), E_BADCAP);
 	}
 	CHECK(c == SENTINEL);
@@ -49,28 +49,28 @@ static void lookup_empty_is_badcap(void)
 	for (uint64_t s = 0; s < CAP_SLOTS; s++)
 		CHECK_EQ(cap_lookup(&ta, s, OBJ_NONE, 0, &c), E_BADCAP);
 	/* An emptied slot too. */
-	struct kobj o = { OBJ_PORT, 1 };
+	struct kobj o = { OBJ_NOTIFICATION, 1 };
 	int err = -1;
 	CHECK_EQ(cap_insert(&ta, 40, &o, RIGHTS_ALL, 0), IPC_OK);
 	CHECK(cap_drop(&ta, 40, &err) == NULL);
-	CHECK_EQ(cap_lookup(&ta, 40, OBJ_PORT, 0, &c), E_BADCAP);
+	CHECK_EQ(cap_lookup(&ta, 40, OBJ_NOTIFICATION, 0, &c), E_BADCAP);
 	CHECK(c == SENTINEL);
 }
 
 static void lookup_wrong_type_is_badcap(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 };
+	struct kobj o = { OBJ_IPC, 1 };
 	struct cap *c = SENTINEL;
 	CHECK_EQ(cap_insert(&ta, 33, &o, RIGHTS_ALL, 0), IPC_OK);
 	for (int ty = OBJ_NONE + 1; ty < OBJ_TYPE_COUNT; ty++) {
-		int want = ty == OBJ_ENDPOINT ? IPC_OK : E_BADCAP;
+		int want = ty == OBJ_IPC ? IPC_OK : E_BADCAP;
 		CHECK_EQ(cap_lookup(&ta, 33, (enum obj_type)ty, RIGHTS_ALL, &c), want);
 	}
 	/* Type is checked before rights: a wrong type with missing rights is
 	 * still E_BADCAP. */
 	ta.slot[33].rights = 0;
-	CHECK_EQ(cap_lookup(&ta, 33, OBJ_PORT, RIGHT_SEND, &c), E_BADCAP);
+	CHECK_EQ(cap_lookup(&ta, 33, OBJ_NOTIFICATION, RIGHT_SEND, &c), E_BADCAP);
 }
 
 static void lookup_any_type(void)
@@ -114,7 +114,7 @@ static void lookup_rights(void)
 static void insert_into_occupied_is_exists(void)
 {
 	reset();
-	struct kobj a = { OBJ_ENDPOINT, 1 }, b = { OBJ_ENDPOINT, 1 };
+	struct kobj a = { OBJ_IPC, 1 }, b = { OBJ_IPC, 1 };
 	CHECK_EQ(cap_insert(&ta, 50, &a, RIGHT_SEND, 1), IPC_OK);
 	CHECK_EQ(cap_insert(&ta, 50, &b, RIGHTS_ALL, 2), E_EXISTS);
 	CHECK_EQ(cap_insert(&ta, 50, &a, RIGHTS_ALL, 2), E_EXISTS);
@@ -156,7 +156,7 @@ static void insert_masks_unknown_rights(void)
 static void refcounts_over_insert_copy_drop(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 };    /* the kernel's own reference */
+	struct kobj o = { OBJ_IPC, 1 };    /* the kernel's own reference */
 	int err;
 	CHECK_EQ(cap_insert(&ta, 10, &o, RIGHTS_ALL, 0), IPC_OK);
 	CHECK_EQ(cap_insert(&ta, 11, &o, RIGHT_SEND, 0), IPC_OK);
@@ -177,7 +177,7 @@ static void refcounts_over_insert_copy_drop(void)
 		CHECK_EQ(o.refs, 5 - i);
 	}
 	/* Without the kernel's reference the last drop returns the object. */
-	struct kobj p = { OBJ_PORT, 0 };
+	struct kobj p = { OBJ_NOTIFICATION, 0 };
 	CHECK_EQ(cap_insert(&ta, 20, &p, RIGHTS_ALL, 0), IPC_OK);
 	CHECK_EQ(cap_copy(&ta.slot[20], &tb, 21, RIGHT_RECV, 0), IPC_OK);
 	CHECK_EQ(p.refs, 2);
@@ -192,7 +192,7 @@ static void refcounts_over_insert_copy_drop(void)
 static void drop_bad_slot(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 0 };
+	struct kobj o = { OBJ_IPC, 0 };
 	int err;
 	static const uint64_t bad[] = { 0, 5, CAP_SLOTS - 1, CAP_SLOTS, UINT64_MAX };
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -231,7 +231,7 @@ static void drop_clears_the_slot(void)
 static void copy_narrows_rights(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 };
+	struct kobj o = { OBJ_IPC, 1 };
 	CHECK_EQ(cap_insert(&ta, 40, &o, RIGHT_READ | RIGHT_WRITE | RIGHT_SEND, 0), IPC_OK);
 	CHECK_EQ(cap_copy(&ta.slot[40], &tb, 40, RIGHT_WRITE | RIGHT_RECV | RIGHT_CONTROL, 0), IPC_OK);
 	CHECK(tb.slot[40].obj == &o);
@@ -246,14 +246,14 @@ static void copy_narrows_rights(void)
 	CHECK_EQ(cap_copy(&tb.slot[40], &ta, 41, RIGHTS_ALL, 0), IPC_OK);
 	CHECK_EQ(ta.slot[41].rights, RIGHT_WRITE);
 	struct cap *c;
-	CHECK_EQ(cap_lookup(&ta, 41, OBJ_ENDPOINT, RIGHT_SEND, &c), E_RIGHTS);
+	CHECK_EQ(cap_lookup(&ta, 41, OBJ_IPC, RIGHT_SEND, &c), E_RIGHTS);
 	CHECK_EQ(o.refs, 6);     /* the kernel's and five caps */
 }
 
 static void copy_badges(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 };
+	struct kobj o = { OBJ_IPC, 1 };
 	/* An unbadged cap takes the badge given... */
 	CHECK_EQ(cap_insert(&ta, 50, &o, RIGHTS_ALL, 0), IPC_OK);
 	CHECK_EQ(cap_copy(&ta.slot[50], &tb, 50, RIGHTS_ALL, 0x99), IPC_OK);
@@ -276,7 +276,7 @@ static void copy_badges(void)
 static void copy_failures(void)
 {
 	reset();
-	struct kobj o = { OBJ_ENDPOINT, 1 }, q = { OBJ_PORT, 1 };
+	struct kobj o = { OBJ_IPC, 1 }, q = { OBJ_NOTIFICATION, 1 };
 	/* An empty source. */
 	CHECK_EQ(cap_copy(&ta.slot[70], &tb, 70, RIGHTS_ALL, 0), E_BADCAP);
 	CHECK(tb.slot[70].obj == NULL);
