@@ -508,7 +508,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 2
     sources, presets = chosen
     output = args.output or root / report.REPORT
-    report.write_report(output, report.build_report(sources, presets, args.stat))
+    report.write_report(output, report.build_report(sources, presets, args.stat,
+                                                    report.preset_sizes(root, presets)))
     names = ", ".join(sources.name(run) for run in sources.all())
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     print(f"compare: wrote {shown} from {names}", flush=True)

@@ -101,3 +101,30 @@ def read_axes(root: Path) -> list[Axis]:
 def model_style(models: dict[str, dict[str, str]], model: str) -> str:
     """How the report names a model: its IPC_MODEL_STYLE, else its folder's name."""
     return models.get(model, {}).get("IPC_MODEL_STYLE", model)
+
+
+# `CONFIG ?= l4` in the Makefile: the preset make builds by default.
+_DEFAULT_CONFIG = re.compile(r"^\s*CONFIG\s*\?=\s*(\S+)\s*$", re.MULTILINE)
+
+
+def default_preset(root: Path) -> Optional[str]:
+    """The preset `make` builds without CONFIG=, or None if the Makefile says none."""
+    try:
+        match = _DEFAULT_CONFIG.search((root / "Makefile").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return match.group(1) if match else None
+
+
+def privileged_files(root: Path, model: str) -> list[Path]:
+    """The privileged code of a kernel with this model: arch/x86_64, kernel/ (not
+    its subfolders: kernel/drivers/ is linked in only on request) and
+    ipc-variants/ with the model's folder."""
+    globs = ("arch/x86_64/*.[chS]", "kernel/*.[ch]", f"{MODELS_DIR}/*.h",
+             f"{MODELS_DIR}/{model}/*")
+    return sorted(p for g in globs for p in root.glob(g) if p.is_file())
+
+
+def privileged_lines(root: Path, model: str) -> int:
+    """Lines of privileged_files, comments included (`wc -l`)."""
+    return sum(len(p.read_bytes().splitlines()) for p in privileged_files(root, model))

@@ -1,10 +1,11 @@
 """The comparison report: results/REPORT.md from stored runs (`harness compare`).
 
-It sets every preset side by side, measures the Mach-style model against the
-L4-style one, isolates the cost of each technique by comparing presets that
+It sets every preset side by side, measures every IPC model against the
+default preset's (each named by its model.h), isolates the cost of each technique by comparing presets that
 differ in exactly one axis, and puts the classic published figures beside the
 ratios measured here.  Every number comes from the runs it names, except the
-published figures, which are quoted with their sources.
+published figures, which are quoted with their sources, and the size of each
+kernel, counted in the tree.
 
 Which presets differ in one axis is worked out from configs/*.mk (following
 their `include configs/<name>.mk` lines), never written down here.
@@ -33,10 +34,16 @@ DRIVER_PREFIX = "e1000-"
 DRIVER_COST_KEYS = ("instructions_per_frame", "tsc_per_frame")
 HOST_MODE = "host"
 
+# The tree this module belongs to: its axes.mk and its models.
+TREE = Path(__file__).resolve().parents[1]
 # What each axis is, as a technique (axes.mk's `about`); an axis not named
 # there is shown by its name.
-TECHNIQUES = {axis.name: axis.about
-              for axis in axistable.read_axes(Path(__file__).resolve().parents[1])}
+TECHNIQUES = {axis.name: axis.about for axis in axistable.read_axes(TREE)}
+# How the report names each model (its model.h's IPC_MODEL_STYLE).
+_MODELS = axistable.read_models(TREE)
+MODEL_STYLES = {model: axistable.model_style(_MODELS, model) for model in _MODELS}
+# The preset the models are compared against: make's default CONFIG.
+BASE_PRESET = axistable.default_preset(TREE)
 
 # The cases each technique is judged on: a cross-space round trip with the
 # smallest and the largest message, each direction of a call one way, RPC
@@ -196,15 +203,20 @@ def nearest_pairs(presets: dict[str, Preset], isolated: Iterable[str]) -> list[I
     return sorted(found, key=lambda iso: (technique_rank(iso.axis), iso.presets))
 
 
-def model_presets(presets: dict[str, Preset]) -> dict[str, str]:
-    """The model each root preset (one that includes none) stands for, by IPC value.
-
-    {"l4": "L4-style", "mach": "Mach-style"} for this tree: sync IPC is the
-    L4 model, async the Mach model.
-    """
-    names = {"sync": "L4-style", "async": "Mach-style"}
-    return {name: names.get(p.axes.get("IPC", ""), f"IPC={p.axes.get('IPC', '?')}")
+def model_presets(presets: dict[str, Preset],
+                  styles: Optional[dict[str, str]] = None) -> dict[str, str]:
+    """The model each root preset (one that includes none) stands for, named by
+    styles ({IPC value: name}, default each model.h's IPC_MODEL_STYLE), else
+    `IPC=<value>`: {"l4": "L4-style", "mach": "Mach-style"} for this tree."""
+    styles = MODEL_STYLES if styles is None else styles
+    return {name: styles.get(p.axes.get("IPC", ""), f"IPC={p.axes.get('IPC', '?')}")
             for name, p in presets.items() if not p.includes}
+
+
+def model_order(models: dict[str, str], base: Optional[str] = None) -> list[str]:
+    """The root presets of models, base (make's default preset) first, then by name."""
+    base = BASE_PRESET if base is None else base
+    return sorted(models, key=lambda name: (name != base, name))
 
 
 # --- Choosing and loading runs ------------------------------------------------------
@@ -651,50 +663,56 @@ def is_round_trip(result: dict) -> bool:
 
 
 def section_models(sources: Sources, models: dict[str, str], presets: dict[str, Preset],
-                   stat: str) -> list[str]:
-    """The Mach-style / L4-style ratio for every benchmark and message size."""
-    l4, mach = model_pair(models)
-    lines = ["## Mach-style against L4-style", ""]
-    if l4 is None or mach is None:
-        return lines + ["The presets include no sync and async root preset to compare."]
-    differ = differing_axes(presets[l4], presets[mach])
-    lines += [f"{code(l4)} is the L4-style model and {code(mach)} the Mach-style one (each "
-              f"includes no other preset).  They differ in {len(differ)} axes "
-              f"({', '.join(differ)}): this is the comparison of the two models, not of one "
-              f"technique; the techniques are isolated in the next section.  A ratio above 1 "
-              f"means the Mach-style preset costs more."]
+                   stat: str, base: Optional[str] = None) -> list[str]:
+    """Every model against the base one, for every benchmark and message size."""
+    order = model_order(models, base)
+    lines = ["## The IPC models against each other", ""]
+    if len(order) < 2:
+        return lines + ["The presets include fewer than two models' root presets to compare."]
+    others = [f"{code(p)} ({models[p]}, differing in {len(d)} axes: {', '.join(d)})"
+              for p in order[1:] for d in [differing_axes(presets[order[0]], presets[p])]]
+    lines += [f"Each model's root preset (one that includes no other) against "
+              f"{code(order[0])} ({models[order[0]]}): {'; '.join(others)}.  This is the "
+              f"comparison of whole models, not of one technique; the techniques are isolated "
+              f"in the next section.  A ratio above 1 means the model costs more than "
+              f"{code(order[0])}."]
     for run in sources.timing:
-        lines += model_ratio_table(run, sources.name(run), l4, mach, stat)
-        lines += per_byte_lines(run, (l4, mach), stat)
+        lines += model_ratio_table(run, sources.name(run), order, stat)
+        lines += per_byte_lines(run, order, stat)
     records = footprint_records(sources.footprint)
-    if l4 in records and mach in records:
-        lines += footprint_ratio_table(records, l4, mach)
+    shown = [p for p in order if p in records]
+    if len(shown) > 1 and shown[0] == order[0]:
+        lines += footprint_ratio_table(records, shown)
     return lines
 
 
 def model_pair(models: dict[str, str]) -> tuple[Optional[str], Optional[str]]:
-    """The L4-style and the Mach-style root presets, if there are both."""
+    """The L4-style and the Mach-style root presets, if there are both: the
+    published figures the summary and the last section quote compare those two
+    styles (their names come from the models' model.h)."""
     by_model = {model: name for name, model in sorted(models.items())}
     return by_model.get("L4-style"), by_model.get("Mach-style")
 
 
-def model_ratio_table(run: Run, name: str, l4: str, mach: str, stat: str) -> list[str]:
-    """mach / l4 for every case of one timing run."""
-    rows = []
+def model_ratio_table(run: Run, name: str, order: Sequence[str], stat: str) -> list[str]:
+    """Every case of one timing run for each preset of order, each against the first."""
+    base, rows = order[0], []
     for result in run.results:
-        if result["variant"] != l4:
+        if result["variant"] != base:
             continue
         bench, case = result["bench"], result["case"]
-        a, b = value_of(run, l4, bench, case, stat), value_of(run, mach, bench, case, stat)
+        values = [value_of(run, p, bench, case, stat) for p in order]
         size = sized_case(case)
         rows.append([bench, case + per_call_note(result), str(size[1]) if size else "",
-                     fmt_or_missing(a), fmt_or_missing(b), fmt_ratio(ratio(b, a))])
+                     *map(fmt_or_missing, values),
+                     *(fmt_ratio(ratio(v, values[0])) for v in values[1:])])
     if not rows:
         return []
     mode = run.meta.get("mode", "?")
-    return ["", f"### {mach} / {l4}: {stat} {tables.unit_label(unit_of(run), mode)} "
+    ratios = [f"{p} / {base}" for p in order[1:]]
+    return ["", f"### {', '.join(ratios)}: {stat} {tables.unit_label(unit_of(run), mode)} "
                 f"({mode}, {code(name)})", "",
-            *md_table(["bench", "case", "bytes", l4, mach, f"{mach} / {l4}"], rows, 2)]
+            *md_table(["bench", "case", "bytes", *order, *ratios], rows, 2)]
 
 
 def per_byte_lines(run: Run, presets: Sequence[str], stat: str) -> list[str]:
@@ -715,21 +733,23 @@ def per_byte_lines(run: Run, presets: Sequence[str], stat: str) -> list[str]:
                 f"{run.meta.get('mode', '?')}): " + "; ".join(parts) + "."]
 
 
-def footprint_ratio_table(records: dict, l4: str, mach: str) -> list[str]:
-    """Cache lines and pages of each pingpong case, mach against l4."""
-    rows = []
-    for label in records[l4]:
+def footprint_ratio_table(records: dict, order: Sequence[str]) -> list[str]:
+    """Cache lines and pages of each pingpong case, each preset against the first."""
+    base, rows = order[0], []
+    for label in records[base]:
         bench, _, case = label.partition(" ")
         cells = [bench, case]
         for what in ("lines", "pages"):
-            a = footprint_value(records, l4, bench, case, what)
-            b = footprint_value(records, mach, bench, case, what)
-            cells += [fmt_or_missing(a), fmt_or_missing(b), fmt_ratio(ratio(b, a))]
+            values = [footprint_value(records, p, bench, case, what) for p in order]
+            cells += [*map(fmt_or_missing, values),
+                      *(fmt_ratio(ratio(v, values[0])) for v in values[1:])]
         rows.append(cells)
-    return ["", f"### {mach} / {l4}: cache lines and pages touched by one operation "
-                f"(footprint, kernel + user, 64-byte lines, 4 KiB pages)", "",
-            *md_table(["bench", "case", f"lines {l4}", f"lines {mach}", "ratio",
-                       f"pages {l4}", f"pages {mach}", "ratio"], rows, 2)]
+    head = [f"{what} {p}" for what in ("lines", "pages")
+            for p in [*order, *(f"{q} / {base}" for q in order[1:])]]
+    return ["", f"### {', '.join(f'{p} / {base}' for p in order[1:])}: cache lines and pages "
+                f"touched by one operation (footprint, kernel + user, 64-byte lines, 4 KiB "
+                f"pages)", "",
+            *md_table(["bench", "case", *head], rows, 2)]
 
 
 def section_techniques(sources: Sources, presets: dict[str, Preset], stat: str) -> list[str]:
@@ -1335,10 +1355,48 @@ def baseline_summary(baseline: Run, timing: Sequence[Run], l4: str, stat: str) -
     return lines
 
 
+# --- The size of each kernel --------------------------------------------------------------
+
+SIZE_GOAL = 5000                # lines of privileged code per preset, at most
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Each preset's model and its privileged lines, counted in one tree."""
+
+    where: str                          # `the tree at commit 1234567` (and whether changed)
+    lines: dict                         # {preset: (model, lines)}
+
+
+def preset_sizes(root: Path, presets: dict[str, Preset]) -> Sizes:
+    """Count each preset's privileged code (axistable.privileged_files) at root."""
+    commit, dirty = runs.git_state(root)
+    counted: dict[str, int] = {}
+    lines = {name: (m, counted.setdefault(m, axistable.privileged_lines(root, m)))
+             for name, p in presets.items() for m in [p.axes.get("IPC", "?")]}
+    return Sizes(f"the tree at commit {commit[:12]}" + (" with changes" if dirty else ""), lines)
+
+
+def section_size(sizes: Optional[Sizes]) -> list[str]:
+    """The privileged lines of each preset against the goal."""
+    if sizes is None:
+        return []
+    rows = [[code(name), model, str(n), "yes" if n <= SIZE_GOAL else f"no (+{n - SIZE_GOAL})"]
+            for name, (model, n) in sorted(sizes.lines.items())]
+    return ["## Privileged code per preset", "",
+            f"Lines of C and assembly, comments included, compiled into each preset's kernel: "
+            f"`arch/x86_64/`, `kernel/` (not `kernel/drivers/`, linked in only with "
+            f"`E1000_IN_KERNEL=y`) and `ipc-variants/` with the preset's model "
+            f"(`harness/axistable.py`, `privileged_files`), counted in {sizes.where}.  The "
+            f"goal is at most {SIZE_GOAL}.", "",
+            *md_table(["preset", "model", "lines", f"≤ {SIZE_GOAL}"], rows)]
+
+
 # --- The whole report --------------------------------------------------------------------
 
-def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "median") -> str:
-    """The text of results/REPORT.md."""
+def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "median",
+                 sizes: Optional[Sizes] = None) -> str:
+    """The text of results/REPORT.md (sizes: preset_sizes, if counted)."""
     models = model_presets(presets)
     parts = [["# ipclab: comparison report", "",
               "Generated by `python3 -m harness compare` (`make report`) from the runs listed "
@@ -1348,7 +1406,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
              section_models(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),
-             section_drivers(sources),
+             section_drivers(sources), section_size(sizes),
              section_paper(sources, presets, stat)]
     return "\n".join(line for part in parts for line in ["", *part]).lstrip("\n") + "\n"
 

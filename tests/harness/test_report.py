@@ -307,11 +307,32 @@ class ReportTest(unittest.TestCase):
     def test_model_ratios(self):
         """mach / l4 for every case and size; the model pair's differing axes are named."""
         self.assertIn("| pingpong | roundtrip/other-space/8B | 8 | 208 | 832 | 4.00× |", self.text)
-        self.assertIn("They differ in 4 axes (IPC, DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS)",
-                      self.text)
+        self.assertIn("`mach` (Mach-style, differing in 4 axes: IPC, DIRECT_SWITCH, "
+                      "SCHED_QUEUES, TIMEOUTS)", self.text)
         self.assertIn("mach roundtrip/other-space 4.00", self.text)
         self.assertIn("| pingpong | roundtrip/other-space/0B | 50 | 100 | 2.00× | 20 | 20 | "
                       "1.00× |", self.text)
+
+    def test_any_number_of_models(self):
+        """A third model gets its column and its ratio to the base, named by its style."""
+        presets = report.resolve_presets({**CONFIGS, "copy": "IPC := copy\n"})
+        models = report.model_presets(presets, {"sync": "L4-style", "async": "Mach-style",
+                                                "copy": "Copy-style"})
+        self.assertEqual(report.model_order(models, "l4"), ["l4", "copy", "mach"])
+        lines = report.section_models(self.sources, models, presets, "median", "l4")
+        self.assertIn("### copy / l4, mach / l4: median instructions (icount, "
+                      "`results/runs/icount.json`)", lines)
+        self.assertIn("| pingpong | roundtrip/other-space/0B | 0 | 200 | - | 800 | - | 4.00× |",
+                      lines)
+        self.assertIn("`copy` (Copy-style", "\n".join(lines))
+
+    def test_sizes(self):
+        """Each preset's privileged lines against the goal."""
+        sizes = report.Sizes("the tree at commit abc", {"l4": ("sync", 5100),
+                                                        "mach": ("async", 4900)})
+        text = report.build_report(self.sources, self.presets, sizes=sizes)
+        self.assertIn("| `l4` | sync | 5100 | no (+100) |", text)
+        self.assertIn("| `mach` | async | 4900 | yes |", text)
 
     def test_techniques(self):
         """Isolated pairs with differences; presets a run lacks show `-`."""
