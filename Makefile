@@ -5,12 +5,16 @@
 # command line (make CONFIG=l4 IPC=async); BUILD_NAME=<dir> then keeps that
 # build apart from the preset's, in build/<dir>/ (python3 -m harness axes).
 
+# A preset lives in configs/ or in its model's folder, ipc-variants/<model>/configs/.
 CONFIG  ?= l4
-PRESETS := $(sort $(basename $(notdir $(wildcard configs/*.mk))))
+PRESET_FILES := $(wildcard configs/*.mk ipc-variants/*/configs/*.mk)
+PRESETS := $(sort $(basename $(notdir $(PRESET_FILES))))
 ifeq ($(filter $(CONFIG),$(PRESETS)),)
 $(error unknown config '$(CONFIG)'; presets are: $(PRESETS))
 endif
-include configs/$(CONFIG).mk
+include $(firstword $(filter %/$(CONFIG).mk,$(PRESET_FILES)))
+# The presets that include no other: one or more per model (make bench).
+ROOT_PRESETS = $(sort $(foreach f,$(PRESET_FILES),$(if $(shell grep -l '^ *-\?s\?include ' $(f)),,$(basename $(notdir $(f))))))
 
 # The axes (axes.mk, the one list of them) and the IPC models, one per
 # folder of ipc-variants/.  Every axis is validated: a bad value stops the
@@ -87,7 +91,7 @@ help:
 	@echo "make [CONFIG=name]   build a variant (default l4) into build/<name>/"
 	@echo "make run             boot it under QEMU (MODE=tcg|icount|kvm)"
 	@echo "make iso             build build/<name>/ipclab.iso for GRUB / a real PC"
-	@echo "make bench           measure l4 and mach, compare them, plot (the main job)"
+	@echo "make bench           measure every model's root preset, compare, plot (the main job)"
 	@echo "make test            every test: host units, on-target suite, ISO boot"
 	@echo "make test-axes       ktest in all 24 combinations of the axes (JOBS=n)"
 	@echo "make fuzz            a long seeded fuzz (FUZZ_CONFIGS=all SEED=n CALLS=n)"
@@ -96,7 +100,7 @@ help:
 	@echo "make presets         list the variants"
 
 presets:
-	@for p in $(PRESETS); do printf '%-10s %s\n' $$p "$$(sed -n '1s/^# *//p' configs/$$p.mk)"; done
+	@for f in $(PRESET_FILES); do printf '%-10s %s\n' $$(basename $$f .mk) "$$(sed -n '1s/^# *//p' $$f)"; done
 
 all-variants:
 	$(Q)for p in $(PRESETS); do $(MAKE) -s CONFIG=$$p all || exit 1; done
@@ -184,11 +188,12 @@ iso: all deps-iso $(B)/ipclab.iso
 run: all deps-run
 	$(Q)$(PYTHON) -m harness boot --config $(BUILD_NAME) --mode $(MODE) --run ktest,bench --no-build
 
-# The main job: L4-style against Mach-style, in the best mode this machine
-# has (kvm with hardware virtualization, else icount), with the floor.
+# The main job: every model's root preset against the others, in the best
+# mode this machine has (kvm with hardware virtualization, else icount), with
+# the floor.
 bench: deps deps-run
 	-@tools/need-packages gnuplot-nox      # the plots only: without it they are skipped
-	$(Q)$(PYTHON) -m harness matrix --configs l4,mach --bench floor,pingpong,rpc,notify,pagefault \
+	$(Q)$(PYTHON) -m harness matrix --configs $(subst $(space),$(comma),$(ROOT_PRESETS)) --bench floor,pingpong,rpc,notify,pagefault \
 		--compare --plots build/bench
 
 # The comparison report and the plots, from the stored runs (results/runs/).

@@ -365,7 +365,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         say(f"--echo must be 1 or more, not {args.echo}")
         return 2
     root = args.root
-    configs = (sorted(p.stem for p in (root / "configs").glob("*.mk"))
+    configs = (runs.all_configs(root)
                if args.configs == "all" else [c for c in args.configs.split(",") if c])
     done = []
     for config in configs:

@@ -72,17 +72,35 @@ def read_axes(text: str) -> dict[str, str]:
     return axes
 
 
+# Where presets live: configs/, and a model's own folder (so that a new model
+# needs no file outside ipc-variants/<model>/).  The Makefile looks in the same.
+PRESET_GLOBS = (f"{CONFIGS_DIR}/*.mk", "ipc-variants/*/configs/*.mk")
+
+
+def preset_files(root: Path) -> dict[str, Path]:
+    """Every preset's name and file, by name."""
+    return dict(sorted((path.stem, path) for pattern in PRESET_GLOBS
+                       for path in root.glob(pattern)))
+
+
 def config_axes(root: Path, config: str) -> dict[str, str]:
-    """The axes of configs/<config>.mk; {} if there is no such file."""
+    """The axes of a preset's own file; {} if there is no such preset."""
+    path = preset_files(root).get(config)
     try:
-        return read_axes((root / CONFIGS_DIR / f"{config}.mk").read_text(encoding="utf-8"))
+        return read_axes(path.read_text(encoding="utf-8")) if path else {}
     except OSError:
         return {}
 
 
 def all_configs(root: Path) -> list[str]:
-    """Every preset: the names of configs/*.mk, sorted."""
-    return sorted(path.stem for path in (root / CONFIGS_DIR).glob("*.mk"))
+    """Every preset's name, sorted."""
+    return list(preset_files(root))
+
+
+def root_presets(root: Path) -> list[str]:
+    """The presets that include no other: one or more per IPC model."""
+    return [name for name, path in preset_files(root).items()
+            if not re.search(r"^\s*-?s?include\s", path.read_text(encoding="utf-8"), re.MULTILINE)]
 
 
 def read_banner(banner: str, markers: Markers) -> tuple[str, dict[str, str]]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from harness import badargs, bench, fuzz, hostile, netbench, qemu, supervise
+from harness import badargs, bench, fuzz, hostile, netbench, qemu, runs, supervise
 from harness.boot import BootRecord, BootRequest, HarnessError, boot, build, save_log
 from harness.qemu import DEFAULT_MACHINE, DEFAULT_MEMORY
 from harness.process import Finished, run_watched, signal_name
@@ -467,9 +467,10 @@ def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Rep
 
 
 # The benchmarks must notice a broken message copy: one build per IPC model
-# with BREAK_COPY=y (Makefile), in its own folder, whose ping-pong must fail
-# with the line of a failed data check (bench/target/support.c).
-BREAK_COPY_CONFIGS = ("l4", "mach")
+# (each root preset) with BREAK_COPY=y (Makefile), in its own folder, whose
+# ping-pong must fail with the line of a failed data check
+# (bench/target/support.c).
+BREAK_COPY_CONFIGS = tuple(runs.root_presets(Path(__file__).resolve().parents[1]))
 BREAK_COPY_ARGS = "bench=pingpong"
 _MISMATCH = re.compile(r"^bench: pingpong \S+: iteration \d+, word \d+: "
                        r"expected 0x[0-9a-f]+, seen 0x[0-9a-f]+$")

@@ -1,8 +1,10 @@
 """Tests of harness.axistable: axes.mk and the models' traits, read."""
 
+import tempfile
 import unittest
+from pathlib import Path
 
-from harness import axes, axistable
+from harness import axes, axistable, runs
 
 TEXT = """# comment
 AXES := IPC FLAG \\
@@ -62,6 +64,24 @@ class AxisTableTest(unittest.TestCase):
         self.assertIn("IPC", [a.name for a in table])
         for model, traits in axistable.read_models(axes.ROOT).items():
             self.assertIn("IPC_MODEL_STYLE", traits, model)
+
+
+class PresetFilesTest(unittest.TestCase):
+    """Presets in configs/ and in a model's own folder."""
+
+    def test_model_folder_presets(self):
+        """A model's configs/*.mk are presets too; root presets include no other."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "configs").mkdir()
+            (root / "ipc-variants/copy/configs").mkdir(parents=True)
+            (root / "configs/l4.mk").write_text("IPC := sync\n")
+            (root / "configs/l4-nods.mk").write_text("include configs/l4.mk\nDIRECT_SWITCH := n\n")
+            (root / "ipc-variants/copy/configs/copy.mk").write_text("IPC := copy\n")
+            self.assertEqual(runs.all_configs(root), ["copy", "l4", "l4-nods"])
+            self.assertEqual(runs.root_presets(root), ["copy", "l4"])
+            self.assertEqual(runs.config_axes(root, "copy"), {"IPC": "copy"})
+            self.assertEqual(runs.config_axes(root, "none"), {})
 
 
 if __name__ == "__main__":
