@@ -1,4 +1,4 @@
-"""Command line: python3 -m harness {boot,test,axes,cpu,doctor,run,matrix,show,regress,
+"""Command line: python3 -m harness {boot,test,axes,cpu,doctor,run,matrix,show,doctables,regress,
                                     ingest,host,compare,plots,plugin-api} ...
 
 Exit status: 0 success; 1 a guest or a test failed, a benchmark result is
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import axes, bench, doctor, plots, qemu, regress, report, runs, tables
+from harness import axes, bench, doctables, doctor, plots, qemu, regress, report, runs, tables
 from harness.boot import BootRequest, HarnessError, boot, build, find_qemu, footprint_module, say
 from harness.process import run_watched
 from harness.serial import MarkerError, load_markers
@@ -308,6 +308,21 @@ def axes_problem(root: Path, run: runs.Run) -> Optional[str]:
     except (OSError, ValueError) as err:
         return f"cannot read the presets to check the booted axes: {err}"
     return runs.run_mismatch(run, presets)
+
+
+def cmd_doctables(args: argparse.Namespace) -> int:
+    """Rewrite (--check: only compare) the docs' tables of figures from their runs."""
+    root = root_of(args)
+    files = [Path(f) for f in args.files] or sorted((root / doctables.DOCS).glob("*.md"))
+    try:
+        changed = doctables.run(root, files, args.check)
+    except (OSError, ValueError, runs.RunError) as err:
+        say(str(err))
+        return 2
+    verb = "out of date" if args.check else "rewrote"
+    print(f"doctables: {verb}: {', '.join(changed)}" if changed
+          else "doctables: every table is up to date", flush=True)
+    return 1 if args.check and changed else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -727,6 +742,15 @@ def _add_results(commands) -> None:
                    help="stored runs (default: the newest in results/runs)")
     _add_stat(p)
     p.set_defaults(func=cmd_show)
+
+    p = commands.add_parser("doctables", help="make the docs' tables of figures from runs",
+                            description="Rewrite every block between `<!-- table KIND RUN "
+                                        "PRESETS... -->` and `<!-- end table -->` in "
+                                        "docs/*.md from the stored run it names.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="documents (default: docs/*.md)")
+    p.add_argument("--check", action="store_true",
+                   help="rewrite nothing; exit 1 if a table is out of date")
+    p.set_defaults(func=cmd_doctables)
 
     p = commands.add_parser("regress", help="compare a run with the baseline",
                             description="Compare the run's metrics with the baseline's; "

@@ -131,8 +131,8 @@ def axis_defaults(root: Path) -> dict[str, str]:
 
 def read_presets(root: Path) -> dict[str, Preset]:
     """The presets of the tree at root, with axes.mk's defaults."""
-    texts = {name: (root / runs.CONFIGS_DIR / f"{name}.mk").read_text(encoding="utf-8")
-             for name in runs.all_configs(root)}
+    texts = {name: path.read_text(encoding="utf-8")
+             for name, path in runs.preset_files(root).items()}
     return resolve_presets(texts, axis_defaults(root))
 
 
