@@ -17,15 +17,18 @@ void sched_enqueue(struct thread *t)
 {
 	if (t->in_queue)
 		return;
-	struct thread **h = &queue_head[t->prio];
-	if (!*h) {
+	/* head in a local: the compiler cannot always tell that t's links are
+	 * not queue_head's slots (it can only when struct thread is larger than
+	 * the array), and would load it again after each store. */
+	struct thread *head = queue_head[t->prio];
+	if (!head) {
 		t->next = t->prev = t;
-		*h = t;
+		queue_head[t->prio] = t;
 	} else {
-		t->prev = (*h)->prev;
-		t->next = *h;
-		(*h)->prev->next = t;
-		(*h)->prev = t;
+		t->prev = head->prev;
+		t->next = head;
+		head->prev->next = t;
+		head->prev = t;
 	}
 	t->in_queue = true;
 	ready_bitmap |= 1u << t->prio;
