@@ -16,6 +16,7 @@ from typing import Optional
 AXES_FILE = Path("axes.mk")
 MODELS_DIR = Path("ipc-variants")
 MODEL_HEADER = "model.h"
+USER_STUB = "ipc_user.h"           # a model's user-side stub: not kernel code
 
 # `IPC.kind := choice`, `AXES := IPC ...` (with `\` continuation lines joined).
 _FIELD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([a-z]+))?\s*:?=\s*(.*?)\s*$")
@@ -119,10 +120,11 @@ def default_preset(root: Path) -> Optional[str]:
 def privileged_files(root: Path, model: str) -> list[Path]:
     """The privileged code of a kernel with this model: arch/x86_64, kernel/ (not
     its subfolders: kernel/drivers/ is linked in only on request) and
-    ipc-variants/ with the model's folder."""
+    ipc-variants/ with the model's folder, but for its user-side stub."""
     globs = ("arch/x86_64/*.[chS]", "kernel/*.[ch]", f"{MODELS_DIR}/*.h",
              f"{MODELS_DIR}/{model}/*")
-    return sorted(p for g in globs for p in root.glob(g) if p.is_file())
+    return sorted(p for g in globs for p in root.glob(g)
+                  if p.is_file() and p.name != USER_STUB)
 
 
 def privileged_lines(root: Path, model: str) -> int:
