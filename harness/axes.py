@@ -65,12 +65,19 @@ def covered(table: Sequence[axistable.Axis]) -> list[tuple[str, tuple[str, ...]]
     return [(a.name, a.test) for a in table if a.test and not a.crossed]
 
 
+def short(axis: axistable.Axis, value: str) -> str:
+    """A crossed value in a combination's name: a flag's initial when y, else
+    n; a choice's value's initial, or the whole value where another value of
+    the axis has the same initial (models sync and sync2)."""
+    if axis.kind == "flag":
+        return axis.name[0].lower() if value == "y" else "n"
+    return value[0] if [v[0] for v in axis.values].count(value[0]) == 1 else value
+
+
 def name_of(table: Sequence[axistable.Axis], values: dict) -> str:
-    """A combination's name: a letter per crossed axis (a flag's initial when
-    y, else n; a choice's value's initial), then -<letter><value> for each
-    covered axis."""
-    head = "".join((a.name[0].lower() if values[a.name] == "y" else "n") if a.kind == "flag"
-                   else values[a.name][0] for a in table if a.crossed)
+    """A combination's name: short() of each crossed axis, then
+    -<letter><value> for each covered axis."""
+    head = "".join(short(a, values[a.name]) for a in table if a.crossed)
     return head + "".join(f"-{a.letter}{values[a.name]}" for a in table
                           if a.test and not a.crossed)
 

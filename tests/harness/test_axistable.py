@@ -49,6 +49,9 @@ class AxisTableTest(unittest.TestCase):
                                     ("a", "b"))
         self.assertEqual(sorted(c.name for c in axes.combinations(more)),
                          ["af-r1", "an-r8", "bf-r1", "bn-r8"])
+        alike = axistable.parse_axes(TEXT, ("sync", "sync2", "async"))
+        self.assertEqual([c.name for c in axes.combinations(alike)],
+                         ["sync-r1", "sync2-r1", "a-r1"])
 
     def test_model_traits(self):
         """A model's string traits, and its style name with the folder's as fallback."""
