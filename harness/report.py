@@ -47,12 +47,12 @@ BASE_PRESET = axistable.default_preset(TREE)
 
 # The cases each technique is judged on: a cross-space round trip with the
 # smallest and the largest message, each direction of a call one way, RPC
-# with one client and with many, and a notification.  Cases a run lacks are
-# left out.
+# with one client and with many, a notification, and a page fault delivered
+# and resumed without a mapping.  Cases a run lacks are left out.
 KEY_CASES = (("pingpong", "roundtrip/other-space/0B"), ("pingpong", "roundtrip/other-space/64B"),
              ("pingpong", "oneway-call/other-space/0B"),
              ("pingpong", "oneway-reply/other-space/0B"), ("rpc", "1-client"), ("rpc", "8-clients"),
-             ("notify", "notify-to-wakeup"))
+             ("notify", "notify-to-wakeup"), ("fault", "roundtrip/same-space"))
 
 # The case the one-line summaries and the footprint table use.
 HEADLINE = KEY_CASES[0]

@@ -16,7 +16,7 @@ from harness.runs import Run
 
 FLOOR_BENCHES = ("null_syscall", "space_switch", "floor")
 FLOOR_CASES = {"null_syscall": "null", "space_switch": "roundtrip", "floor": "roundtrip"}
-BENCH_ORDER = ("floor", "pingpong", "rpc", "notify")
+BENCH_ORDER = ("floor", "pingpong", "rpc", "notify", "fault", "pagefault")
 FLOOR_ROW = "floor: 2 × null + switch"
 MISSING = "-"
 

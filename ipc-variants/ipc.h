@@ -18,11 +18,12 @@ int ipc_stats(struct trap_frame *f);          /* SYS_IPC_STATS */
 /* A call the kernel makes for the current thread, which is in the kernel
  * for a reason of its own (a page fault for its pager): send the words of
  * msg to the endpoint or port o with badge, wait for ever for the reply
- * and return its first word in *reply0 (~0 if the reply is empty).  Returns
- * an error (E_DEAD: no one will reply) and nothing else about the thread
- * changes but its message registers, which the caller restores. */
+ * and return its first two words in reply (~0 for a word the reply does
+ * not hold).  Returns an error (E_DEAD: no one will reply) and nothing else
+ * about the thread changes but its message registers, which the caller
+ * restores. */
 int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
-		    uint64_t *reply0);
+		    uint64_t reply[2]);
 
 /* Whether the endpoint or port has been destroyed. */
 bool ipc_object_dead(const struct kobj *o);

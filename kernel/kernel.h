@@ -269,6 +269,21 @@ struct thread *thread_create(struct space *s, vaddr_t entry, vaddr_t stack, uint
 void thread_end(struct thread *t, unsigned how, uint64_t code, uint64_t addr);
 void thread_kill(struct thread *t);        /* ends t as JOIN_KILLED, wherever it is */
 void thread_fault(struct trap_frame *f);       /* returns if the thread goes on */
+/* A pager's reply (first two words, ~0 where it has none) to the page fault
+ * of the thread whose frame is f: NULL if the thread runs on (at the
+ * instruction the pager named, for FAULT_RESUME_AT), else why it stops.  A
+ * resume address outside user space would fault the kernel's own iretq. */
+static inline const char *fault_verdict(struct trap_frame *f, uint64_t word0, uint64_t word1)
+{
+	if (likely(word0 == FAULT_RESUME))
+		return NULL;
+	if (word0 != FAULT_RESUME_AT)
+		return "its pager refused";
+	if (word1 >= USER_TOP)
+		return "its pager's reply is malformed";
+	f->rip = word1;
+	return NULL;
+}
 void thread_release(struct thread *t);     /* drop one reference */
 void thread_reap(void);
 extern struct thread *zombies;             /* what thread_reap frees */

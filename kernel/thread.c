@@ -110,18 +110,18 @@ static const char *const vector_names[32] = {
 /* A page fault in a thread with a pager becomes a call to the pager on the
  * thread's behalf (docs/abi.md); the thread's registers are kept aside
  * meanwhile.  Returns the reason to stop it, or NULL to run the faulting
- * instruction again. */
+ * instruction again (or the one the pager named). */
 static const char *fault_to_pager(struct trap_frame *f, uint64_t addr)
 {
 	struct trap_frame saved = *f;
 	uint64_t msg[FAULT_MSG_WORDS] = {
 		[FAULT_MSG_ADDR] = addr, [FAULT_MSG_ACCESS] = f->error, [FAULT_MSG_RIP] = f->rip,
-	}, verdict;
-	int err = ipc_kernel_call(current->pager, current->pager_badge, msg, &verdict);
+	}, reply[2];
+	int err = ipc_kernel_call(current->pager, current->pager_badge, msg, reply);
 	*f = saved;
 	if (err)
 		return err == E_DEAD ? "its pager is gone" : "its pager's reply is malformed";
-	return verdict == FAULT_RESUME ? NULL : "its pager refused";
+	return fault_verdict(f, reply[0], reply[1]);
 }
 
 /* A user thread faulted: give a page fault to its pager, if it has one;

@@ -18,7 +18,7 @@ enum where { SAME_SPACE, OTHER_SPACE };
 enum shape { ROUNDTRIP, ONEWAY_CALL, ONEWAY_REPLY };
 
 struct bench_case {
-	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify, pagefault */
+	const char *bench;         /* null_syscall, space_switch, pingpong, rpc, notify, fault, pagefault */
 	const char *name;          /* the case: unique within bench */
 	/* Run warmup rounds, then n more on the same objects, filling
 	 * samples[0..n) with one measurement each (overhead not yet
@@ -139,6 +139,9 @@ struct stats {
  * from the histogram (exact below 2048 units, else within 1/64). */
 struct stats rpc_summary(uint64_t overhead, uint64_t *p999);
 long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+/* A page fault delivered to a handler that resumes the faulter past the
+ * faulting load, with nothing mapped (fault.c). */
+long bench_fault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 /* What ran short when the pagefault case's pager could not map a page. */
 extern struct nomem_info bench_nomem;

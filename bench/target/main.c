@@ -57,6 +57,8 @@ static void build_table(void)
 	for (unsigned n = 1; n <= 8; n *= 2)
 		add("rpc", bench_rpc, OTHER_SPACE, ROUNDTRIP, 8, n, "%u-client%s", n, n > 1 ? "s" : "");
 	add("notify", bench_notify, SAME_SPACE, ONEWAY_CALL, 0, 0, "notify-to-wakeup");
+	if (IPC_MSG_MAX >= 16)                   /* the handler's reply names where to resume */
+		add("fault", bench_fault, SAME_SPACE, ROUNDTRIP, 0, 0, "roundtrip/same-space");
 	add("pagefault", bench_pagefault, SAME_SPACE, ROUNDTRIP, 0, 0, "same-space/map-1-page");
 	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
 }

@@ -118,8 +118,12 @@ enum ipc_err {
 #define FAULT_MSG_RIP    2  /* the faulting instruction */
 #define FAULT_MSG_WORDS  3
 /* The pager's reply: first word FAULT_RESUME runs the instruction again;
- * any other reply stops the thread as a fault with no pager would. */
-#define FAULT_RESUME 0
+ * FAULT_RESUME_AT with a second word resumes there instead (a user address:
+ * the pager stepped over the instruction, as a debugger or an emulator
+ * would); any other reply stops the thread as a fault with no pager would. */
+#define FAULT_RESUME    0
+#define FAULT_RESUME_AT 2
+#define FAULT_REPLY_RIP 1   /* FAULT_RESUME_AT: the word with the instruction to run */
 
 /* SYS_THREAD_JOIN: how a thread ended (returned in rdi). */
 #define JOIN_EXITED  0u   /* rsi = exit code */

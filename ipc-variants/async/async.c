@@ -260,7 +260,7 @@ int ipc_call(struct trap_frame *f)
 }
 
 int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
-		    uint64_t *reply0)
+		    uint64_t reply[2])
 {
 	struct port *p = (struct port *)o;
 	if (p->dead)
@@ -274,7 +274,8 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	current->kernel_call = true;
 	int err = call_on(p, badge, &kf);
 	current->kernel_call = false;
-	*reply0 = (kf.rsi & IPC_LEN_MASK) >= 8 ? buf[0] : ~0ul;
+	reply[0] = (kf.rsi & IPC_LEN_MASK) >= 8 ? buf[0] : ~0ul;
+	reply[1] = (kf.rsi & IPC_LEN_MASK) >= 16 ? buf[1] : ~0ul;
 	return err;
 }
 

@@ -124,7 +124,7 @@ int call_slow(struct trap_frame *f)
 }
 
 int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
-		    uint64_t *reply0)
+		    uint64_t reply[2])
 {
 	struct endpoint *ep = (struct endpoint *)o;
 	struct trap_frame *f = thread_frame(current);
@@ -136,7 +136,8 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	f->r10 = msg[2];
 	f->rsi = MIN(FAULT_MSG_WORDS, CONFIG_MSG_REGS) * 8;
 	int err = call_on(ep, badge, f, TIMEOUT_FOREVER, false);
-	*reply0 = (f->rsi & IPC_LEN_MASK) >= 8 ? f->r8 : ~0ul;
+	reply[0] = (f->rsi & IPC_LEN_MASK) >= 8 ? f->r8 : ~0ul;
+	reply[1] = (f->rsi & IPC_LEN_MASK) >= 16 ? f->r9 : ~0ul;
 	return err;
 }
 
