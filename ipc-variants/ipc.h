@@ -25,6 +25,18 @@ int ipc_stats(struct trap_frame *f);          /* SYS_IPC_STATS */
 int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
 		    uint64_t reply[2]);
 
+/* A page fault of current for its pager, on the model's fast path (the
+ * common case: sync, the pager waits on its endpoint; async, its port has
+ * room): the fault message goes to the pager, and current blocks for good,
+ * its frame as it faulted, to run again through resume_fault.  Returns only
+ * if it cannot take the fault, having changed nothing: the general path
+ * (ipc_kernel_call) does. */
+void ipc_fault_fast(struct trap_frame *f, uint64_t addr);
+/* In resume_fault: the pager's reply to current's fault taken on the fast
+ * path, its first two words in reply (~0 where it has none); or the error
+ * that ended the wait (E_DEAD: no one will reply). */
+int ipc_fault_reply(uint64_t reply[2]);
+
 /* Whether the endpoint or port has been destroyed. */
 bool ipc_object_dead(const struct kobj *o);
 

@@ -98,6 +98,11 @@ struct thread {
 	IPC_THREAD_STATE;            /* the compiled model's (ipc-variants/<model>/ipc_thread.h) */
 	struct kobj *pager;          /* the IPC object our page faults are sent to, or NULL */
 	uint64_t pager_badge;
+	/* A page fault the pager holds, taken on the fast path (ipc_fault_fast):
+	 * we resume through resume_fault, the frame as we faulted. */
+	bool in_fault;
+	uint64_t fault_addr;
+	uint64_t fault_reply[2];     /* sync: the pager's reply words (~0: none) */
 	uint32_t end_how;            /* JOIN_ */
 	uint64_t end_code, end_addr;
 	uint32_t nomem_kind;         /* the last E_NOMEM of our calls (INFO_NOMEM) */
@@ -251,6 +256,14 @@ void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout,
 		      struct thread *to) __attribute__((noreturn));
 /* Prepare current to resume through resume_user; used by the fast paths. */
 void wait_resume_at_user(void);
+/* Prepare current to resume through resume_fault (a page fault its pager
+ * holds); used by the fast paths. */
+void wait_resume_at_fault(void);
+/* Block current (for a page fault the pager holds) on q, which may be
+ * NULL, for ever; it resumes through resume_fault with its frame as it
+ * faulted, and its kernel stack is not kept.  to, if not NULL, runs next. */
+void wait_block_fault(struct tqueue *q, enum wait_kind kind, struct thread *to)
+	__attribute__((noreturn));
 /* End t's wait with err and make it ready (it does not run yet). */
 void wait_end(struct thread *t, int err);
 /* End t's wait with err, leaving it to the caller to run or wake it. */

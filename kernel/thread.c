@@ -107,6 +107,12 @@ static const char *const vector_names[32] = {
 	[17] = "#AC alignment check", [18] = "#MC machine check", [19] = "#XM SIMD error",
 };
 
+/* Why a fault call that ended with err stops the thread. */
+static const char *fault_call_failed(int err)
+{
+	return err == E_DEAD ? "its pager is gone" : "its pager's reply is malformed";
+}
+
 /* A page fault in a thread with a pager becomes a call to the pager on the
  * thread's behalf (docs/abi.md); the thread's registers are kept aside
  * meanwhile.  Returns the reason to stop it, or NULL to run the faulting
@@ -119,20 +125,13 @@ static const char *fault_to_pager(struct trap_frame *f, uint64_t addr)
 	}, reply[2];
 	int err = ipc_kernel_call(current->pager, current->pager_badge, msg, reply);
 	*f = saved;
-	if (err)
-		return err == E_DEAD ? "its pager is gone" : "its pager's reply is malformed";
-	return fault_verdict(f, reply[0], reply[1]);
+	return err ? fault_call_failed(err) : fault_verdict(f, reply[0], reply[1]);
 }
 
-/* A user thread faulted: give a page fault to its pager, if it has one;
- * else (or if the pager will not resolve it) report it in one line and stop
- * the thread. */
-void thread_fault(struct trap_frame *f)
+/* Report current's fault in one line, saying why, and stop it. */
+static void __attribute__((noreturn)) fault_stop(struct trap_frame *f, uint64_t addr,
+						 const char *why)
 {
-	uint64_t addr = f->vector == VEC_PF ? read_cr2() : f->rip;
-	const char *why = "thread stopped";
-	if (f->vector == VEC_PF && current->pager && !(why = fault_to_pager(f, addr)))
-		return;
 	char name[48];
 	thread_name(current, name, sizeof(name));
 	const char *what = vector_names[f->vector] ? vector_names[f->vector] : "exception";
@@ -146,6 +145,37 @@ void thread_fault(struct trap_frame *f)
 			name, what, f->error, (void *)f->rip, why);
 	thread_end(current, JOIN_FAULTED, f->vector, addr);
 	panic("a dead thread ran");
+}
+
+/* A user thread faulted: give a page fault to its pager, if it has one (on
+ * the model's fast path if it can, else the general one); else (or if the
+ * pager will not resolve it) report it in one line and stop the thread. */
+void thread_fault(struct trap_frame *f)
+{
+	uint64_t addr = f->vector == VEC_PF ? read_cr2() : f->rip;
+	const char *why = "thread stopped";
+	if (f->vector == VEC_PF && current->pager) {
+		ipc_fault_fast(f, addr);         /* returns only if it did not take the fault */
+		if (!(why = fault_to_pager(f, addr)))
+			return;
+	}
+	fault_stop(f, addr, why);
+}
+
+void resume_fault_c(struct trap_frame *f);
+/* resume_fault (entry.S): current's fault, held on the fast path, has its
+ * reply: apply it to the frame, or stop the thread as the general path
+ * would have. */
+void resume_fault_c(struct trap_frame *f)
+{
+	uint64_t reply[2];
+	current->in_fault = false;
+	int err = ipc_fault_reply(reply);
+	const char *why = err ? fault_call_failed(err) : fault_verdict(f, reply[0], reply[1]);
+	if (unlikely(why))
+		fault_stop(f, current->fault_addr, why);
+	if (unlikely(sched_preempt_pending))
+		sched_yield();
 }
 
 void thread_release(struct thread *t)

@@ -65,13 +65,24 @@ static void block_current(struct tqueue *q, enum wait_kind kind, uint64_t timeou
 }
 
 /* The resume frame: context_restore pops a switch frame whose registers
- * do not matter and returns into resume_user with rsp at the trap frame. */
-void wait_resume_at_user(void)
+ * do not matter and returns into resume (resume_user, resume_fault) with rsp
+ * at the trap frame. */
+static void resume_at(void (*resume)(void))
 {
 	struct switch_frame *sw = (struct switch_frame *)thread_frame(current) - 1;
-	sw->rip = (uint64_t)resume_user;
+	sw->rip = (uint64_t)resume;
 	current->ksp = (uint64_t)sw;
+}
+
+void wait_resume_at_user(void)
+{
+	resume_at(resume_user);
 	current->resume_user = true;
+}
+
+void wait_resume_at_fault(void)
+{
+	resume_at(resume_fault);
 }
 
 void resume_user_c(struct trap_frame *f);
@@ -83,15 +94,28 @@ void resume_user_c(struct trap_frame *f)
 		sched_yield();
 }
 
-void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+/* current, blocked for good, hands over to to (or to the scheduler). */
+static void __attribute__((noreturn)) switch_final(struct thread *to)
 {
-	block_current(q, kind, timeout);
-	wait_resume_at_user();
 	if (to && CONFIG_DIRECT_SWITCH && sched_direct_ok(to))
 		sched_direct_final(to);
 	if (to)
 		sched_wake(to);
 	schedule_final();
+}
+
+void wait_block_final(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)
+{
+	block_current(q, kind, timeout);
+	wait_resume_at_user();
+	switch_final(to);
+}
+
+void wait_block_fault(struct tqueue *q, enum wait_kind kind, struct thread *to)
+{
+	block_current(q, kind, TIMEOUT_FOREVER);
+	wait_resume_at_fault();
+	switch_final(to);
 }
 
 int wait_block(struct tqueue *q, enum wait_kind kind, uint64_t timeout, struct thread *to)

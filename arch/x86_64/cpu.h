@@ -113,6 +113,7 @@ void arch_poweroff(unsigned code) __attribute__((noreturn));
 void context_switch(uint64_t *save_ksp, uint64_t new_ksp);
 void context_restore(uint64_t new_ksp) __attribute__((noreturn));
 void resume_user(void);                   /* see wait_block_final */
+void resume_fault(void);                  /* see wait_block_fault */
 void trap_return(void);
 extern char trap_vectors[];               /* 256 stubs of TRAP_STUB_SIZE bytes */
 void syscall_entry(void);

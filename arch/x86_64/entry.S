@@ -122,6 +122,15 @@ resume_user:
 	call resume_user_c
 	jmp syscall_return
 
+/* A thread whose page fault its pager held (wait_block_fault) resumes
+ * here, rsp at the frame it faulted with: resume_fault_c applies the
+ * pager's reply (or stops the thread), and it returns as from any trap. */
+	.globl resume_fault
+resume_fault:
+	mov %rsp, %rdi
+	call resume_fault_c
+	jmp trap_return
+
 /* context_restore(new_ksp): the second half of context_switch, for a thread
  * that leaves nothing behind to come back to. */
 	.globl context_restore

@@ -279,6 +279,60 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	return err;
 }
 
+/* A page fault of current for a pager whose port has room, once we have a
+ * reply port: the fault message goes from the kernel straight into the
+ * port's queue with our reply port, as ipc_kernel_call's would, and we wait
+ * on the reply port for good, our frame as we faulted: no kernel buffers,
+ * no frame to save and restore, no kernel stack kept. */
+void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
+{
+	struct port *p = (struct port *)current->pager, *own = current->own_port;
+	if (unlikely(p->dead || !own || p->count == CONFIG_ASYNC_QUEUE_LEN))
+		return;
+	/* Point of no return: a new call, so replies to earlier ones are stale. */
+	own->call_seq++;
+	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
+		;
+	const uint64_t msg[FAULT_MSG_WORDS] = {
+		[FAULT_MSG_ADDR] = addr, [FAULT_MSG_ACCESS] = f->error, [FAULT_MSG_RIP] = f->rip,
+	};
+	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
+	m->len = MIN(sizeof(msg), CONFIG_ASYNC_MSG_MAX);
+	memcpy(m->data, msg, m->len);
+	m->badge = current->pager_badge;
+	m->reply = own;
+	m->reply_seq = own->call_seq;
+	own->obj.refs++;
+	p->count++;
+	struct thread *r = tq_pop(&p->receivers);
+	if (r)
+		wait_finish(r, IPC_OK);
+	current->in_fault = true;
+	current->fault_addr = addr;
+	wait_block_fault(&own->receivers, WAIT_RECV, r);
+}
+
+int ipc_fault_reply(uint64_t reply[2])
+{
+	struct port *own = current->own_port;
+	int err = current->wait_err;
+	if (!err && !own->count)
+		err = E_DEAD;                    /* woken with no reply: none will come */
+	if (!err) {
+		struct amsg *m = &own->q[own->head];
+		uint64_t w[2] = { ~0ul, ~0ul };
+		memcpy(w, m->data, MIN(m->len, sizeof(w)));
+		reply[0] = m->len >= 8 ? w[0] : ~0ul;
+		reply[1] = m->len >= 16 ? w[1] : ~0ul;
+		if (m->len > FAULT_MSG_WORDS * 8)
+			err = E_TOOBIG;          /* as the general path's buffer refuses it */
+		own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN;
+		own->count--;
+	}
+	own->call_seq++;                         /* this call is over, however it ended */
+	return err;
+}
+
 int ipc_reply_recv(struct trap_frame *f)
 {
 	struct port *p;

@@ -75,7 +75,7 @@ int ipc_reply_recv(struct trap_frame *f)
 	fp_count(FP_REPLY_RECV, true);
 	current->caller = NULL;
 	c->callee = NULL;
-	msg_transfer(thread_frame(c), f, 0);
+	reply_transfer(c, f);
 	c->wait = WAIT_NONE;
 	c->wait_err = IPC_OK;
 	current->wait = WAIT_RECV;
@@ -84,6 +84,45 @@ int ipc_reply_recv(struct trap_frame *f)
 	sched_block(current);
 	wait_resume_at_user();
 	sched_direct_final(c);
+}
+
+/* A page fault of current for a pager that waits on its endpoint: the same
+ * checks as a call's fast path, then the fault message (address, access,
+ * instruction; the other message registers cleared, as msg_transfer does)
+ * goes straight into the pager's frame, and the pager runs on our time
+ * slice while we wait, our frame as we faulted, for its reply. */
+void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
+{
+	struct endpoint *ep = (struct endpoint *)current->pager;
+	struct thread *r = ep->receivers.head;
+	if (unlikely(!CONFIG_DIRECT_SWITCH || CONFIG_MSG_REGS < FAULT_MSG_WORDS || ep->dead ||
+		     !r || r->timeout_at || r->caller || !sched_direct_ok_fp(r)))
+		return;
+	/* Point of no return: the pager takes the fault as a call from us. */
+	ep->receivers.head = r->wnext;
+	if (!r->wnext)
+		ep->receivers.tail = NULL;
+	r->wnext = NULL;
+	r->wq = NULL;
+	r->wait = WAIT_NONE;
+	r->wait_err = IPC_OK;
+	struct trap_frame *to = thread_frame(r);
+	_Static_assert(FAULT_MSG_WORDS == 3, "message words 0..2 travel in r8, r9, r10");
+	to->r8 = addr;
+	to->r9 = f->error;
+	to->r10 = f->rip;
+	to->r12 = to->r13 = to->r14 = to->r15 = to->rbx = to->rdx = 0;
+	to->rsi = FAULT_MSG_WORDS * 8;
+	to->rdi = current->pager_badge;
+	r->caller = current;
+	current->callee = r;
+	current->in_fault = true;
+	current->fault_addr = addr;
+	current->wait = WAIT_REPLY;
+	current->wait_err = IPC_OK;
+	sched_block(current);
+	wait_resume_at_fault();
+	sched_direct_final(r);
 }
 
 int ipc_stats(struct trap_frame *f)

@@ -141,6 +141,15 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	return err;
 }
 
+int ipc_fault_reply(uint64_t reply[2])
+{
+	if (current->wait_err)
+		return current->wait_err;
+	reply[0] = current->fault_reply[0];
+	reply[1] = current->fault_reply[1];
+	return IPC_OK;
+}
+
 int reply_recv_slow(struct trap_frame *f)
 {
 	struct endpoint *ep;
@@ -155,7 +164,7 @@ int reply_recv_slow(struct trap_frame *f)
 	if (c) {
 		current->caller = NULL;
 		c->callee = NULL;
-		msg_transfer(thread_frame(c), f, 0);
+		reply_transfer(c, f);
 		wait_finish(c, IPC_OK);
 	}
 	/* The receive. */

@@ -36,6 +36,20 @@ static inline void msg_transfer(struct trap_frame *to, const struct trap_frame *
 	to->rdi = badge;
 }
 
+/* Our reply in frame f to c: into c's frame, or, for a page fault c's pager
+ * holds on the fast path, its first two words kept for resume_fault (c's
+ * frame stays as it faulted). */
+static inline void reply_transfer(struct thread *c, const struct trap_frame *f)
+{
+	if (likely(!c->in_fault)) {
+		msg_transfer(thread_frame(c), f, 0);
+		return;
+	}
+	uint64_t len = f->rsi & IPC_LEN_MASK;
+	c->fault_reply[0] = CONFIG_MSG_REGS > 0 && len >= 8 ? f->r8 : ~0ul;
+	c->fault_reply[1] = CONFIG_MSG_REGS > 1 && len >= 16 ? f->r9 : ~0ul;
+}
+
 /* A call's timeout bounds both its send and its wait for the reply, except
  * that 0 ("send at once or fail") waits for the reply for ever. */
 static inline uint64_t reply_timeout(uint64_t timeout)
