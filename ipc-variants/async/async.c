@@ -228,18 +228,28 @@ int ipc_recv(struct trap_frame *f)
 	return port_get_msg(p, f, f->rdx, NULL);
 }
 
+/* current's implicit reply port, made at its first call; NULL if there
+ * is no memory for it. */
+static struct port *own_port(void)
+{
+	struct port *own = current->own_port;
+	if (likely(own))
+		return own;
+	if (!(own = current->own_port = port_new()))
+		return NULL;
+	own->obj.refs = 1;
+	own->owner = current;
+	return own;
+}
+
 /* The call, its arguments checked: the message at f's buffer to p with our
  * reply port, then the reply into the same buffer. */
 static inline int call_on(struct port *p, uint64_t badge, struct trap_frame *f)
 {
 	struct thread *r;
-	struct port *own = current->own_port;
-	if (!own) {
-		if (!(own = current->own_port = port_new()))
-			return E_NOMEM;
-		own->obj.refs = 1;
-		own->owner = current;
-	}
+	struct port *own = own_port();
+	if (!own)
+		return E_NOMEM;
 	/* A new call: replies to earlier ones, queued or still to come, are stale. */
 	own->call_seq++;
 	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
@@ -279,15 +289,15 @@ int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG
 	return err;
 }
 
-/* A page fault of current for a pager whose port has room, once we have a
- * reply port: the fault message goes from the kernel straight into the
- * port's queue with our reply port, as ipc_kernel_call's would, and we wait
- * on the reply port for good, our frame as we faulted: no kernel buffers,
- * no frame to save and restore, no kernel stack kept. */
+/* A page fault of current for a pager whose port has room: the fault
+ * message goes from the kernel straight into the port's queue with our
+ * reply port, as ipc_kernel_call's would, and we wait on the reply port
+ * for good, our frame as we faulted: no kernel buffers, no frame to save
+ * and restore, no kernel stack kept. */
 void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
 {
-	struct port *p = (struct port *)current->pager, *own = current->own_port;
-	if (unlikely(p->dead || !own || p->count == CONFIG_ASYNC_QUEUE_LEN))
+	struct port *p = (struct port *)current->pager, *own;
+	if (unlikely(p->dead || p->count == CONFIG_ASYNC_QUEUE_LEN || !(own = own_port())))
 		return;
 	/* Point of no return: a new call, so replies to earlier ones are stale. */
 	own->call_seq++;

@@ -17,7 +17,8 @@
 	X(space_quota_refund)                                                    \
 	X(server_restart) X(pager_demand) X(pager_refuses) X(pager_dies)        \
 	X(pager_bad_args) X(pager_fault_keeps_reply) X(pager_registers)            \
-	X(pager_lifetimes) X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \
+	X(pager_lifetimes) X(pager_fast_replies) X(pager_fast_dies)               \
+	X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \
 	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
 	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
 	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)                   \

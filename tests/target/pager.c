@@ -350,3 +350,124 @@ void test_pager_lifetimes(void)
 	EXPECT_OK(sys_cap_delete(P_SPACE));
 	EXPECT_OK(sys_check());
 }
+
+/* --- The fast path rejects what the general path rejects --------------------- */
+
+#define R_BASE 0x52000000ul          /* never mapped: every load here faults */
+
+/* Loads from addr (rdi); a pager that steps over the load resumes it at
+ * skip_resume, which returns 7. */
+uint64_t skip_touch(uint64_t addr);
+extern const char skip_load[], skip_resume[];
+asm(".text\n"
+    ".globl skip_touch, skip_load, skip_resume\n"
+    "skip_touch:\n"
+    "skip_load:\n"
+    "	mov (%rdi), %rax\n"
+    "	ret\n"
+    "skip_resume:\n"
+    "	mov $7, %eax\n"
+    "	ret\n");
+
+static void skip_worker(uint64_t addr)
+{
+	sys_exit(skip_touch(addr));
+}
+
+/* A pager's reply to a fault at R_BASE: the words and length it sends, and
+ * whether the faulter goes on (past the load: it exits 7). */
+struct skip_reply {
+	const char *what;
+	uint64_t len, w0, w1;
+	bool resumes;
+};
+
+/* The faulter's fault as the pager sees it, answered with reply r; queued
+ * first (the general path) or with the pager already waiting (the fast
+ * path where the model has one).  The faulter must resume or be stopped at
+ * its address as r says, and the kernel's invariants must hold. */
+static void skip_case(const struct skip_reply *r, bool queued)
+{
+	uint64_t how, code, addr;
+	struct ipc_msg m = { 0 };
+	const char *path = queued ? "queued" : "pager waiting";
+	EXPECT_OK(thread_spawn(skip_worker, R_BASE, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(sys_thread_pager(P_THREAD, P_EP));
+	if (queued)
+		until_blocked(Q_SERVER);                 /* it faults and waits in the queue */
+	EXPECT_OK(ipc_recv(P_EP, &m, TIMEOUT_FOREVER));
+	EXPECT(m.w[FAULT_MSG_ADDR] == R_BASE && m.w[FAULT_MSG_RIP] == (uint64_t)skip_load &&
+	       (IPC_MSG_MAX < 16 || m.w[FAULT_MSG_ACCESS] == 4),
+	       "%s, %s: fault at %p, rip %p, access %lu", r->what, path,
+	       (void *)m.w[FAULT_MSG_ADDR], (void *)m.w[FAULT_MSG_RIP], m.w[FAULT_MSG_ACCESS]);
+	m.len = r->len;
+	m.w[0] = r->w0;
+	m.w[1] = r->w1;
+	m.w[2] = m.w[3] = 0;
+	EXPECT(ipc_reply_recv(P_EP, &m, TIMEOUT_NONE) == E_TIMEOUT, "%s, %s: the reply", r->what,
+	       path);
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	if (r->resumes)
+		EXPECT(how == JOIN_EXITED && code == 7, "%s, %s: how %lu code %lu (7: resumed)",
+		       r->what, path, how, code);
+	else
+		EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == R_BASE,
+		       "%s, %s: how %lu code %lu addr %p (stopped at %p)", r->what, path, how, code,
+		       (void *)addr, (void *)R_BASE);
+	EXPECT_OK(sys_check());
+}
+
+/* Every reply, good and bad, on both paths: the fast path takes the fault
+ * only when the pager already waits (sync) or its port has room (async, so
+ * both are fast there but for the first fault of a thread). */
+void test_pager_fast_replies(void)
+{
+	const struct skip_reply replies[] = {
+		{ "resume past the load", 16, FAULT_RESUME_AT, (uint64_t)skip_resume, true },
+		{ "resume at a kernel address", 16, FAULT_RESUME_AT, 0xffffffff80000000ul, false },
+		{ "resume at USER_TOP", 16, FAULT_RESUME_AT, USER_TOP, false },
+		{ "resume with no address", 8, FAULT_RESUME_AT, (uint64_t)skip_resume, false },
+		{ "an empty reply", 0, FAULT_RESUME, 0, false },
+		{ "a refusal", 8, 1, 0, false },
+		/* async: longer than the fault message, as the general path refuses it */
+		{ "a long reply", 32, FAULT_RESUME_AT, (uint64_t)skip_resume, is_sync },
+	};
+	if (IPC_MSG_MAX < 16) {
+		printf("ktest: pager_fast_replies: messages of %u bytes carry no resume address\n",
+		       (unsigned)IPC_MSG_MAX);
+		return;
+	}
+	EXPECT_OK(ipc_create(P_EP));
+	for (unsigned i = 0; i < sizeof(replies) / sizeof(replies[0]) && !ktest_failed; i++) {
+		skip_case(&replies[i], false);
+		skip_case(&replies[i], true);
+	}
+	EXPECT_OK(sys_cap_delete(P_EP));
+}
+
+/* A pager that dies holding a fault it took on the fast path: the faulter
+ * is stopped at its address and the kernel holds.  (A faulter killed while
+ * its pager holds the fault on the fast path: pager_lifetimes.) */
+static void dying_pager(uint64_t unused)
+{
+	(void)unused;
+	struct ipc_msg m = { 0 };
+	ipc_recv(P_EP, &m, TIMEOUT_FOREVER);
+	sys_exit(m.w[FAULT_MSG_ADDR] == R_BASE ? 0 : 1);
+}
+
+void test_pager_fast_dies(void)
+{
+	uint64_t how, code, addr;
+	EXPECT_OK(ipc_create(P_EP));
+	EXPECT_OK(spawn(dying_pager, 0, P_PAGER));       /* it waits first: the fast path */
+	EXPECT_OK(thread_spawn(skip_worker, R_BASE, P_THREAD, TEST_PRIO - 1));
+	EXPECT_OK(sys_thread_pager(P_THREAD, P_EP));
+	EXPECT_OK(join(P_PAGER, &how, &code, &addr));
+	EXPECT(how == JOIN_EXITED && code == 0, "dying pager: how %lu code %lu", how, code);
+	EXPECT_OK(join(P_THREAD, &how, &code, &addr));
+	EXPECT(how == JOIN_FAULTED && code == VEC_PF && addr == R_BASE,
+	       "its faulter: how %lu code %lu addr %p", how, code, (void *)addr);
+	EXPECT_OK(sys_check());
+	EXPECT_OK(sys_cap_delete(P_EP));
+}
