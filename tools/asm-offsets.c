@@ -21,6 +21,8 @@ void asm_offsets(void)
 	OFFSET(T_TIMEOUT_AT, struct thread, timeout_at);
 	OFFSET(T_WAIT_ERR, struct thread, wait_err);
 	OFFSET(T_RESUME_USER, struct thread, resume_user);
+	OFFSET(T_IN_FAULT, struct thread, in_fault);
+	OFFSET(T_FAULT_REPLY, struct thread, fault_reply);
 	DEFINE(THREAD_STACK_SIZE, THREAD_PAGES * PAGE_SIZE);
 	OFFSET(S_CAPS, struct space, caps);
 	OFFSET(S_CR3, struct space, cr3);

@@ -38,41 +38,47 @@ asm(".text\n"
 
 static uint64_t *fault_samples;
 static unsigned fault_warmup, fault_n;
-/* What the handler saw: faults served, and the first wrong word (round + 1). */
+/* What the handler saw: faults served, and the first wrong word (its round + 1). */
 static volatile uint64_t served, bad_round, bad_word, bad_expected, bad_seen;
 /* The first round whose registers came back changed (+ 1), and how. */
 static volatile uint64_t faulter_bad, faulter_seen;
 
-/* Word k of fault message m for round i, or true if it is right. */
-static bool fault_word_ok(const struct ipc_msg *m, unsigned i, unsigned k, uint64_t *expected)
+/* Fault message m of round i is wrong: note its first wrong word (once)
+ * and return the reply that stops the faulter. */
+static __attribute__((noinline)) uint64_t fault_wrong(const struct ipc_msg *m, unsigned i)
 {
-	static const uint64_t fixed[] = { 0, FAULT_ACCESS, 0 };
-	*expected = k == FAULT_MSG_ADDR ? REGION + 8ul * i :
-		    k == FAULT_MSG_RIP ? (uint64_t)fault_load : fixed[k];
-	return m->w[k] == *expected;
+	const uint64_t expected[FAULT_MSG_WORDS] = {
+		[FAULT_MSG_ADDR] = REGION + 8ul * i, [FAULT_MSG_ACCESS] = FAULT_ACCESS,
+		[FAULT_MSG_RIP] = (uint64_t)fault_load,
+	};
+	unsigned k = 0;
+	while (k < FAULT_MSG_WORDS && m->w[k] == expected[k])
+		k++;
+	if (!bad_round) {
+		bool len = m->len != FAULT_MSG_WORDS * 8;
+		bad_round = i + 1;
+		bad_word = len ? LEN_WORD : k;
+		bad_expected = len ? FAULT_MSG_WORDS * 8 : expected[k];
+		bad_seen = len ? m->len : m->w[k];
+	}
+	return 1;
 }
 
-/* The handler: one message per fault, checked; a wrong one stops the
- * faulter (a reply of 1) after noting it, a right one resumes it past the
+/* The handler: one message per fault, checked in one comparison; a wrong
+ * one stops the faulter (fault_wrong), a right one resumes it past the
  * load.  Ends with its endpoint. */
 static void handler(uint64_t unused)
 {
 	(void)unused;
 	struct ipc_msg m = { 0 };
+	uint64_t i = 0;
 	long err = ipc_recv(EP, &m, TIMEOUT_FOREVER);
 	while (err == IPC_OK) {
-		uint64_t verdict = FAULT_RESUME_AT, expected;
-		for (unsigned k = 0; k < FAULT_MSG_WORDS; k++) {
-			if (!bad_round && (m.len != FAULT_MSG_WORDS * 8 ||
-					   !fault_word_ok(&m, (unsigned)served, k, &expected))) {
-				bad_round = served + 1;
-				bad_word = m.len != FAULT_MSG_WORDS * 8 ? LEN_WORD : k;
-				bad_expected = m.len != FAULT_MSG_WORDS * 8 ? FAULT_MSG_WORDS * 8 : expected;
-				bad_seen = m.len != FAULT_MSG_WORDS * 8 ? m.len : m.w[k];
-				verdict = 1;
-			}
-		}
-		served++;
+		uint64_t verdict = FAULT_RESUME_AT;
+		if ((m.len ^ FAULT_MSG_WORDS * 8) | (m.w[FAULT_MSG_ADDR] ^ (REGION + 8 * i)) |
+		    (m.w[FAULT_MSG_ACCESS] ^ FAULT_ACCESS) | (m.w[FAULT_MSG_RIP] ^ (uint64_t)fault_load))
+			verdict = fault_wrong(&m, (unsigned)i);
+		served = ++i;
 		m.w[0] = verdict;
 		m.w[FAULT_REPLY_RIP] = (uint64_t)fault_resume;
 		m.len = 16;

@@ -58,12 +58,15 @@
 	mov CAP_OBJ(%rcx), %rbp
 .endm
 
-/* Checks on the partner in r11 shared by both paths. */
-.macro PARTNER_CHECKS fail
+/* Checks on the partner in r11 shared by all paths; resume_user=0 for a
+ * partner that resumes through resume_fault instead. */
+.macro PARTNER_CHECKS fail, resume_user=1
 	cmpq $0, T_TIMEOUT_AT(%r11)
 	jne \fail
+.if \resume_user
 	cmpb $0, T_RESUME_USER(%r11)      /* it resumes from its trap frame */
 	je \fail
+.endif
 #if CONFIG_SCHED_LAZY
 	cmpb $0, T_IN_QUEUE(%r11)         /* lazy: the running thread stays queued */
 	je \fail
@@ -139,6 +142,32 @@
 	mov %rcx, T_KSP(%rax)
 .endm
 
+/* reply_recv past its checks: the caller (r11) no longer waits for us, we
+ * (rax) wait at the tail of the endpoint (rbp), blocked for good. */
+.macro REPLY_RECV_EDITS
+	movq $0, T_CALLER(%rax)
+	movq $0, T_CALLEE(%r11)
+	movb $WAIT_NONE_V, T_WAIT(%r11)
+	movl $0, T_WAIT_ERR(%r11)
+	movb $WAIT_RECV_V, T_WAIT(%rax)   /* wait on the endpoint, at its tail */
+	movl $0, T_WAIT_ERR(%rax)
+	movq $0, T_WNEXT(%rax)
+	lea EP_RECVQ(%rbp), %rcx
+	mov %rcx, T_WQ(%rax)
+	mov EP_RECV_TAIL(%rbp), %rcx
+	test %rcx, %rcx
+	jz 1f
+	mov %rax, T_WNEXT(%rcx)
+	jmp 2f
+1:	mov %rax, EP_RECV_HEAD(%rbp)
+2:	mov %rax, EP_RECV_TAIL(%rbp)
+	BLOCK_CURRENT
+	QUEUE_EDITS
+#if CONFIG_FASTPATH_STATS
+	incq fp_asm_hits + 8(%rip)
+#endif
+.endm
+
 	.text
 /* call: rdi = endpoint slot, rsi = info, rdx = timeout; rsp = kernel stack. */
 	.globl ipc_entry_call
@@ -201,32 +230,48 @@ ipc_entry_reply_recv:
 	jne 9f
 	cmpq $0, EP_SEND_HEAD(%rbp)       /* a sender waits: receive it instead */
 	jne 9f
+	cmpb $0, T_IN_FAULT(%r11)         /* its page fault: the reply is a verdict */
+	jne fastpath_fault_reply
 	PARTNER_CHECKS 9f
 
 	/* Point of no return. */
-	movq $0, T_CALLER(%rax)
-	movq $0, T_CALLEE(%r11)
-	movb $WAIT_NONE_V, T_WAIT(%r11)
-	movl $0, T_WAIT_ERR(%r11)
-	movb $WAIT_RECV_V, T_WAIT(%rax)   /* wait on the endpoint, at its tail */
-	movl $0, T_WAIT_ERR(%rax)
-	movq $0, T_WNEXT(%rax)
-	lea EP_RECVQ(%rbp), %rcx
-	mov %rcx, T_WQ(%rax)
-	mov EP_RECV_TAIL(%rbp), %rcx
-	test %rcx, %rcx
-	jz 1f
-	mov %rax, T_WNEXT(%rcx)
-	jmp 2f
-1:	mov %rax, EP_RECV_HEAD(%rbp)
-2:	mov %rax, EP_RECV_TAIL(%rbp)
-	BLOCK_CURRENT
-	QUEUE_EDITS
+	REPLY_RECV_EDITS
 	xor %edi, %edi                    /* a reply carries no badge */
-#if CONFIG_FASTPATH_STATS
-	incq fp_asm_hits + 8(%rip)
-#endif
 	jmp fastpath_switch
+9:	BAIL SYS_REPLY_RECV
+
+/* reply_recv to a thread whose page fault we hold (wait_block_fault): it
+ * runs again through resume_fault from the frame it faulted with, which
+ * nothing here touches; the reply's first two words (~0 for those its
+ * length does not cover) are kept for resume_fault_c, which applies them.
+ * rax = current, r11 = the faulter, rbp = the endpoint. */
+fastpath_fault_reply:
+	PARTNER_CHECKS 9f, 0
+
+	/* Point of no return. */
+	REPLY_RECV_EDITS
+	mov $-1, %rcx
+	mov %rcx, %rdx
+	cmp $8, %esi
+	jb 1f
+	mov %r8, %rcx
+	cmp $16, %esi
+	jb 1f
+	mov %r9, %rdx
+1:	mov %rcx, T_FAULT_REPLY(%r11)
+	mov %rdx, T_FAULT_REPLY + 8(%r11)
+	mov %r11, current(%rip)
+	movb $THREAD_RUNNING_V, T_STATE(%r11)
+	lea THREAD_STACK_SIZE(%r11), %rcx
+	mov %rcx, tss + TSS_RSP0(%rip)
+	mov %rcx, %gs:PERCPU_KSTACK
+	mov T_SPACE(%r11), %rdx
+	cmp T_SPACE(%rax), %rdx
+	je 2f
+	mov S_CR3(%rdx), %rdx
+	mov %rdx, %cr3
+2:	mov T_KSP(%r11), %rdi             /* its resume frame: into resume_fault */
+	jmp context_restore
 9:	BAIL SYS_REPLY_RECV
 
 /* Run r11 from its trap frame: rax = IPC_OK, rdx = 0, rdi = badge, rsi =
