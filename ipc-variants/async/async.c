@@ -308,7 +308,7 @@ void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
 	};
 	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
 	m->len = MIN(sizeof(msg), CONFIG_ASYNC_MSG_MAX);
-	memcpy(m->data, msg, m->len);
+	__builtin_memcpy(m->data, msg, MIN(sizeof(msg), CONFIG_ASYNC_MSG_MAX));   /* a few stores */
 	m->badge = current->pager_badge;
 	m->reply = own;
 	m->reply_seq = own->call_seq;
@@ -331,7 +331,7 @@ int ipc_fault_reply(uint64_t reply[2])
 	if (!err) {
 		struct amsg *m = &own->q[own->head];
 		uint64_t w[2] = { ~0ul, ~0ul };
-		memcpy(w, m->data, MIN(m->len, sizeof(w)));
+		__builtin_memcpy(w, m->data, MIN(sizeof(w), CONFIG_ASYNC_MSG_MAX));  /* two loads */
 		reply[0] = m->len >= 8 ? w[0] : ~0ul;
 		reply[1] = m->len >= 16 ? w[1] : ~0ul;
 		if (m->len > FAULT_MSG_WORDS * 8)
