@@ -58,14 +58,20 @@
 	mov CAP_OBJ(%rcx), %rbp
 .endm
 
-/* Checks on the partner in r11 shared by all paths; resume_user=0 for a
- * partner that resumes through resume_fault instead. */
-.macro PARTNER_CHECKS fail, resume_user=1
+/* Checks on the partner in r11 shared by all paths.  A partner that does
+ * not resume from its trap frame goes to other (by default fail; skip: a
+ * partner that resumes through resume_fault, not checked). */
+.macro PARTNER_CHECKS fail, other=
 	cmpq $0, T_TIMEOUT_AT(%r11)
 	jne \fail
-.if \resume_user
+.ifb \other
 	cmpb $0, T_RESUME_USER(%r11)      /* it resumes from its trap frame */
 	je \fail
+.else
+.ifnc \other, skip
+	cmpb $0, T_RESUME_USER(%r11)
+	je \other
+.endif
 .endif
 #if CONFIG_SCHED_LAZY
 	cmpb $0, T_IN_QUEUE(%r11)         /* lazy: the running thread stays queued */
@@ -230,14 +236,14 @@ ipc_entry_reply_recv:
 	jne 9f
 	cmpq $0, EP_SEND_HEAD(%rbp)       /* a sender waits: receive it instead */
 	jne 9f
-	cmpb $0, T_IN_FAULT(%r11)         /* its page fault: the reply is a verdict */
-	jne fastpath_fault_reply
-	PARTNER_CHECKS 9f
+	PARTNER_CHECKS 9f, 8f
 
 	/* Point of no return. */
 	REPLY_RECV_EDITS
 	xor %edi, %edi                    /* a reply carries no badge */
 	jmp fastpath_switch
+8:	cmpb $0, T_IN_FAULT(%r11)         /* its page fault: the reply is a verdict */
+	jne fastpath_fault_reply
 9:	BAIL SYS_REPLY_RECV
 
 /* reply_recv to a thread whose page fault we hold (wait_block_fault): it
@@ -246,7 +252,7 @@ ipc_entry_reply_recv:
  * length does not cover) are kept for resume_fault_c, which applies them.
  * rax = current, r11 = the faulter, rbp = the endpoint. */
 fastpath_fault_reply:
-	PARTNER_CHECKS 9f, 0
+	PARTNER_CHECKS 9f, skip
 
 	/* Point of no return. */
 	REPLY_RECV_EDITS
