@@ -53,7 +53,10 @@ static void timeout_disarm(struct thread *t)
 	t->timeout_at = 0;
 }
 
-static void block_current(struct tqueue *q, enum wait_kind kind, uint64_t timeout)
+/* Always inlined: each blocking path keeps its own straight-line copy. */
+static inline __attribute__((always_inline)) void block_current(struct tqueue *q,
+								 enum wait_kind kind,
+								 uint64_t timeout)
 {
 	current->wait = kind;
 	current->wait_err = IPC_OK;

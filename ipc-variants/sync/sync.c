@@ -11,8 +11,10 @@ int ipc_create(struct trap_frame *f)
 	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_IPC);
 }
 
-/* The endpoint in slot with the right, and its badge; or an error. */
-static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
+/* The endpoint in slot with the right, and its badge; or an error.
+ * Inlined into each caller, as GCC chose before the fault paths grew the file. */
+static inline __attribute__((always_inline)) int ep_lookup(uint64_t slot, uint32_t right,
+							   struct endpoint **ep, uint64_t *badge)
 {
 	struct cap *c;
 	int err = cap_get(slot, OBJ_IPC, right, &c);
