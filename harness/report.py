@@ -686,6 +686,57 @@ def section_models(sources: Sources, models: dict[str, str], presets: dict[str, 
     return lines
 
 
+# The cases of the fault section: a fault round trip with nothing mapped, a
+# fault a pager serves by mapping one page, and that mapping alone.
+FAULT_CASE = ("fault", "roundtrip/same-space")
+PAGER_MAP_CASE = ("pagefault", "same-space/map-1-page")
+MAP_ALONE_CASE = ("pagefault", "no-fault/map-1-page")
+# Goal of issue 14: a fault and its resumption within this multiple of the
+# L4-style preset's round trip between spaces, beyond the map itself.
+FAULT_GOAL = 1.5
+
+
+def section_faults(sources: Sources, models: dict[str, str], stat: str) -> list[str]:
+    """Page faults through a pager against the L4-style round trip, per preset."""
+    l4, _ = model_pair(models)
+    lines = ["## Page faults through a pager", ""]
+    if l4 is None:
+        return lines + ["The presets include no sync root preset to compare with."]
+    lines += [f"`fault {FAULT_CASE[1]}`: a fault delivered to the thread's pager, which "
+              f"resumes it past the faulting load with nothing mapped (sel4bench's fault "
+              f"case). `pagefault`: a fault the pager serves by mapping one page, less the "
+              f"mapping alone (`{MAP_ALONE_CASE[1]}`), is what the fault and its two "
+              f"messages cost. Each as a multiple of {code(l4)}'s round trip between spaces "
+              f"(`{HEADLINE[0]} {HEADLINE[1]}`) in the same run; the goal is at most "
+              f"{FAULT_GOAL}×."]
+    for run in sources.timing:
+        lines += fault_table(run, sources.name(run), l4, stat)
+    return lines
+
+
+def fault_table(run: Run, name: str, l4: str, stat: str) -> list[str]:
+    """One timing run's fault figures, one row per preset that has them."""
+    trip = value_of(run, l4, *HEADLINE, stat)
+    rows = []
+    for preset in run.variants():
+        fault = value_of(run, preset, *FAULT_CASE, stat)
+        served = value_of(run, preset, *PAGER_MAP_CASE, stat)
+        alone = value_of(run, preset, *MAP_ALONE_CASE, stat)
+        beyond = served - alone if served is not None and alone is not None else None
+        if fault is None and beyond is None:
+            continue
+        rows.append([preset, fmt_or_missing(fault), fmt_ratio(ratio(fault, trip)),
+                     fmt_or_missing(beyond), fmt_ratio(ratio(beyond, trip))])
+    if not rows:
+        return []
+    mode = run.meta.get("mode", "?")
+    unit = tables.unit_label(unit_of(run), mode)
+    return ["", f"### {stat} {unit} ({mode}, {code(name)}); {code(l4)} round trip: "
+                f"{fmt_or_missing(trip)}", "",
+            *md_table(["preset", "fault round trip", f"÷ {l4} round trip",
+                       "pager fault − map alone", f"÷ {l4} round trip"], rows)]
+
+
 def model_pair(models: dict[str, str]) -> tuple[Optional[str], Optional[str]]:
     """The L4-style and the Mach-style root presets, if there are both: the
     published figures the summary and the last section quote compare those two
@@ -1403,7 +1454,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
               "below; do not edit by hand.  Unit per mode: icount and footprint count guest "
               "instructions, kvm and iso-real TSC ticks, host runs TSC ticks or cycles."],
              section_summary(sources, presets, stat), section_runs(sources),
-             section_models(sources, models, presets, stat),
+             section_models(sources, models, presets, stat), section_faults(sources, models, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),
              section_drivers(sources), section_size(sizes),

@@ -334,6 +334,23 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| `l4` | sync | 5100 | no (+100) |", text)
         self.assertIn("| `mach` | async | 4900 | yes |", text)
 
+    def test_faults(self):
+        """Each preset's fault round trip and pager fault beyond the map, over l4's
+        round trip between spaces of the same run; presets without them are left out."""
+        run = timing_run()
+        run.results += [result("l4", "fault", "roundtrip/same-space", 300),
+                        result("l4", "pagefault", "same-space/map-1-page", 1300),
+                        result("l4", "pagefault", "no-fault/map-1-page", 1000),
+                        result("mach", "fault", "roundtrip/same-space", 800)]
+        text = "\n".join(report.section_faults(report.Sources(timing=[run]),
+                                               report.model_presets(self.presets), "median"))
+        self.assertIn("## Page faults through a pager", text)
+        self.assertIn("`l4` round trip: 200", text)
+        self.assertIn("| l4 | 300 | 1.50× | 300 | 1.50× |", text)
+        self.assertIn("| mach | 800 | 4.00× | - | - |", text)
+        self.assertNotIn("| l4-nods |", text)
+        self.assertIn("## Page faults through a pager", self.text)
+
     def test_techniques(self):
         """Isolated pairs with differences; presets a run lacks show `-`."""
         self.assertIn("### Direct process switch on/off: DIRECT_SWITCH y (`l4`) vs n (`l4-nods`)",
