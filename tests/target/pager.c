@@ -429,8 +429,8 @@ void test_pager_fast_replies(void)
 		{ "resume with no address", 8, FAULT_RESUME_AT, (uint64_t)skip_resume, false },
 		{ "an empty reply", 0, FAULT_RESUME, 0, false },
 		{ "a refusal", 8, 1, 0, false },
-		/* async: longer than the fault message, as the general path refuses it */
-		{ "a long reply", 32, FAULT_RESUME_AT, (uint64_t)skip_resume, is_sync },
+		/* copied messages: longer than the fault message, as the general path refuses it */
+		{ "a long reply", 32, FAULT_RESUME_AT, (uint64_t)skip_resume, IPC_MSG_IN_REGS },
 	};
 	if (IPC_MSG_MAX < 16) {
 		printf("ktest: pager_fast_replies: messages of %u bytes carry no resume address\n",
