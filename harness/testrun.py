@@ -468,11 +468,12 @@ def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Rep
 
 # The benchmarks must notice a broken message copy: one build per IPC model
 # (each root preset) with BREAK_COPY=y (Makefile), in its own folder, whose
-# ping-pong must fail with the line of a failed data check
-# (bench/target/support.c).
+# ping-pong and bulk cases must fail with the line of a failed data check
+# (bench/target/).
 BREAK_COPY_CONFIGS = tuple(runs.root_presets(Path(__file__).resolve().parents[1]))
-BREAK_COPY_ARGS = "bench=pingpong"
-_MISMATCH = re.compile(r"^bench: pingpong \S+: iteration \d+, word \d+: "
+BREAK_COPY_BENCHES = ("pingpong", "bulk")
+BREAK_COPY_ARGS = "bench=" + ",".join(BREAK_COPY_BENCHES)
+_MISMATCH = re.compile(r"^bench: (\S+) \S+: iteration \d+, (word \d+|the message's round word): "
                        r"expected 0x[0-9a-f]+, seen 0x[0-9a-f]+$")
 
 
@@ -482,22 +483,24 @@ def break_copy_dir(config: str) -> Path:
 
 
 def break_copy_problem(verdict: qemu.Verdict, lines: Iterable[str]) -> Optional[str]:
-    """Why a BREAK_COPY=y ping-pong boot did not fail as it must: the banner
-    says BREAK_COPY=y, a data check names the word it saw wrong, and the
-    guest reports failure."""
+    """Why a BREAK_COPY=y ping-pong and bulk boot did not fail as it must:
+    the banner says BREAK_COPY=y, in each benchmark a data check names the
+    word it saw wrong, and the guest reports failure."""
     lines = [line.rstrip("\r") for line in lines]
     if not any("BREAK_COPY=y" in line for line in lines):
         return "the banner does not say BREAK_COPY=y"
-    if not any(_MISMATCH.match(line) for line in lines):
-        return "no data check failed (no `bench: pingpong ...: expected ..., seen ...` line)"
+    failed = {m.group(1) for m in map(_MISMATCH.match, lines) if m}
+    for bench in BREAK_COPY_BENCHES:
+        if bench not in failed:
+            return f"no data check failed (no `bench: {bench} ...: expected ..., seen ...` line)"
     if verdict.outcome is not qemu.Outcome.FAIL:
         return f"expected the guest to report failure; {verdict.explanation}"
     return None
 
 
 def _boot_break_copy(options: Options, config: str, report: Report) -> None:
-    """With one message word's copy broken on purpose, the ping-pong
-    benchmark must fail the boot with a mismatch line."""
+    """With one message word's copy broken on purpose, the ping-pong and
+    bulk benchmarks must fail the boot with mismatch lines."""
     name = f"target/{config}/{BREAK_COPY_TEST}"
     try:
         build(options.root, None, config, ("BREAK_COPY=y",))

@@ -43,15 +43,14 @@ static void build_table(void)
 	static const char *const where[] = { "same-space", "other-space" };
 	add("null_syscall", bench_null, SAME_SPACE, ROUNDTRIP, 0, 0, "null");
 	add("space_switch", bench_space_switch, SAME_SPACE, ROUNDTRIP, 0, 0, "syscall+2switches");
+	unsigned small = BENCH_MSG_MAX < SIZE_SMALL ? BENCH_MSG_MAX : SIZE_SMALL;
 	for (int w = SAME_SPACE; w <= OTHER_SPACE; w++) {
-		/* Every word up to 64 bytes, then doubling (a model of 4 KiB messages). */
-		for (unsigned b = 0; b <= IPC_MSG_MAX; b = b < 64 ? b + 8 : b * 2)
+		for (unsigned b = 0; b <= small; b += 8)
 			add("pingpong", bench_pingpong, w, ROUNDTRIP, b, 0, "roundtrip/%s/%uB", where[w], b);
 		for (int sh = ONEWAY_CALL; sh <= ONEWAY_REPLY; sh++) {
 			const char *way = sh == ONEWAY_CALL ? "oneway-call" : "oneway-reply";
 			add("pingpong", bench_pingpong, w, sh, 0, 0, "%s/%s/0B", way, where[w]);
-			add("pingpong", bench_pingpong, w, sh, IPC_MSG_MAX, 0, "%s/%s/%uB", way, where[w],
-			    IPC_MSG_MAX);
+			add("pingpong", bench_pingpong, w, sh, small, 0, "%s/%s/%uB", way, where[w], small);
 		}
 	}
 	for (unsigned n = 1; n <= 8; n *= 2)
@@ -61,6 +60,11 @@ static void build_table(void)
 		add("fault", bench_fault, SAME_SPACE, ROUNDTRIP, 0, 0, "roundtrip/same-space");
 	add("pagefault", bench_pagefault, SAME_SPACE, ROUNDTRIP, 0, 0, "same-space/map-1-page");
 	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
+	/* Last, so that the cases above keep their footprint regions. */
+	for (unsigned b = 0; b <= SIZE_BULK && b <= BENCH_MSG_MAX; b = size_next_bulk(b))
+		add("bulk", bench_bulk_copied, OTHER_SPACE, ROUNDTRIP, b, 0, "copied/%uB", b);
+	for (unsigned b = 0; b <= SIZE_BULK; b = size_next_bulk(b))
+		add("bulk", bench_bulk_shared, OTHER_SPACE, ROUNDTRIP, b, 0, "shared/%uB", b);
 }
 
 /* Sorts s; the mean is rounded to whole units, the deviation down. */
@@ -184,7 +188,7 @@ static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 		for (unsigned i = 0; i < n; i++)
 			samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
 		st = summarise(samples, n);
-		if (!strcmp(c->bench, "pingpong"))
+		if (!strcmp(c->bench, "pingpong") || !strcmp(c->bench, "bulk"))
 			snprintf(extra, sizeof(extra), ",\"bytes\":%u", c->bytes);
 	}
 	print_result(c, n, &st, extra);

@@ -101,6 +101,7 @@ if "run=bench" in args:
         say(BANNER + config + " (IPC=sync BREAK_COPY=y)")
         say("bench: pingpong roundtrip/same-space/16B: iteration 0, word 1: "
             "expected 0x1, seen 0x2")
+        say("bench: bulk copied/16B: iteration 0, word 1: expected 0x1, seen 0x2")
         sys.exit(35)
     scale = 2 if config.startswith("mach") else 1
     unit = [a[len("unit="):] for a in args if a.startswith("unit=")][0]

@@ -319,7 +319,9 @@ class BreakCopyTest(unittest.TestCase):
 
     LINES = ("ipclab: variant l4 (IPC=sync MSG_REGS=8 BREAK_COPY=y)\r",
              "bench: pingpong roundtrip/same-space/16B: iteration 0, word 1: "
-             "expected 0xe1e335dda4cea270, seen 0xbbb96f87fe94f82a")
+             "expected 0xe1e335dda4cea270, seen 0xbbb96f87fe94f82a",
+             "bench: bulk shared/0B: iteration 0, the message's round word: "
+             "expected 0x0, seen 0x1")
 
     def test_failed_check_and_failed_boot_pass(self):
         self.assertIsNone(break_copy_problem(Verdict(Outcome.FAIL, "fail"), self.LINES))
@@ -333,8 +335,12 @@ class BreakCopyTest(unittest.TestCase):
         self.assertIn("no data check failed",
                       break_copy_problem(Verdict(Outcome.FAIL, "fail"), lines))
 
+    def test_bulk_must_fail_too(self):
+        problem = break_copy_problem(Verdict(Outcome.FAIL, "fail"), self.LINES[:2])
+        self.assertIn("bench: bulk", problem)
+
     def test_a_normal_build_fails(self):
-        lines = (self.LINES[0].replace("BREAK_COPY=y", "BREAK_COPY=n"), self.LINES[1])
+        lines = (self.LINES[0].replace("BREAK_COPY=y", "BREAK_COPY=n"),) + self.LINES[1:]
         self.assertIn("banner", break_copy_problem(Verdict(Outcome.FAIL, "fail"), lines))
 
     def test_its_own_build_folder(self):
