@@ -193,7 +193,7 @@ run: all deps-run
 # the floor.
 bench: deps deps-run
 	-@tools/need-packages gnuplot-nox      # the plots only: without it they are skipped
-	$(Q)$(PYTHON) -m harness matrix --configs $(subst $(space),$(comma),$(ROOT_PRESETS)) --bench floor,pingpong,rpc,notify,pagefault \
+	$(Q)$(PYTHON) -m harness matrix --configs $(subst $(space),$(comma),$(ROOT_PRESETS)) --bench floor,pingpong,rpc,notify,pagefault,bulk \
 		--compare --plots build/bench
 
 # The comparison report and the plots, from the stored runs (results/runs/).

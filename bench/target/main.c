@@ -99,6 +99,28 @@ static void measure_overhead(void)
 	}
 }
 
+/* The largest message, as the kernel says it, must be the one the cases
+ * were sized by; and what one IPC object (endpoint or port, whose queue
+ * holds whole messages) takes of the kernel's frames, measured. */
+static bool check_ipc_object(void)
+{
+	uint64_t max = sys_info(INFO_MSG_MAX), before = sys_info(INFO_FREE_FRAMES);
+	if (max != BENCH_MSG_MAX) {
+		printf("bench: the kernel's largest message is %lu bytes, the cases were sized for "
+		       "%u\n", max, BENCH_MSG_MAX);
+		return false;
+	}
+	long err = ipc_create(EP);
+	uint64_t after = sys_info(INFO_FREE_FRAMES);
+	sys_cap_delete(EP);
+	if (err) {
+		printf("bench: cannot create an IPC object (error %ld)\n", err);
+		return false;
+	}
+	printf("bench: messages of up to %lu bytes; one IPC object takes %lu KiB of kernel "
+	       "memory\n", max, (before - after) * 4);
+	return true;
+}
 
 static void print_result(const struct bench_case *c, unsigned n, const struct stats *st,
 			 const char *extra)
@@ -263,7 +285,7 @@ int main(struct start_info *info)
 		return 1;
 	}
 	measure_overhead();
-	bool ok = true;
+	bool ok = check_ipc_object();
 	uint64_t floor_parts[2] = { 0, 0 };
 	for (unsigned i = 0; i < ncases; i++)
 		if (list_has(which, cases[i].bench) || (list_has(which, "floor") &&
