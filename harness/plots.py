@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import report, tables
+from harness import report, sizes, tables
 from harness.report import Sources
 from harness.runs import Run
 from harness.tables import fmt_number, number
@@ -119,6 +119,23 @@ def msgsize_plot(run: Run, models: dict[str, str], stat: str) -> Optional[Plot]:
                 dat_text(["bytes", *presets, *(f"floor-{p}" for p in presets)], rows),
                 {**base_variables(run, stat), **titles(names),
                  **{f"p{i}": p for i, p in enumerate(presets, 1)}})
+
+
+def bulk_plot(run: Run, models: dict[str, str], stat: str) -> Optional[Plot]:
+    """Bulk data from client to server against its size, 0 B to 4 KiB: a line
+    per model preset and way (copied solid, shared dashed), a colour per preset."""
+    presets = [p for p in models if p in run.variants()] or run.variants()
+    columns = sizes.bulk_columns(run.results, presets)
+    rows = sizes.bulk_rows(run.results, columns, stat)
+    if not columns or len(rows) < 2:
+        return None
+    names = [f"{p} ({models[p]}) {m}" if p in models else f"{p} {m}" for p, m in columns]
+    style = {**{f"c{i}": presets.index(p) + 1 for i, (p, _) in enumerate(columns, 1)},
+             **{f"d{i}": sizes.METHODS.index(m) + 1 for i, (_, m) in enumerate(columns, 1)}}
+    mode = run.meta.get("mode", "?")
+    return Plot(f"bulk-{mode}", "bulk", dat_text(["bytes", *(f"{p}-{m}" for p, m in columns)],
+                                                 rows),
+                {**base_variables(run, stat), **titles(names), **style})
 
 
 def rate_label(run: Run, what: str) -> str:
@@ -228,6 +245,7 @@ def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Pl
         mode = run.meta.get("mode", "?")
         for name, plot in (("round trip", roundtrip_plot(run, stat)),
                            ("message size", msgsize_plot(run, models, stat)),
+                           ("bulk data", bulk_plot(run, models, stat)),
                            ("rpc", rpc_plot(run))):
             if plot:
                 made.append(plot)

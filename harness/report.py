@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from harness import axistable, qemu, runs, tables
+from harness import axistable, qemu, runs, sizes, tables
 from harness.runs import Run
+from harness.sizes import sized_case, slope
 from harness.tables import fmt_number, number
 
 REPORT = Path("results/REPORT.md")
@@ -60,8 +61,6 @@ HEADLINE = KEY_CASES[0]
 # `include configs/l4.mk` (also -include, sinclude) in a configs/<name>.mk text.
 _INCLUDE = re.compile(r"^\s*-?s?include\s+(\S+\.mk)\s*$")
 
-# A case that ends in a message size: `roundtrip/other-space/64B`.
-_SIZED_CASE = re.compile(r"^(.*)/(\d+)B$")
 
 
 # --- Presets and their axes -------------------------------------------------------
@@ -473,24 +472,6 @@ def fmt_delta(value: Optional[float], base: Optional[float]) -> str:
     return f"{fmt_number(value)} ({sign}{fmt_number(abs(diff))}, {fmt_ratio(ratio(value, base))})"
 
 
-def sized_case(case: str) -> Optional[tuple[str, int]]:
-    """(`roundtrip/other-space`, 64) for `roundtrip/other-space/64B`, else None."""
-    match = _SIZED_CASE.match(case)
-    return (match.group(1), int(match.group(2))) if match else None
-
-
-def slope(points: Sequence[tuple[float, float]]) -> Optional[float]:
-    """The least-squares slope of y against x, or None with fewer than two x values."""
-    if len({x for x, _ in points}) < 2:
-        return None
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    cov = sum((x - mean_x) * (y - mean_y) for x, y in points)
-    var = sum((x - mean_x) ** 2 for x, _ in points)
-    return cov / var
-
-
 def size_series(run: Run, preset: str, family: str, stat: str) -> list[tuple[int, float]]:
     """(bytes, value) of one preset's pingpong cases of a family, by size."""
     points = []
@@ -735,6 +716,45 @@ def fault_table(run: Run, name: str, l4: str, stat: str) -> list[str]:
                 f"{fmt_or_missing(trip)}", "",
             *md_table(["preset", "fault round trip", f"÷ {l4} round trip",
                        "pager fault − map alone", f"÷ {l4} round trip"], rows)]
+
+
+BULK_INTRO = (
+    "The `bulk` cases move N bytes from a client to a server in another space, two ways: "
+    "`copied`, the bytes are the message (the sync model's registers, the async model's two "
+    "copies through the port's queue), as far as the model's largest message goes; and "
+    "`shared`, the bytes are in a buffer mapped into both spaces and the message is two words "
+    "(length, round): the L4 way to move bulk data.  Both time the same duties, from before "
+    "the client writes the bytes to after the server's one-word answer is back: the client's "
+    "write, the IPC, the server's read and check of every word.  Left out: setting up the "
+    "buffer (once, before the rounds), the copy a server that distrusts its client would make "
+    "before checking (with shared memory the client can change the bytes meanwhile), one "
+    "buffer per client, and caches and TLBs, which instruction counts do not see "
+    "(docs/results.md).")
+
+
+def section_sizes(sources: Sources, models: dict[str, str], stat: str) -> list[str]:
+    """Each model's bulk series, 0 B to 4 KiB, copied and shared, and its cost per byte."""
+    lines = ["## Message sizes and bulk data", "", BULK_INTRO]
+    shown = False
+    for run in sources.timing:
+        presets = [p for p in models if p in run.variants()] or run.variants()
+        columns = sizes.bulk_columns(run.results, presets)
+        if not columns:
+            continue
+        shown = True
+        mode, unit, name = run.meta.get("mode", "?"), unit_of(run), sources.name(run)
+        rows = [[str(row[0]), *(fmt_or_missing(v) for v in row[1:])]
+                for row in sizes.bulk_rows(run.results, columns, stat)]
+        costs = sizes.byte_costs(run.results, presets, stat)
+        lines += ["", f"### bulk: {stat} {tables.unit_label(unit, mode)} per round, client to "
+                      f"server ({mode}, {code(name)})", "",
+                  *md_table(["bytes", *(f"{p} {m}" for p, m in columns)], rows),
+                  "", f"Cost of one more byte (least-squares slope of the {stat} against the "
+                      f"size, over the sizes each series has):", "",
+                  *(f"- {cost.text(unit)}" for cost in costs)]
+    if not shown:
+        lines += ["", "No timing run has `bulk` results."]
+    return lines
 
 
 def model_pair(models: dict[str, str]) -> tuple[Optional[str], Optional[str]]:
@@ -1455,6 +1475,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
               "instructions, kvm and iso-real TSC ticks, host runs TSC ticks or cycles."],
              section_summary(sources, presets, stat), section_runs(sources),
              section_models(sources, models, presets, stat), section_faults(sources, models, stat),
+             section_sizes(sources, models, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),
              section_drivers(sources), section_size(sizes),

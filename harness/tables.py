@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Optional, Sequence
 
-from harness import qemu
+from harness import qemu, sizes
 from harness.runs import Run
 
 FLOOR_BENCHES = ("null_syscall", "space_switch", "floor")
@@ -213,7 +213,7 @@ def result_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
     """Every table of the runs' results, separated by blank lines."""
     cols = columns(runs)
     tables = collect(cols, stat)
-    titled = [(title(bench, unit, stat), tables[(bench, unit)])
+    titled = [(title(bench, unit, stat), sizes.in_order(bench, tables[(bench, unit)]))
               for bench, unit in sorted(tables, key=lambda key: (bench_key(key[0]), key[1]))]
     titled += list(throughput_tables(cols).items())
     lines: list[str] = []
@@ -227,7 +227,24 @@ def result_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
         lines.append(f"note: no floor, so no × floor, for {', '.join(floorless)}: it needs "
                      f"null_syscall and space_switch from the same boot")
     lines += floor_note(cols, stat)
+    lines += byte_cost_lines(cols, stat)
     return lines
+
+
+def byte_cost_lines(cols: Sequence[Column], stat: str) -> list[str]:
+    """The cost of one more byte of each column's bulk series (copied, shared):
+    the least-squares slope of the statistic against the size, and its sizes."""
+    found = []
+    for col in cols:
+        variants = list(dict.fromkeys(r["variant"] for r in col.results))
+        unit = next((unit_label(r["unit"], col.mode) for r in col.results
+                     if r["bench"] == sizes.BULK_BENCH), "")
+        found += [f"  {col.label} {cost.text(unit)[len(cost.preset) + 1:]}"
+                  for cost in sizes.byte_costs(col.results, variants, stat)]
+    if not found:
+        return []
+    return ["", f"{sizes.BULK_BENCH}: cost of one more byte, client to server (least-squares "
+                f"slope of the {stat} against the size)", *found]
 
 
 def floor_note(cols: Sequence[Column], stat: str) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from harness import plots, report
 from harness.runs import Run
 from tests.harness.fakes import TREE
+from tests.harness.test_sizes import bulk_results
 from tests.harness.test_report import (CONFIGS, driver_run, footprint_run, result, rpc_result,
                                       timing_run)
 
@@ -15,9 +16,10 @@ PRESETS = report.resolve_presets(CONFIGS)
 
 
 def icount_run():
-    """A timing run whose RPC also has two and four clients."""
+    """A timing run whose RPC also has two and four clients, with bulk cases."""
     run = timing_run()
     run.results += [rpc_result(p, n, 100 * n) for p in ("l4", "mach") for n in (2, 4)]
+    run.results += bulk_results("l4", 64, 300, 1.5) + bulk_results("mach", 4096, 1000, 2)
     return run
 
 
@@ -116,7 +118,7 @@ class DataTest(unittest.TestCase):
                                       list(PRESETS))
         made, notes = plots.plan(sources, PRESETS)
         self.assertEqual([p.name for p in made],
-                         ["roundtrip-icount", "msgsize-icount", "rpc-icount", "footprint"])
+                         ["roundtrip-icount", "msgsize-icount", "bulk-icount", "rpc-icount", "footprint"])
         self.assertEqual(len(notes), 1)
         self.assertIn("no driver plot", notes[0])
 
@@ -153,6 +155,7 @@ class GnuplotTest(unittest.TestCase):
         made, _ = plots.plan(sources, PRESETS)
         self.assertIn("driver-kvm", [p.name for p in made])
         self.assertIn("driver-icount", [p.name for p in made])
+        self.assertIn("bulk-icount", [p.name for p in made])
         term = plots.terminal()
         for plot in made:
             if plot.name.endswith("-kvm") and plot.script != "driver":
