@@ -41,6 +41,7 @@ struct bench_case {
  * it. */
 #define SIZE_SMALL 64u
 #define SIZE_BULK 4096u
+#define SHARED_MSG 16u             /* a shared case's message: the length and the round */
 static inline unsigned size_next_bulk(unsigned b)
 {
 	return b == 0 ? SIZE_SMALL : b * 4;

@@ -65,7 +65,7 @@ static void bulk_server(uint64_t shared)
 	long err = ipc_recv(EP, in, TIMEOUT_FOREVER);
 	for (unsigned i = 0; err == IPC_OK; i++) {
 		uint64_t bytes = shared ? in->w[0] : in->len;
-		if (shared && (in->len != 16 || in->w[1] != i))
+		if (shared && (in->len != SHARED_MSG || in->w[1] != i))
 			bulk_failed(out, ROUND_WORD, in->w[1]);
 		else if (shared && bytes > SIZE_BULK)
 			bulk_failed(out, LEN_WORD, bytes);
@@ -137,7 +137,7 @@ static __attribute__((noinline)) void bulk_fill(uint64_t *to, unsigned i, uint64
 static inline void bulk_write(struct ipc_msg *m, unsigned i, unsigned bytes, uint64_t *shared)
 {
 	bulk_fill(shared ? shared : m->w, i, bytes / 8);
-	m->len = shared ? 16 : bytes;
+	m->len = shared ? SHARED_MSG : bytes;
 	if (shared) {
 		m->w[0] = bytes;
 		m->w[1] = i;

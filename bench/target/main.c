@@ -63,7 +63,7 @@ static void build_table(void)
 	/* Last, so that the cases above keep their footprint regions. */
 	for (unsigned b = 0; b <= SIZE_BULK && b <= BENCH_MSG_MAX; b = size_next_bulk(b))
 		add("bulk", bench_bulk_copied, OTHER_SPACE, ROUNDTRIP, b, 0, "copied/%uB", b);
-	for (unsigned b = 0; b <= SIZE_BULK; b = size_next_bulk(b))
+	for (unsigned b = 0; b <= SIZE_BULK && SHARED_MSG <= BENCH_MSG_MAX; b = size_next_bulk(b))
 		add("bulk", bench_bulk_shared, OTHER_SPACE, ROUNDTRIP, b, 0, "shared/%uB", b);
 }
 
