@@ -100,14 +100,14 @@ static inline void fp_end(void)
 #define E_BENCH_CHECK 4000
 #define REPLY_XOR 0x5a5a5a5a5a5a5a5aul
 #define LEN_WORD (~0u)         /* check_word_failed's word: the length */
+/* pattern(i, k + 1) == pattern(i, k) + PATTERN_STEP: a loop over the words
+ * of a round may add instead of multiplying. */
 #define PATTERN_STEP 0x9e3779b97f4a7c15ul
 static inline uint64_t pattern(unsigned i, unsigned k)
 {
 	/* An odd multiplier is a bijection: distinct (i, k) give distinct words. */
 	return ((uint64_t)(i + 1) << 32 | (k + 1)) * PATTERN_STEP;
 }
-/* So pattern(i, k + 1) == pattern(i, k) + PATTERN_STEP: a loop over the words
- * of a round adds instead of multiplying. */
 /* Word k of round i was seen instead of expected. */
 long check_word_failed(const struct bench_case *c, unsigned i, unsigned k, uint64_t expected,
 		       uint64_t seen);
