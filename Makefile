@@ -31,6 +31,12 @@ check-one-of = $(if $(filter $(2),$($(1))),,$(error configs/$(CONFIG).mk: $(1) m
 check-range  = $(if $(shell [ "$($(1))" -ge $(2) -a "$($(1))" -le $(3) ] 2>/dev/null && echo ok),,$(error configs/$(CONFIG).mk: $(1) must be a number from $(2) to $(3) (not '$($(1))')))
 check-axis   = $(if $(filter flag,$($(1).kind)),$(call check-one-of,$(1),y n),$(if $(filter choice,$($(1).kind)),$(call check-one-of,$(1),$($(1).values)),$(call check-range,$(1),$(word 1,$($(1).values)),$(word 2,$($(1).values)))))
 $(foreach a,$(AXES),$(call check-axis,$(a)))
+# A model that is a user library over the kernel's IPC runs over IPC=sync.
+ifneq ($(IPC_LIB),none)
+ifneq ($(IPC),sync)
+$(error configs/$(CONFIG).mk: IPC_LIB=$(IPC_LIB) runs over IPC=sync (not '$(IPC)'))
+endif
+endif
 
 BUILD_NAME ?= $(CONFIG)$(if $(filter y,$(BREAK_COPY)),-break-copy)
 ifneq ($(words $(BUILD_NAME)),1)
@@ -55,7 +61,7 @@ COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-
           -fno-asynchronous-unwind-tables -fcf-protection=none -mgeneral-regs-only \
           -Iinclude -I$(B) -Iipc-variants/$(IPC)
 KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
-UCFLAGS := $(COMMON) -Iuser/lib
+UCFLAGS := $(COMMON) -Iuser/lib $(if $(filter-out none,$(IPC_LIB)),-Iipc-variants/$(IPC_LIB))
 
 # A model's asm-offsets.c is compiled to assembly only (asm-offsets.h below).
 KSRC := $(filter-out %/asm-offsets.c,$(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c \
@@ -65,6 +71,10 @@ KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 include bench/e1000/e1000.mk
 
 ULIB_SRC := $(wildcard user/lib/*.S user/lib/*.c)
+ifneq ($(IPC_LIB),none)
+ULIB_SRC += $(wildcard ipc-variants/$(IPC_LIB)/*.c)
+USER_SRC_DIRS += ipc-variants/$(IPC_LIB)/%
+endif
 ULIB_OBJ := $(patsubst %,$(B)/%.o,$(ULIB_SRC))
 # Boot modules: name -> source folder.  The root task comes first.
 MODULES     := root ktest bench fuzz

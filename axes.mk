@@ -21,7 +21,7 @@
 #            keeps 64 bytes of a module's command line)
 
 AXES := IPC DIRECT_SWITCH SCHED_QUEUES TIMEOUTS MSG_REGS ASYNC_QUEUE_LEN ASYNC_MSG_MAX \
-        FASTPATH_STATS E1000_IN_KERNEL BREAK_COPY
+        FASTPATH_STATS E1000_IN_KERNEL IPC_LIB BREAK_COPY
 
 IPC.kind                := choice
 IPC.values              := $(MODELS)
@@ -71,6 +71,14 @@ FASTPATH_STATS.about    := Fast-path hit counters off/on
 E1000_IN_KERNEL.kind    := flag
 E1000_IN_KERNEL.default := n
 E1000_IN_KERNEL.about   := In-kernel e1000 driver linked in
+
+# A model that is a user library over the kernel's IPC (none: the kernel's
+# own): ipc-variants/<lib>/ is built into libuser.a and gives the IPC API
+# (docs/variants.md, async on top of sync).  Covered by its preset, l4-async.
+IPC_LIB.kind            := choice
+IPC_LIB.values          := none asyncsync
+IPC_LIB.default         := none
+IPC_LIB.about           := Async API as a user library over sync IPC
 
 # Test only (make test, harness.testrun): y breaks one message word's copy in
 # the IPC model, so that the benchmarks' data checks must fail.  Never in a

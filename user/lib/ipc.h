@@ -44,11 +44,19 @@ static inline void ipc_msg_get(const struct ipc_msg *m, void *out, uint64_t size
  * the compiled model's way (its ipc-variants/<model>/ipc_user.h). */
 #include <ipc_user.h>
 
-static inline long ipc_create(uint64_t slot) { return syscall6(SYS_IPC_CREATE, slot, 0, 0, 0, 0, 0).err; }
-static inline long ipc_send(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_SEND, slot, m, timeout); }
-static inline long ipc_recv(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_RECV, slot, m, timeout); }
-static inline long ipc_call(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_CALL, slot, m, timeout); }
-static inline long ipc_reply_recv(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_REPLY_RECV, slot, m, timeout); }
+/* A model that is a user library over this kernel's IPC (IPC_LIB=<lib>,
+ * ipc-variants/<lib>/ipc_lib.h, included at the end) takes the API's
+ * names; the kernel's stubs are then kipc_*. */
+#if !CONFIG_IPC_LIB_NONE
+#define IPC_KERNEL(name) k##name
+#else
+#define IPC_KERNEL(name) name
+#endif
+static inline long IPC_KERNEL(ipc_create)(uint64_t slot) { return syscall6(SYS_IPC_CREATE, slot, 0, 0, 0, 0, 0).err; }
+static inline long IPC_KERNEL(ipc_send)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_SEND, slot, m, timeout); }
+static inline long IPC_KERNEL(ipc_recv)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_RECV, slot, m, timeout); }
+static inline long IPC_KERNEL(ipc_call)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_CALL, slot, m, timeout); }
+static inline long IPC_KERNEL(ipc_reply_recv)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_REPLY_RECV, slot, m, timeout); }
 
 static inline long notify_create(uint64_t slot) { return syscall6(SYS_NOTIFY_CREATE, slot, 0, 0, 0, 0, 0).err; }
 static inline long ipc_notify(uint64_t slot, uint64_t bits) { return syscall6(SYS_NOTIFY, slot, bits, 0, 0, 0, 0).err; }
@@ -59,5 +67,9 @@ static inline long ipc_wait(uint64_t slot, uint64_t *bits, uint64_t timeout)
 	*bits = r.err == IPC_OK ? r.v0 : 0;
 	return r.err;
 }
+
+#if !CONFIG_IPC_LIB_NONE
+#include "ipc_lib.h"
+#endif
 
 #endif
