@@ -162,6 +162,9 @@ long bench_notify(const struct bench_case *c, uint64_t *s, unsigned warmup, unsi
 /* A page fault delivered to a handler that resumes the faulter past the
  * faulting load, with nothing mapped (fault.c). */
 long bench_fault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
+/* Bursts of one-way sends (sendbench.c): SEND_BURST per round. */
+#define SEND_BURST 8
+long bench_send(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 long bench_pagefault(const struct bench_case *c, uint64_t *s, unsigned warmup, unsigned n);
 /* What ran short when the pagefault case's pager could not map a page. */
 extern struct nomem_info bench_nomem;

@@ -58,6 +58,13 @@ static void build_table(void)
 	add("notify", bench_notify, SAME_SPACE, ONEWAY_CALL, 0, 0, "notify-to-wakeup");
 	if (IPC_MSG_MAX >= 16)                   /* the handler's reply names where to resume */
 		add("fault", bench_fault, SAME_SPACE, ROUNDTRIP, 0, 0, "roundtrip/same-space");
+	/* One word, and the largest message up to 64 bytes (like with like). */
+	for (unsigned b = 8; b <= small; b = b < small ? small : b + 1) {
+		add("send", bench_send, OTHER_SPACE, ONEWAY_CALL, b, 0, "%u-sends/other-space/%uB",
+		    SEND_BURST, b);
+		add("send", bench_send, OTHER_SPACE, ROUNDTRIP, b, 0, "%u-delivered/other-space/%uB",
+		    SEND_BURST, b);
+	}
 	add("pagefault", bench_pagefault, SAME_SPACE, ROUNDTRIP, 0, 0, "same-space/map-1-page");
 	add("pagefault", bench_map, SAME_SPACE, ROUNDTRIP, 0, 0, "no-fault/map-1-page");
 	/* Last, so that the cases above keep their footprint regions. */
@@ -210,7 +217,8 @@ static bool run_case(const struct bench_case *c, uint64_t *floor_parts)
 		for (unsigned i = 0; i < n; i++)
 			samples[i] = samples[i] > overhead ? samples[i] - overhead : 0;
 		st = summarise(samples, n);
-		if (!strcmp(c->bench, "pingpong") || !strcmp(c->bench, "bulk"))
+		if (!strcmp(c->bench, "pingpong") || !strcmp(c->bench, "bulk") ||
+		    !strcmp(c->bench, "send"))
 			snprintf(extra, sizeof(extra), ",\"bytes\":%u", c->bytes);
 	}
 	print_result(c, n, &st, extra);

@@ -113,9 +113,14 @@ static void helper(uint64_t arg)
 			continue;
 		}
 		kipc_send(l->slot, &c->msg, TIMEOUT_FOREVER);
+		uint64_t head = l->head + 1;
+		bool was_full = load(&l->tail) - l->head >= ASYNCSYNC_QUEUE_LEN;
 		store(&c->seq, l->head + ASYNCSYNC_QUEUE_LEN);
-		store(&l->head, l->head + 1);
-		if (__atomic_load_n(&l->room_waiters, __ATOMIC_SEQ_CST))
+		store(&l->head, head);
+		/* Waiters want room (there was none) or an empty lane (a call):
+		 * waking them for anything else would only cost switches. */
+		if (__atomic_load_n(&l->room_waiters, __ATOMIC_SEQ_CST) &&
+		    (was_full || load(&l->tail) == head))
 			ipc_notify(slot_room(i), 1);
 	}
 	lane_reset(i, arg >> 8);
@@ -183,7 +188,8 @@ static long lane_push(struct lane *l, const struct ipc_msg *m)
 			pos = __atomic_load_n(&l->tail, __ATOMIC_RELAXED);
 	}
 	c->msg.len = m->len;
-	memcpy(c->msg.b, m->b, m->len);
+	for (unsigned k = 0; k < (m->len + 7) / 8; k++)     /* whole words: the buffer has room */
+		c->msg.w[k] = m->w[k];
 	store(&c->seq, pos + 1);
 	return IPC_OK;
 }
