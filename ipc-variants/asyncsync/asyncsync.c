@@ -38,6 +38,7 @@ struct lane {
 };
 
 static struct lane lanes[ASYNCSYNC_LANES];
+uint32_t asyncsync_lanes_used;
 
 /* The slots of lane i's helper's work notification, its senders' room
  * notification and its helper thread. */
@@ -73,6 +74,7 @@ static void lane_reset(unsigned i, uint64_t gen)
 	if (load(&l->gen) != gen)
 		return;
 	__atomic_store_n(&l->ready, 0, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&asyncsync_lanes_used, ~(1u << i), __ATOMIC_SEQ_CST);
 	store(&l->slot, 0);
 }
 
@@ -164,6 +166,7 @@ static struct lane *lane_claim(uint64_t slot, long *err)
 			return NULL;
 		}
 		__atomic_store_n(&lanes[i].ready, 1, __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&asyncsync_lanes_used, 1u << i, __ATOMIC_SEQ_CST);
 		return &lanes[i];
 	}
 	*err = E_NOMEM;                                 /* every lane is in use */
@@ -260,15 +263,8 @@ long ipc_send(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
 	return lane_put(l, m, timeout);
 }
 
-long ipc_call(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
+long asyncsync_drain(uint64_t slot, uint64_t timeout)
 {
 	struct lane *l = lane_find(slot);
-	if (l && !drained(l)) {
-		long err = lane_wait(l, emptied, m, timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout);
-		if (err)
-			return err;
-	}
-	/* An async call is accepted into the queue and then waits for its
-	 * reply however long it takes; the kernel's call waits for both. */
-	return kipc_call(slot, m, timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout);
+	return l && !drained(l) ? lane_wait(l, emptied, NULL, timeout) : IPC_OK;
 }

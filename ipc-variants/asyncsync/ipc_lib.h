@@ -41,9 +41,24 @@ static inline long ipc_recv(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
 	return kipc_recv(slot, m, timeout);
 }
 
+/* The lanes of this space that serve a slot, a bit each: while none does,
+ * a call has nothing to wait for (the common case, kept inline). */
+extern uint32_t asyncsync_lanes_used;
+/* Wait until this space's messages queued for slot have been delivered. */
+long asyncsync_drain(uint64_t slot, uint64_t timeout);
+
 /* Behind this space's earlier sends on slot, the kernel's call; timeout 0
  * waits for the reply as an async call does (the request is accepted). */
-long ipc_call(uint64_t slot, struct ipc_msg *m, uint64_t timeout);
+static inline long ipc_call(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
+{
+	uint64_t wait = timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
+	if (__builtin_expect(__atomic_load_n(&asyncsync_lanes_used, __ATOMIC_SEQ_CST) != 0, 0)) {
+		long err = asyncsync_drain(slot, wait);
+		if (err)
+			return err;
+	}
+	return kipc_call(slot, m, wait);
+}
 
 static inline long ipc_reply_recv(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
 {
