@@ -78,7 +78,7 @@ E1000_IN_KERNEL.about   := In-kernel e1000 driver linked in
 IPC_LIB.kind            := choice
 IPC_LIB.values          := none asyncsync
 IPC_LIB.default         := none
-IPC_LIB.about           := Async API as a user library over sync IPC
+IPC_LIB.about           := The kernel's IPC vs an async library over it (helper threads)
 
 # Test only (make test, harness.testrun): y breaks one message word's copy in
 # the IPC model, so that the benchmarks' data checks must fail.  Never in a

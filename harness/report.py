@@ -757,6 +757,64 @@ def section_sizes(sources: Sources, models: dict[str, str], stat: str) -> list[s
     return lines
 
 
+# The cases that set kernel-buffered async against async built on sync: the
+# bursts of one-way sends, then the key cases (calls go straight to the kernel).
+LIB_BENCHES = ("send",)
+
+
+def library_presets(presets: dict[str, Preset]) -> list[str]:
+    """The presets whose IPC API is a user library over the kernel's (IPC_LIB set)."""
+    return sorted(name for name, p in presets.items()
+                  if p.axes.get("IPC_LIB", "none") not in ("none", "unset", ""))
+
+
+def section_async_on_sync(sources: Sources, models: dict[str, str],
+                          presets: dict[str, Preset], stat: str) -> list[str]:
+    """Kernel-buffered async (the Mach-style preset) against each async library over sync IPC."""
+    _, mach = model_pair(models)
+    libs = library_presets(presets)
+    lines = ["## Kernel-buffered async against async on top of sync", ""]
+    if mach is None or not libs:
+        return lines + ["The presets include no Mach-style preset and no IPC_LIB preset to compare."]
+    lines += [f"{code(mach)} buffers messages in the kernel's ports; "
+              + "; ".join(f"{code(lib)} gives the same API as the user library "
+                          f"{code(presets[lib].axes['IPC_LIB'])} over the kernel of "
+                          f"{code(presets[lib].includes[0] if presets[lib].includes else lib)}"
+                          for lib in libs)
+              + ": helper threads deliver a queue kept in the sender's space with sync IPC "
+              "(docs/variants.md).  A `send` case is a burst of one-way sends to a busy "
+              "server in the other space: `sends` is what the sender spends in them, "
+              "`delivered` lasts until the server has received and checked them all.  A "
+              "ratio above 1 means the library costs more than the kernel's ports."]
+    for run in sources.timing:
+        for lib in libs:
+            lines += lib_ratio_table(run, sources.name(run), mach, lib, presets, stat)
+    return lines
+
+
+def lib_ratio_table(run: Run, name: str, mach: str, lib: str, presets: dict[str, Preset],
+                    stat: str) -> list[str]:
+    """lib / mach (and the library's own kernel beside them) for the send cases and key cases."""
+    base = presets[lib].includes[0] if presets[lib].includes else None
+    shown = [p for p in (mach, base, lib) if p]
+    keys = [(r["bench"], r["case"]) for r in run.results
+            if r["variant"] == lib and r["bench"] in LIB_BENCHES]
+    keys += [k for k in KEY_CASES if k not in keys]
+    rows = []
+    for bench, case in keys:
+        values = [value_of(run, p, bench, case, stat) for p in shown]
+        if values[0] is None or values[-1] is None:
+            continue
+        rows.append([bench, case, *map(fmt_or_missing, values),
+                     fmt_ratio(ratio(values[-1], values[0]))])
+    if not rows:
+        return []
+    mode = run.meta.get("mode", "?")
+    return ["", f"### {lib} / {mach}: {stat} {tables.unit_label(unit_of(run), mode)} "
+                f"({mode}, {code(name)})", "",
+            *md_table(["bench", "case", *shown, f"{lib} / {mach}"], rows, 2)]
+
+
 def model_pair(models: dict[str, str]) -> tuple[Optional[str], Optional[str]]:
     """The L4-style and the Mach-style root presets, if there are both: the
     published figures the summary and the last section quote compare those two
@@ -1476,6 +1534,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
              section_summary(sources, presets, stat), section_runs(sources),
              section_models(sources, models, presets, stat), section_faults(sources, models, stat),
              section_sizes(sources, models, stat),
+             section_async_on_sync(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),
              section_drivers(sources), section_size(sizes),

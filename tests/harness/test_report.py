@@ -524,3 +524,37 @@ class CommandTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AsyncOnSyncTest(unittest.TestCase):
+    """Kernel-buffered async (mach) against an async library over sync IPC (IPC_LIB)."""
+
+    def setUp(self):
+        configs = {**CONFIGS, "l4-async": "include configs/l4.mk\nIPC_LIB := asyncsync\n"}
+        self.presets = report.resolve_presets(configs, {"IPC_LIB": "none"})
+        run = timing_run(presets=["l4", "mach", "l4-async"])
+        run.results.extend([result("mach", "send", "8-sends/other-space/8B", 1700, bytes=8),
+                            result("l4", "send", "8-sends/other-space/8B", 4400, bytes=8),
+                            result("l4-async", "send", "8-sends/other-space/8B", 1600, bytes=8)])
+        self.sources = report.sort_sources([("results/runs/icount.json", run)],
+                                           list(self.presets))
+
+    def test_library_presets(self):
+        """Only a preset with IPC_LIB set is a library; the rest are the kernel's own API."""
+        self.assertEqual(report.library_presets(self.presets), ["l4-async"])
+
+    def test_section(self):
+        """The send cases first, then the key cases; the library's kernel stands beside."""
+        text = "\n".join(report.section_async_on_sync(
+            self.sources, report.model_presets(self.presets), self.presets, "median"))
+        self.assertIn("| bench | case | mach | l4 | l4-async | l4-async / mach |", text)
+        self.assertIn("| send | 8-sends/other-space/8B | 1700 | 4400 | 1600 | 0.94× |", text)
+        self.assertIn("| pingpong | roundtrip/other-space/0B | 800 | 200 | 200 | 0.25× |", text)
+        self.assertIn("the user library `asyncsync` over the kernel of `l4`", text)
+
+    def test_without_a_library(self):
+        """No IPC_LIB preset: the section says so in one line."""
+        presets = report.resolve_presets(CONFIGS)
+        text = report.section_async_on_sync(self.sources, report.model_presets(presets),
+                                            presets, "median")
+        self.assertIn("no IPC_LIB preset", text[-1])
