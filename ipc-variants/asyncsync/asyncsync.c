@@ -266,5 +266,7 @@ long ipc_send(uint64_t slot, struct ipc_msg *m, uint64_t timeout)
 long asyncsync_drain(uint64_t slot, uint64_t timeout)
 {
 	struct lane *l = lane_find(slot);
-	return l && !drained(l) ? lane_wait(l, emptied, NULL, timeout) : IPC_OK;
+	if (!l || !__atomic_load_n(&l->ready, __ATOMIC_SEQ_CST))
+		return IPC_OK;                  /* being started: nothing queued yet */
+	return drained(l) ? IPC_OK : lane_wait(l, emptied, NULL, timeout);
 }

@@ -20,7 +20,8 @@
 	X(pager_lifetimes) X(pager_fast_replies) X(pager_fast_dies)               \
 	X(dos_unwaited_reply) X(dos_flood) X(dos_spinner)     \
 	X(ipc_integrity) X(ipc_order) X(ipc_nonblocking) X(ipc_timeout)         \
-	X(ipc_queue_overflow) X(notify_coalesce) X(ipc_reply_to_caller)         \
+	X(ipc_queue_overflow) X(ipc_send_waits_for_room) X(notify_coalesce)        \
+	X(ipc_reply_to_caller)                                                   \
 	X(ipc_partner_death) X(ipc_caps) X(ipc_registers) X(ipc_fastpath_counter)                   \
 	X(ipc_abandoned_call) X(ipc_destroyed_after_wake) X(ipc_no_register_leak)     \
 	X(ipc_prio_call) X(ipc_prio_reply)
