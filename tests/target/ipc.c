@@ -174,10 +174,10 @@ void test_ipc_queue_overflow(void)
 	/* A receive into memory it cannot write fails and loses nothing (a
 	 * queue in the kernel: over sync IPC receives are in registers). */
 	static const uint8_t readonly[64] = { 1 };
-	EXPECT(is_sync || syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0,
+	EXPECT(IPC_MSG_IN_REGS || syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0,
 				   (uint64_t)readonly, 0).err == E_FAULT,
 	       "a receive into read-only memory");
-	EXPECT(is_sync || syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0,
+	EXPECT(IPC_MSG_IN_REGS || syscall6(SYS_RECV, EP, 64ul << IPC_CAP_SHIFT, TIMEOUT_NONE, 0,
 				   0xffffffff80100000ul, 0).err == E_FAULT,
 	       "a receive into kernel memory");
 	for (uint64_t i = 0; i < sent; i++) {
