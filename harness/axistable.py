@@ -130,3 +130,23 @@ def privileged_files(root: Path, model: str) -> list[Path]:
 def privileged_lines(root: Path, model: str) -> int:
     """Lines of privileged_files, comments included (`wc -l`)."""
     return sum(len(p.read_bytes().splitlines()) for p in privileged_files(root, model))
+
+
+# A C comment or a string/character literal (kept whole, so that a `/*`
+# inside a string does not start a comment).
+_C_TOKEN = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+
+
+def code_lines_of(text: str) -> int:
+    """Lines that hold code, as SLOCCount counts them: neither blank nor only
+    comment.  C and preprocessed assembly (.S) alike use /* */ and //."""
+    def blank(match: re.Match) -> str:
+        token = match.group(0)
+        return token if token[0] in "\"'" else "\n" * token.count("\n") + " "
+    return sum(1 for line in _C_TOKEN.sub(blank, text).splitlines() if line.strip())
+
+
+def privileged_code_lines(root: Path, model: str) -> int:
+    """Lines of privileged_files that hold code: no blank or comment-only lines."""
+    return sum(code_lines_of(p.read_text(errors="replace"))
+               for p in privileged_files(root, model))

@@ -1486,7 +1486,10 @@ def baseline_summary(baseline: Run, timing: Sequence[Run], l4: str, stat: str) -
 
 # --- The size of each kernel --------------------------------------------------------------
 
-SIZE_GOAL = 5000                # lines of privileged code per preset, at most
+# At most this many lines of privileged code per preset, counted as the field
+# counts kernel sizes (SLOCCount, as in the L4 and seL4 papers): lines that hold
+# code, not blank or comment-only lines.  All lines are shown beside them.
+SIZE_GOAL = 5000
 
 
 @dataclass(frozen=True)
@@ -1494,14 +1497,15 @@ class Sizes:
     """Each preset's model and its privileged lines, counted in one tree."""
 
     where: str                          # `the tree at commit 1234567` (and whether changed)
-    lines: dict                         # {preset: (model, lines)}
+    lines: dict                         # {preset: (model, code lines, all lines)}
 
 
 def preset_sizes(root: Path, presets: dict[str, Preset]) -> Sizes:
     """Count each preset's privileged code (axistable.privileged_files) at root."""
     commit, dirty = runs.git_state(root)
-    counted: dict[str, int] = {}
-    lines = {name: (m, counted.setdefault(m, axistable.privileged_lines(root, m)))
+    counted: dict[str, tuple] = {}
+    lines = {name: (m, *counted.setdefault(m, (axistable.privileged_code_lines(root, m),
+                                               axistable.privileged_lines(root, m))))
              for name, p in presets.items() for m in [p.axes.get("IPC", "?")]}
     return Sizes(f"the tree at commit {commit[:12]}" + (" with changes" if dirty else ""), lines)
 
@@ -1510,15 +1514,17 @@ def section_size(sizes: Optional[Sizes]) -> list[str]:
     """The privileged lines of each preset against the goal."""
     if sizes is None:
         return []
-    rows = [[code(name), model, str(n), "yes" if n <= SIZE_GOAL else f"no (+{n - SIZE_GOAL})"]
-            for name, (model, n) in sorted(sizes.lines.items())]
+    rows = [[code(name), model, str(n), str(total),
+             "yes" if n <= SIZE_GOAL else f"no (+{n - SIZE_GOAL})"]
+            for name, (model, n, total) in sorted(sizes.lines.items())]
     return ["## Privileged code per preset", "",
-            f"Lines of C and assembly, comments included, compiled into each preset's kernel: "
-            f"`arch/x86_64/`, `kernel/` (not `kernel/drivers/`, linked in only with "
-            f"`E1000_IN_KERNEL=y`) and `ipc-variants/` with the preset's model "
-            f"(`harness/axistable.py`, `privileged_files`), counted in {sizes.where}.  The "
-            f"goal is at most {SIZE_GOAL}.", "",
-            *md_table(["preset", "model", "lines", f"≤ {SIZE_GOAL}"], rows)]
+            f"C and assembly compiled into each preset's kernel: `arch/x86_64/`, `kernel/` "
+            f"(not `kernel/drivers/`, linked in only with `E1000_IN_KERNEL=y`) and "
+            f"`ipc-variants/` with the preset's model (`harness/axistable.py`, "
+            f"`privileged_files`), counted in {sizes.where}.  `code lines` leaves out blank "
+            f"and comment-only lines, as SLOCCount does and as published kernel sizes are "
+            f"given; `all lines` is `wc -l`.  The goal is at most {SIZE_GOAL} code lines.", "",
+            *md_table(["preset", "model", "code lines", "all lines", f"≤ {SIZE_GOAL}"], rows)]
 
 
 # --- The whole report --------------------------------------------------------------------

@@ -61,6 +61,19 @@ class AxisTableTest(unittest.TestCase):
         self.assertEqual(axistable.model_style({"sync": traits}, "sync"), "L4-style")
         self.assertEqual(axistable.model_style({}, "copy"), "copy")
 
+    def test_code_lines(self):
+        """Blank and comment-only lines do not count; code beside a comment does,
+        and a comment opener inside a string is not a comment."""
+        text = ("/* a comment\n   over two lines */\n\n"
+                "int a; /* code beside */\n"
+                "// a line comment\n"
+                "char *s = \"/* not a comment\";\n"
+                "\t/* x */ movq %rax, %rbx\n"
+                "char c = '\"'; /* a quote char */\n"
+                "   \t\n")
+        self.assertEqual(axistable.code_lines_of(text), 4)
+        self.assertEqual(axistable.code_lines_of(""), 0)
+
     def test_the_tree(self):
         """The tree's axes.mk parses, and every model has a style name."""
         table = axistable.read_axes(axes.ROOT)

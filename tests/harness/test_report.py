@@ -328,11 +328,11 @@ class ReportTest(unittest.TestCase):
 
     def test_sizes(self):
         """Each preset's privileged lines against the goal."""
-        sizes = report.Sizes("the tree at commit abc", {"l4": ("sync", 5100),
-                                                        "mach": ("async", 4900)})
+        sizes = report.Sizes("the tree at commit abc", {"l4": ("sync", 5100, 6000),
+                                                        "mach": ("async", 4900, 5800)})
         text = report.build_report(self.sources, self.presets, sizes=sizes)
-        self.assertIn("| `l4` | sync | 5100 | no (+100) |", text)
-        self.assertIn("| `mach` | async | 4900 | yes |", text)
+        self.assertIn("| `l4` | sync | 5100 | 6000 | no (+100) |", text)
+        self.assertIn("| `mach` | async | 4900 | 5800 | yes |", text)
 
     def test_faults(self):
         """Each preset's fault round trip and pager fault beyond the map, over l4's
