@@ -641,6 +641,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_measuring(commands)
     _add_results(commands)
     _add_report(commands)
+    # No abbreviations: `matrix --config l4 --config mach` must not be taken
+    # for `--configs` and silently keep only the last value.
+    for sub in [parser, *commands.choices.values()]:
+        sub.allow_abbrev = False
     return parser
 
 

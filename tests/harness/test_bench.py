@@ -308,6 +308,15 @@ class FakeTreeTest(unittest.TestCase):
                     self.assertEqual(done.exception.code, 2)
                     self.assertIn(f"argument {bad[0]}", err.getvalue().splitlines()[-1])
 
+    def test_no_abbreviated_options(self):
+        """`matrix --config l4 --config mach` is refused, not taken for --configs
+        (which kept only the last value and silently ran mach alone)."""
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as done:
+            main(["matrix", "--config", "l4", "--config", "mach", "--qemu", self.fake_qemu])
+        self.assertEqual(done.exception.code, 2)
+        self.assertIn("unrecognized arguments: --config l4 --config mach", err.getvalue())
+
     def test_run_refuses_a_build_with_other_axes(self):
         """--no-build boots what is in build/l4; built with IPC=async it is no
         l4 run: refused with one line naming the axis, nothing stored."""
