@@ -56,29 +56,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin_common.h"
 #include "qemu_plugin_api.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define KERNEL_BASE 0xffff800000000000ull
 #define LINE_MASK (~(uint64_t)63)
 #define PAGE_MASK (~(uint64_t)4095)
 #define NO_LINE (~(uint64_t)0) /* never a line or page address: low bits set */
 
-#define MARKER_BEGIN 0x4950u
-#define MARKER_END 0x4951u
 #define MAX_OPEN 16 /* regions open at once (nesting depth) */
 
 /* --- Hash sets and stamp maps of line or page addresses ------------------- */
 
 static void *xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n, size);
-	if (!p) {
-		fputs("footprint: out of memory\n", stderr);
-		abort();
-	}
-	return p;
+	return plugin_calloc("footprint", n, size);
 }
 
 static inline size_t hash_index(uint64_t key, unsigned shift)
@@ -156,11 +149,6 @@ static void set_clear(struct set *s)
 	}
 	memset(s->slot, 0, s->cap * sizeof(*s->slot));
 	s->n = 0;
-}
-
-static inline bool is_kernel(uint64_t addr)
-{
-	return addr >= KERNEL_BASE;
 }
 
 /* Count a set's addresses: [0] user, [1] kernel. */
@@ -550,17 +538,6 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 
 /* --- Translation ----------------------------------------------------------- */
 
-/* 0 if not a marker, else kind << 16 | id. */
-static uintptr_t marker_of(const uint8_t *b, size_t size)
-{
-	if (size != 7 || b[0] != 0x0f || b[1] != 0x1f || b[2] != 0x80)
-		return 0;
-	unsigned kind = (unsigned)b[5] | (unsigned)b[6] << 8;
-	if (kind != MARKER_BEGIN && kind != MARKER_END)
-		return 0;
-	return (uintptr_t)kind << 16 | (unsigned)b[3] | (unsigned)b[4] << 8;
-}
-
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
@@ -595,25 +572,6 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 }
 
 /* --- Report ------------------------------------------------------------------ */
-
-/* Append to a fixed buffer; output that does not fit is cut, never overrun. */
-struct buf {
-	char text[2048];
-	size_t len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (b->len < sizeof(b->text)) {
-		int n = vsnprintf(b->text + b->len, sizeof(b->text) - b->len, fmt, ap);
-		if (n > 0)
-			b->len += (size_t)n;
-	}
-	va_end(ap);
-}
 
 /* total / occurrences: an integer when exact, else three decimals. */
 static void put_mean(struct buf *b, const char *key, uint64_t total, uint64_t occ)

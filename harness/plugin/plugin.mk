@@ -1,6 +1,7 @@
 # The QEMU TCG plugins: build/plugin/NAME.so from harness/plugin/NAME.c
 # (footprint.c counts a marked region's instructions, memory accesses, cache
-# lines and pages).  `make plugin` builds them all; it needs only the host's C
+# lines and pages; cycles.c estimates its cycles with a CPU model read from a
+# profile, harness/plugin/profiles/*.conf).  `make plugin` builds them all; it needs only the host's C
 # compiler, not QEMU's headers (harness/plugin/qemu_plugin_api.h declares the
 # part of QEMU's plugin API they use).
 #

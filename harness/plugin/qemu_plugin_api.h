@@ -130,6 +130,9 @@ QEMU_CALL struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plu
 							   size_t idx);
 QEMU_CALL size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 QEMU_CALL uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+/* The host copy of an instruction's bytes, or NULL (its guest-physical line,
+ * as the cycles plugin uses it). */
+QEMU_CALL void *qemu_plugin_insn_haddr(const struct qemu_plugin_insn *insn);
 
 QEMU_CALL unsigned int qemu_plugin_mem_size_shift(qemu_plugin_meminfo_t info);
 QEMU_CALL bool qemu_plugin_mem_is_store(qemu_plugin_meminfo_t info);

@@ -1,0 +1,109 @@
+"""The cycles plugin from the harness's side: profiles, QEMU options, log lines.
+
+The plugin (harness/plugin/cycles.c, built by `make plugin` into
+build/plugin/cycles.so) estimates the cycles of every occurrence of each
+footprint region (the same begin/end marker NOPs) with a model of one CPU,
+read from a profile file harness/plugin/profiles/<name>.conf.  At exit it
+writes one line per region ID into QEMU's log:
+
+    @@ipclab-cycles {"region": ID, "profile": "skylake", "occurrences": n,
+      "unmatched": u, "unclosed": c,
+      "instructions": {"median", "min", "max"},     per occurrence
+      "warm": {"median", "min", "max"},             model cycles per occurrence
+      "cold": {"median", "min", "max"},             the same, caches and TLBs
+                                                    emptied at each begin
+      "warm_parts": {"instructions", "data", "fetch", "tlb"},   mean cycles per
+      "cold_parts": {...}}                          occurrence by where they went
+    @@end
+
+Every figure is "model cycles (profile <name>)", never a measurement.
+"""
+
+import json
+import re
+from pathlib import Path
+from typing import Union
+
+PLUGIN = Path("build/plugin/cycles.so")            # relative to the top of the tree
+PROFILES = Path("harness/plugin/profiles")
+DEFAULT_PROFILE = "skylake"
+
+LINE_BEGIN = "@@ipclab-cycles "
+LINE_END = " @@end"
+_LINE = re.compile(re.escape(LINE_BEGIN) + r"(.*?)" + re.escape(LINE_END) + r"\s*$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+PathLike = Union[str, Path]
+
+
+def profiles(root: Path) -> list[str]:
+    """The names of the profiles in the tree, sorted."""
+    return sorted(p.stem for p in (root / PROFILES).glob("*.conf"))
+
+
+def profile_path(root: Path, name: str) -> Path:
+    """The profile file of a name, relative to the tree; ValueError (one line) if none."""
+    known = profiles(root)
+    if not _NAME.fullmatch(name) or name not in known:
+        raise ValueError(f"unknown CPU profile {name!r}; known: {', '.join(known) or 'none'}")
+    return PROFILES / f"{name}.conf"
+
+
+def label(profile: str) -> str:
+    """How every figure of the model is named."""
+    return f"model cycles (profile {profile})"
+
+
+def qemu_args(plugin_path: PathLike, profile_file: PathLike, log_path: PathLike,
+              cr3: str = "flush") -> list[str]:
+    """The QEMU options that load the plugin with a profile and send its output
+    to log_path (`-d plugin -D log_path`, as the footprint plugin's).
+    cr3: flush (a CR3 write empties the non-global TLB entries) or keep (PCID)."""
+    if cr3 not in ("flush", "keep"):
+        raise ValueError(f"cr3 must be flush or keep, not {cr3!r}")
+    plugin, log = str(plugin_path), str(log_path)
+    if "/" not in plugin:
+        plugin = "./" + plugin
+    if "%" in log:
+        raise ValueError(f"QEMU's -D treats '%' specially; pick another log path: {log!r}")
+    spec = ",".join(["file=" + plugin.replace(",", ",,"),
+                     "cpu=" + str(profile_file).replace(",", ",,"), f"cr3={cr3}"])
+    return ["-plugin", spec, "-d", "plugin", "-D", log]
+
+
+def parse(text: str) -> dict[int, dict]:
+    """The cycles lines of a QEMU log, by region ID; ValueError if one is malformed
+    or a region has two lines."""
+    regions: dict[int, dict] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if LINE_BEGIN.strip() not in line:
+            continue
+        match = _LINE.search(line)
+        try:
+            record = json.loads(match.group(1)) if match else None
+            region = record["region"]
+            ok = (isinstance(region, int) and not isinstance(region, bool)
+                  and 0 <= region <= 0xffff and region not in regions
+                  and all(isinstance(record[k]["median"], int) for k in ("warm", "cold")))
+        except (ValueError, TypeError, KeyError):
+            ok = False
+        if not ok:
+            raise ValueError(f"log line {number}: malformed cycles line: {line[:120]!r}")
+        regions[region] = record
+    return regions
+
+
+def attach(results: list[dict], regions: dict[str, dict]) -> list[dict]:
+    """The results, each with the model's medians of its case's region (found by
+    the region's "label", `bench case`) as model_cycles_warm and _cold, and the
+    profile as model_profile.  Results without a region are left as they are."""
+    by_label = {r["label"]: r for r in regions.values() if "label" in r}
+    out = []
+    for result in results:
+        region = by_label.get(f"{result.get('bench')} {result.get('case')}")
+        if region:
+            result = {**result, "model_cycles_warm": region["warm"]["median"],
+                      "model_cycles_cold": region["cold"]["median"],
+                      "model_profile": region["profile"]}
+        out.append(result)
+    return out
