@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from harness import axes, bench, doctables, doctor, plots, qemu, regress, report, runs, tables
-from harness.boot import BootRequest, HarnessError, boot, build, find_qemu, footprint_module, say
+from harness.boot import (CYCLES_MODULE, DEFAULT_PROFILE, BootRequest, HarnessError, boot, build,
+                          find_qemu, footprint_module, say)
+from harness.plugin import cycles as cycles_plugin
 from harness.process import run_watched
 from harness.serial import MarkerError, load_markers
 from harness.testrun import Options, configs_to_run, run_tests
@@ -92,7 +94,7 @@ def cmd_boot(args: argparse.Namespace) -> int:
     request = BootRequest(args.config, args.mode, run=args.run,
                           extra_args=args.args, timeout=args.timeout,
                           build=not args.no_build, echo=not args.quiet, qemu=args.qemu,
-                          **guest_of(args))
+                          cpu_profile=args.profile, **guest_of(args))
     root = root_of(args)
     if args.mode == "footprint":
         footprint_note(args.qemu)
@@ -208,14 +210,17 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
     """What run and matrix share: check, boot, store, print."""
     root = root_of(args)
     problem = bad_names("config", configs, runs.all_configs(root)) or \
-        bad_names("mode", modes, qemu.MODES)
+        bad_names("mode", modes, qemu.MODES) or \
+        ("cycles" in modes and bad_names("CPU profile", [args.profile],
+                                         cycles_plugin.profiles(root))) or None
     if problem:
         say(problem)
         return 2
     facts = qemu.host_facts()
     modes, notes = bench.resolve_modes(modes, facts)
     settings = bench.Settings(bench.split_list(args.bench), args.timeout, not args.no_build,
-                              args.verbose, args.qemu, **guest_of(args))
+                              args.verbose, args.qemu, cpu_profile=args.profile,
+                              **guest_of(args))
     for note in (*notes, bench.iso_note(modes, settings)):
         if note:
             say(note)
@@ -225,6 +230,8 @@ def measure(args: argparse.Namespace, configs: Sequence[str], modes: Sequence[st
         if "footprint" in modes:
             footprint_module()
             footprint_note(args.qemu)
+        if "cycles" in modes:
+            footprint_module(CYCLES_MODULE)
         made, ok = bench.run_matrix(root, configs, modes, settings,
                                     runs.host_info(root, args.qemu), notes=notes,
                                     on_run=lambda run: kept.append(keep(root, run,
@@ -574,12 +581,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", required=True, choices=qemu.MODES,
                    help="tcg (function), icount (instruction counts), kvm (cycles; falls "
                         "back to icount without hardware virtualization), iso (GRUB image), "
-                        "footprint (icount with the QEMU footprint plugin)")
+                        "footprint (icount with the QEMU footprint plugin), cycles (icount "
+                        "with the cycle model plugin)")
     p.add_argument("--run", type=module_list, default="all", metavar="MODULES",
                    help="modules the root task starts: name[,name...] or all (default: all)")
     p.add_argument("--args", default="", metavar='"ARGS"',
                    help='more kernel arguments, e.g. "test=fault_pf" or "bench=pingpong"')
     _add_common(p)
+    _add_profile(p)
     p.add_argument("--no-build", action="store_true", help="do not run make first")
     p.add_argument("--quiet", action="store_true", help="do not stream the serial output")
     p.set_defaults(func=cmd_boot)
@@ -718,8 +727,16 @@ def _add_measuring(commands) -> None:
     p.set_defaults(func=cmd_matrix)
 
 
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    """--profile: the cycle model's CPU (cycles mode)."""
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, metavar="NAME",
+                        help="cycles mode: the model's CPU, harness/plugin/profiles/NAME.conf "
+                             f"(skylake, zen2; default: {DEFAULT_PROFILE})")
+
+
 def _add_bench_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by run and matrix."""
+    _add_profile(parser)
     parser.add_argument("--bench", default="all", metavar="LIST",
                         help="benchmarks, name[,name...] or all (default); null_syscall and "
                              "space_switch, the floor, are always included")

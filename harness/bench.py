@@ -3,10 +3,13 @@
 The guest is booted with `run=bench bench=<names> unit=<unit>`; it prints one
 result line per case.  The floor benchmarks (null_syscall, space_switch) are
 always asked for, so every IPC figure has a floor from its own boot.  In
-footprint mode the guest also gets `footprint=1`: it then runs each case again
-between the plugin's markers, first saying which case each region ID is:
+footprint and cycles modes the guest also gets `footprint=1`: it then runs each
+case again between the plugin's markers, first saying which case each region ID is:
 
     bench: footprint region <id> = <bench> <case>
+
+In cycles mode each result gets the cycle model's medians of its case's region
+(model_cycles_warm, model_cycles_cold, model_profile: harness/plugin/cycles.py).
 """
 
 import re
@@ -46,6 +49,7 @@ class Settings:
     smp: int = 1                      # CPUs the guest is given
     machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
     memory: str = DEFAULT_MEMORY     # the guest's RAM (-m)
+    cpu_profile: str = boot.DEFAULT_PROFILE   # cycles mode: the model's CPU profile
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ def judge_results(results: Sequence[dict], benches: Sequence[str], malformed: in
     if malformed:
         problems.append(f"{malformed} malformed result lines")
     if footprint is not None and not footprint:
-        problems.append("the footprint plugin saw no marked region")
+        problems.append("the plugin saw no marked region")
     return "; ".join(problems) or None
 
 
@@ -150,12 +154,12 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
                 notify: Notify = say, facts: Optional[qemu.HostFacts] = None) -> PresetBoot:
     """Boot one preset with the benchmark module and collect its results."""
     benches = with_floor(settings.benches)
-    args = bench_arg(benches) + (" footprint=1" if mode == "footprint" else "")
+    args = bench_arg(benches) + (" footprint=1" if mode in qemu.PLUGIN_MODES else "")
     request = BootRequest(config, mode, run="bench", extra_args=args,
                           timeout=settings.timeout, build=settings.build,
                           echo=settings.echo, qemu=settings.qemu, cpu=settings.cpu,
                           smp=settings.smp, machine=settings.machine,
-                          memory=settings.memory)
+                          memory=settings.memory, cpu_profile=settings.cpu_profile)
     axes = runs.config_axes(root, config)
     try:
         record = boot.boot(root, request, notify=notify, facts=facts)
@@ -166,7 +170,11 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
     unit = qemu.time_unit(record.mode)
     results = tuple(runs.mark_untimed(runs.complete(r, config, axes, unit), record.mode)
                     for r in record.serial.results if "bench" in r)
-    footprint = label_regions(record.footprint, region_labels(record.finished.stdout))
+    counts = record.cycles if record.mode == "cycles" else record.footprint
+    footprint = label_regions(counts, region_labels(record.finished.stdout))
+    if record.mode == "cycles":
+        results = tuple(boot.footprint_module(boot.CYCLES_MODULE).attach(list(results),
+                                                                         footprint))
     if not record.passed:
         failed = failed_cases(record.finished.stdout)
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
@@ -176,7 +184,7 @@ def boot_preset(root: Path, config: str, mode: str, settings: Settings, markers:
         # The ISO's grub.cfg says bench=all; the floor is wanted in every boot.
         asked = benches if benches and mode != "iso" else FLOOR_PARTS
         problem = judge_results(results, asked, len(record.serial.malformed),
-                                footprint if record.mode == "footprint" else None)
+                                footprint if record.mode in qemu.PLUGIN_MODES else None)
     return PresetBoot(config, record.mode, axes, results, footprint, problem, record.passed)
 
 

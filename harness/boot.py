@@ -20,6 +20,10 @@ Notify = Callable[[str], None]
 FOOTPRINT_MODULE = "harness.plugin.footprint"
 FOOTPRINT_PLUGIN = Path("build/plugin/footprint.so")
 FOOTPRINT_API = Path("build/plugin/qemu-api")    # its API level, written by plugin.mk
+# Cycles mode: the cycle model's plugin and its host side (harness/plugin/cycles.py).
+CYCLES_MODULE = "harness.plugin.cycles"
+CYCLES_PLUGIN = Path("build/plugin/cycles.so")
+DEFAULT_PROFILE = "skylake"           # the CPU profile of cycles mode (--profile)
 
 
 class HarnessError(Exception):
@@ -48,6 +52,7 @@ class BootRequest:
     smp: int = 1                      # CPUs the guest is given (the kernel uses one)
     machine: str = DEFAULT_MACHINE    # QEMU's -M: pc or q35
     memory: str = DEFAULT_MEMORY      # the guest's RAM, QEMU's -m (e.g. 64M)
+    cpu_profile: str = DEFAULT_PROFILE  # cycles mode: the model's CPU profile
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class BootRecord:
     log: Path                         # the saved serial log, relative to the tree
     footprint: Optional[dict] = None  # footprint mode: what the plugin counted
     axes: Optional[dict] = None       # the axes the banner printed (None: no banner)
+    cycles: Optional[dict] = None     # cycles mode: the model's records by region ID
 
     def summary(self) -> str:
         """The final one-line summary of the boot."""
@@ -81,6 +87,8 @@ class BootRecord:
             parts.append(f"malformed result lines: {len(self.serial.malformed)}")
         if self.footprint is not None:
             parts.append(f"footprint regions: {len(self.footprint)}")
+        if self.cycles is not None:
+            parts.append(f"cycles regions: {len(self.cycles)}")
         if not self.finished.timed_out:
             parts.append(f"{self.finished.elapsed:.1f} s")
         parts.append(f"log {self.log}")
@@ -124,53 +132,72 @@ def check_files(root: Path, config: str, mode: str) -> None:
             raise HarnessError(f"{path} is missing (make {target}CONFIG={config} builds it)")
 
 
-def footprint_module():
-    """harness/plugin/footprint.py, imported now; HarnessError if it is missing."""
+def footprint_module(name: str = FOOTPRINT_MODULE):
+    """A plugin's host side (harness/plugin/footprint.py by default), imported now;
+    HarnessError if it is missing."""
     try:
-        return importlib.import_module(FOOTPRINT_MODULE)
+        return importlib.import_module(name)
     except ModuleNotFoundError as err:
-        if err.name not in ("harness.plugin", FOOTPRINT_MODULE):
-            raise HarnessError(f"cannot import {FOOTPRINT_MODULE}: {err}") from err
-        raise HarnessError("footprint mode needs harness/plugin/footprint.py, which is "
+        if err.name not in ("harness.plugin", name):
+            raise HarnessError(f"cannot import {name}: {err}") from err
+        raise HarnessError(f"{name.rsplit('.', 1)[-1]} mode needs {name.replace('.', '/')}.py, which is "
                            "not in this tree") from err
 
 
-def check_plugin(root: Path, program: str) -> None:
-    """Raise HarnessError (one line) if the footprint plugin is not built, or
-    was built for another plugin API level than this QEMU's."""
+def check_plugin(root: Path, program: str, plugin: Path = FOOTPRINT_PLUGIN) -> None:
+    """Raise HarnessError (one line) if the plugin is not built, or was built
+    for another plugin API level than this QEMU's."""
     rebuild = f"make plugin QEMU={program}"
-    if not (root / FOOTPRINT_PLUGIN).is_file():
-        raise HarnessError(f"{FOOTPRINT_PLUGIN} is missing ({rebuild} builds it)")
+    if not (root / plugin).is_file():
+        raise HarnessError(f"{plugin} is missing ({rebuild} builds it)")
     level, about = qemu.plugin_api(qemu.release_of(qemu.qemu_version(program)))
     if level is None:
-        raise HarnessError(f"footprint mode: {about}")
+        raise HarnessError(f"{plugin.stem} plugin: {about}")
     try:
         built = int((root / FOOTPRINT_API).read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
         built = None
     if built != level:
-        raise HarnessError(f"{FOOTPRINT_PLUGIN} was built for plugin API {built or 'unknown'}, "
+        raise HarnessError(f"{plugin} was built for plugin API {built or 'unknown'}, "
                            f"but {program} offers {level} ({about}): {rebuild}")
 
 
-def footprint_log(config: str) -> Path:
-    """Where the footprint plugin writes its counts, relative to the tree."""
-    return qemu.build_dir(config) / "footprint-plugin.log"
+def footprint_log(config: str, mode: str = "footprint") -> Path:
+    """Where the mode's plugin writes its counts, relative to the tree."""
+    return qemu.build_dir(config) / f"{mode}-plugin.log"
 
 
-def read_footprint(root: Path, config: str, module, notify: Notify) -> Optional[dict]:
+def read_footprint(root: Path, config: str, module, notify: Notify,
+                   mode: str = "footprint") -> Optional[dict]:
     """The plugin's counts, parsed by its module; None (with a note) if it wrote none."""
-    path = root / footprint_log(config)
+    path = root / footprint_log(config, mode)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        notify(f"footprint: the plugin wrote no {footprint_log(config)}")
+        notify(f"{mode}: the plugin wrote no {footprint_log(config, mode)}")
         return None
     try:
         return module.parse(text)
     except ValueError as err:
-        notify(f"footprint: cannot read {footprint_log(config)}: {err}")
+        notify(f"{mode}: cannot read {footprint_log(config, mode)}: {err}")
         return None
+
+
+def plugin_args(root: Path, request: BootRequest, mode: str, module, program: str) -> list[str]:
+    """The QEMU options of the mode's plugin; HarnessError if it is not built (for
+    this QEMU's plugin API) or the CPU profile is unknown.  The plugin's old log
+    is removed first."""
+    plugin = CYCLES_PLUGIN if mode == "cycles" else FOOTPRINT_PLUGIN
+    check_plugin(root, program, plugin)
+    log = footprint_log(request.config, mode)
+    (root / log).unlink(missing_ok=True)
+    if mode == "footprint":
+        return module.qemu_args(str(plugin), str(log), profile=request.profile)
+    try:
+        profile = module.profile_path(root, request.cpu_profile)
+    except ValueError as err:
+        raise HarnessError(str(err)) from err
+    return module.qemu_args(str(plugin), str(profile), str(log))
 
 
 def judge_boot(verdict: qemu.Verdict, serial: SerialReport,
@@ -202,7 +229,13 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
     mode, note = qemu.resolve_mode(request.mode, facts)
     if note:
         notify(note)
-    plugin = footprint_module() if mode == "footprint" else None
+    plugin = (footprint_module(CYCLES_MODULE if mode == "cycles" else FOOTPRINT_MODULE)
+              if mode in qemu.PLUGIN_MODES else None)
+    if plugin and mode == "cycles":
+        try:
+            plugin.profile_path(root, request.cpu_profile)    # a bad name stops before make
+        except ValueError as err:
+            raise HarnessError(str(err)) from err
     if request.build:
         build(root, "iso" if mode == "iso" else None, request.config)
         if plugin:
@@ -210,15 +243,10 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
             build(root, "plugin", variables=[f"QEMU={program}"])
     check_files(root, request.config, mode)
 
-    plugin_args: list[str] = []
-    if plugin:
-        check_plugin(root, program)
-        (root / footprint_log(request.config)).unlink(missing_ok=True)
-        plugin_args = plugin.qemu_args(str(FOOTPRINT_PLUGIN), str(footprint_log(request.config)),
-                                       profile=request.profile)
+    options = plugin_args(root, request, mode, plugin, program) if plugin else []
     args = qemu.kernel_args(mode, request.run, request.extra_args)
     try:
-        argv = qemu.qemu_argv(request.config, mode, args, program, plugin_args,
+        argv = qemu.qemu_argv(request.config, mode, args, program, options,
                               cpu=request.cpu, smp=request.smp, machine=request.machine,
                               memory=request.memory)
     except ValueError as err:
@@ -235,10 +263,11 @@ def boot(root: Path, request: BootRequest, *, notify: Notify = say,
                               timeout=timeout, last_line=finished.last_line(),
                               qemu_error=finished.last_error())
     passed, explanation = judge_boot(verdict, serial, markers)
-    footprint = read_footprint(root, request.config, plugin, notify) if plugin else None
+    counts = read_footprint(root, request.config, plugin, notify, mode) if plugin else None
     axes = runs.read_banner(serial.banner, markers)[1] if serial.banner else None
     return BootRecord(request.config, mode, tuple(argv), finished, serial, verdict,
-                      passed, explanation, log, footprint, axes)
+                      passed, explanation, log, counts if mode == "footprint" else None, axes,
+                      counts if mode == "cycles" else None)
 
 
 def save_log(path: Path, lines: tuple[str, ...]) -> None:

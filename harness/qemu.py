@@ -21,7 +21,10 @@ QEMU_PACKAGE = "qemu-system-x86"   # the Debian/Ubuntu package that provides it
 # harness sets it for what it starts (the plugin tests, make plugin).
 QEMU_ENV = "IPCLAB_QEMU"
 
-MODES = ("tcg", "icount", "kvm", "iso", "footprint")
+MODES = ("tcg", "icount", "kvm", "iso", "footprint", "cycles")
+
+# Modes that run under -icount with a TCG plugin of harness/plugin.
+PLUGIN_MODES = ("footprint", "cycles")
 
 # Modes whose guest TSC is plain TCG time: good for function, not for measuring.
 UNTIMED_MODES = ("tcg", "iso")
@@ -228,14 +231,14 @@ def describe_host(facts: HostFacts, version: Optional[str]) -> list[str]:
 
 def default_timeout(mode: str) -> float:
     """Seconds a boot may take before the watchdog calls it hung."""
-    if mode == "footprint":
+    if mode in PLUGIN_MODES:
         return 600.0          # the plugin looks at every memory access
     return 60.0 if mode == "kvm" else 120.0
 
 
 def time_unit(mode: str) -> str:
     """What the guest's TSC counts in this mode (the kernel's `unit=` argument)."""
-    return "instructions" if mode in ("icount", "footprint") else "tsc"
+    return "instructions" if mode in ("icount", *PLUGIN_MODES) else "tsc"
 
 
 def accelerator(mode: str) -> str:
@@ -255,7 +258,7 @@ def accel_args(mode: str, cpu: Optional[str] = None) -> tuple[str, ...]:
     model = ("-cpu", guest_cpu(mode, cpu))
     if mode == "kvm":
         return ("-accel", "kvm", *model)
-    if mode in ("icount", "footprint"):
+    if mode in ("icount", *PLUGIN_MODES):
         return ("-accel", "tcg", *model, "-icount", "shift=0,sleep=off")
     if mode in ("tcg", "iso"):
         return ("-accel", "tcg", *model)

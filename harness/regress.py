@@ -32,12 +32,13 @@ from typing import Iterable, Optional
 from harness.tables import number
 
 # Exact counts: every statistic tracked, in the order they are reported.
-EXACT_STATISTICS = ("median", "min", "p99", "p999", "ops_per_mi", "fairness")
+EXACT_STATISTICS = ("median", "min", "p99", "p999", "ops_per_mi", "fairness",
+                    "model_cycles_warm", "model_cycles_cold")
 # Other modes: the statistics a jittering clock still repeats.
 TIMED_STATISTICS = ("median", "min")
 
 # Modes whose figures are instruction counts that repeat exactly.
-EXACT_MODES = ("icount", "footprint")
+EXACT_MODES = ("icount", "footprint", "cycles")
 
 # Statistics of a multi-client case that the tick's phase decides: noted, not
 # failed (the module's note says why).
@@ -94,8 +95,15 @@ def metrics(results: Iterable[dict], exact: bool = True) -> dict[Key, Metric]:
             if value is not None:
                 key = (result["variant"], result["bench"], result["case"], stat)
                 phase = stat in PHASE_STATISTICS and (number(result.get("clients")) or 0) > 1
-                found[key] = Metric(value, STAT_UNITS.get(stat, result["unit"]), phase)
+                found[key] = Metric(value, stat_unit(stat, result), phase)
     return found
+
+
+def stat_unit(stat: str, result: dict) -> str:
+    """The unit of one statistic of a result: its own, the model's, or the result's."""
+    if stat.startswith("model_cycles_"):
+        return f"model cycles (profile {result.get('model_profile', '?')})"
+    return STAT_UNITS.get(stat, result["unit"])
 
 
 def name(key: Key) -> str:

@@ -1140,7 +1140,7 @@ def section_drivers(sources: Sources) -> list[str]:
 def virtual_time(mode: str) -> bool:
     """Whether a run's seconds are icount virtual time (1 instruction = 1 ns), not real:
     icount, footprint and their flavours (e1000-icount, linux-icount)."""
-    return mode.rsplit("-", 1)[-1] in ("icount", "footprint")
+    return mode.rsplit("-", 1)[-1] in ("icount", "footprint", "cycles")
 
 
 def rate_words(mode: str) -> tuple[str, str]:

@@ -291,6 +291,8 @@ def footprint_tables(runs: Sequence[Run]) -> list[str]:
     """The footprint plugin's counts per round trip: one row per preset and region."""
     lines: list[str] = []
     for run in runs:
+        if run.meta.get("mode") == "cycles":
+            continue                     # the cycle model's records: cycles_tables
         body, warnings = [], []
         for preset, regions in run.footprint.items():
             for region, record in regions.items():
@@ -307,6 +309,31 @@ def footprint_tables(runs: Sequence[Run]) -> list[str]:
                 f"64-byte lines, 4 KiB pages; run {run.meta.get('date', '?')})",
                 *render(["preset region", *(h for h, _ in FOOTPRINT_COLUMNS)], body),
                 *warnings]
+    return lines
+
+
+def cycles_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
+    """The cycle model's figures beside the instructions, per case of each cycles run:
+    the guest's own count (stat) and the model's medians over the region's occurrences."""
+    lines: list[str] = []
+    for run in runs:
+        if run.meta.get("mode") != "cycles":
+            continue
+        body, profiles = [], set()
+        for result in run.results:
+            if "model_cycles_warm" not in result:
+                continue
+            profiles.add(result.get("model_profile", "?"))
+            body.append([f"{result['variant']} {result['bench']} {result['case']}",
+                         fmt_value(result.get(stat)), fmt_value(result["model_cycles_warm"]),
+                         fmt_value(result["model_cycles_cold"])])
+        if body:
+            label = f"model cycles (profile {', '.join(sorted(profiles))})"
+            lines += ([""] if lines else []) + [
+                f"{label} beside instructions ({stat}); warm: after warm-up, cold: the "
+                f"model's caches and TLBs emptied before each sample; medians over the "
+                f"marked region's occurrences (run {run.meta.get('date', '?')})",
+                *render(["preset case", "instructions", f"{label} warm", "cold"], body)]
     return lines
 
 
@@ -333,5 +360,5 @@ def run_headers(runs: Sequence[Run]) -> list[str]:
 def show(runs: Sequence[Run], stat: str = "median") -> list[str]:
     """Everything `harness show` prints for these runs."""
     body = result_tables(runs, stat) or ["no results"]
-    prints = footprint_tables(runs)
+    prints = footprint_tables(runs) + cycles_tables(runs, stat)
     return [*run_headers(runs), "", *body, *([""] + prints if prints else [])]

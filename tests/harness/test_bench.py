@@ -58,7 +58,7 @@ class JudgeResultsTest(unittest.TestCase):
         self.assertIsNone(bench.judge_results(one, ("null_syscall",), 0))
         self.assertEqual(bench.judge_results(one, bench.FLOOR_PARTS, 2, {}),
                          "no result for space_switch; 2 malformed result lines; "
-                         "the footprint plugin saw no marked region")
+                         "the plugin saw no marked region")
         self.assertIsNone(bench.judge_results(one, (), 0, {"1": {}}))
 
     def test_failed_cases(self):
