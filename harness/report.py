@@ -27,6 +27,7 @@ REPORT = Path("results/REPORT.md")
 # Modes whose runs hold timings, in the order the report shows them.
 TIMING_MODES = ("icount", "kvm", runs.REAL_MODE)
 FOOTPRINT_MODE = "footprint"
+CYCLES_MODE = "cycles"     # instructions and the cycle model's figures (a timing run)
 
 # The e1000 driver benchmark (`python3 -m harness.netbench`) stores its runs
 # under mode e1000-<mode>, apart from the ping-pong runs.
@@ -329,7 +330,8 @@ def sort_sources(named: Sequence[tuple[str, Run]], preset_names: Sequence[str]) 
     for name, run in named:
         if is_driver_run(run):
             sources.drivers.append(run)
-        elif run.meta.get("mode") == FOOTPRINT_MODE or run.footprint:
+        elif run.meta.get("mode") == FOOTPRINT_MODE or (run.footprint
+                                                         and run.meta.get("mode") != CYCLES_MODE):
             sources.footprint.append(run)
         elif is_baseline(run, preset_names):
             sources.baselines.append(run)
@@ -1460,6 +1462,27 @@ def model_summary(run: Run, l4: str, mach: str, stat: str) -> list[str]:
                 else f"{code(mach)} / {code(l4)}, RPC")
         lines.append(f"- {what}: " + ", ".join(f"{fmt_ratio(r)} with {case}" for case, r in rpc)
                      + f" ({unit}, {mode}).")
+    return lines + model_cycles_summary(run, l4, mach)
+
+
+def model_cycles_summary(run: Run, l4: str, mach: str) -> list[str]:
+    """Mach-style / L4-style in the cycle model's figures (cycles runs): the ping-pong
+    round trip over all sizes, warm and cold, each with the two presets' figures."""
+    family = sized_case(HEADLINE[1])[0]
+    profiles = sorted({r["model_profile"] for r in run.results if "model_profile" in r})
+    lines = []
+    for stat, state in (("model_cycles_warm", "warm"), ("model_cycles_cold", "cold")):
+        pairs = [(value, value_of(run, mach, "pingpong", f"{family}/{size}B", stat))
+                 for size, value in size_series(run, l4, family, stat)]
+        ratios = [ratio(m, v) for v, m in pairs if m is not None]
+        ratios = [r for r in ratios if r is not None]
+        if ratios:
+            lines.append(f"- {code(mach)} / {code(l4)}, ping-pong round trip ({family}), "
+                         f"{state}: {fmt_ratio(min(ratios))}–{fmt_ratio(max(ratios))} "
+                         f"(model cycles (profile {', '.join(profiles)}), {state}: "
+                         f"{fmt_number(pairs[0][0])}–{fmt_number(pairs[-1][0])} ({l4}), "
+                         f"{fmt_or_missing(pairs[0][1])}–{fmt_or_missing(pairs[-1][1])} "
+                         f"({mach})).")
     return lines
 
 

@@ -68,6 +68,13 @@ static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *out, size
 	return compat_insn_bytes(insn, out, max);
 }
 
+/* Add imm to *counter each time insn executes, without a callback.  QEMU 7.2
+ * has a global inline add; API version 2 replaced it by per-vCPU scoreboards. */
+static void count_inline(struct qemu_plugin_insn *insn, uint64_t *counter, uint64_t imm)
+{
+	qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, counter, imm);
+}
+
 /* --- Instruction classes and the profile ------------------------------------- */
 
 enum cls {
@@ -317,39 +324,70 @@ struct array {
 	struct way *w;
 	uint64_t sets, ways;
 	uint32_t gen, ng;
+	uint32_t *set_ng;    /* TLBs: the ng each set was last compacted at */
+	/* The last key accessed: it is at the front of its set, so accessing it
+	 * again is a hit that changes nothing (valid while gen and ng stay). */
+	uint64_t last_key;
+	uint32_t last_gen, last_ng;
 };
-
-static void array_init(struct array *a, uint64_t entries, uint64_t ways)
-{
-	a->ways = ways ? ways : 1;
-	a->sets = entries ? entries / a->ways : 0;
-	a->w = entries ? plugin_calloc(NAME, entries, sizeof(*a->w)) : NULL;
-	a->gen = 1;
-	a->ng = 1;
-}
 
 static inline bool way_valid(const struct array *a, const struct way *w)
 {
 	return w->gen == a->gen && (w->ng == GLOBAL_NG || w->ng == a->ng);
 }
 
+static void array_init(struct array *a, uint64_t entries, uint64_t ways, bool tlb)
+{
+	a->ways = ways ? ways : 1;
+	a->sets = entries ? entries / a->ways : 0;
+	a->w = entries ? plugin_calloc(NAME, entries, sizeof(*a->w)) : NULL;
+	a->set_ng = entries && tlb ? plugin_calloc(NAME, a->sets, sizeof(*a->set_ng)) : NULL;
+	a->gen = 1;
+	a->ng = 1;
+}
+
+/* Move a set's valid entries to its front, in order: after a CR3 write the
+ * non-global ones in the middle of a set are stale, and a lookup stops at
+ * the first invalid way.  Done lazily, per set, at its next access. */
+static void set_compact(struct array *a, uint64_t s)
+{
+	struct way *set = &a->w[s * a->ways];
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < a->ways; i++)
+		if (way_valid(a, &set[i]))
+			set[n++] = set[i];
+	for (; n < a->ways; n++)
+		set[n].gen = 0;
+	a->set_ng[s] = a->ng;
+}
+
 /* Look key up in set index; on a miss insert it.  The set is kept most
  * recent first.  True on a hit. */
-static inline bool array_access(struct array *a, uint64_t key, uint64_t index, bool global)
+static inline __attribute__((always_inline)) bool array_access(struct array *a, uint64_t key,
+								 uint64_t index, bool global)
 {
-	struct way *set = &a->w[(index & (a->sets - 1)) * a->ways];
+	if (key == a->last_key && a->gen == a->last_gen && a->ng == a->last_ng)
+		return true;
+	uint64_t s = index & (a->sets - 1);
+	if (a->set_ng && a->set_ng[s] != a->ng)
+		set_compact(a, s);
+	a->last_key = key;
+	a->last_gen = a->gen;
+	a->last_ng = a->ng;
+	struct way *set = &a->w[s * a->ways];
 	uint64_t i;
 	bool hit = false;
-	for (i = 0; i < a->ways; i++) {
-		if (!way_valid(a, &set[i]))
-			break;                  /* the valid ways come first */
-		if (set[i].key == key) {
-			hit = true;
+	/* The key first: a hit costs one compare per way before it. */
+	for (i = 0; i < a->ways; i++)
+		if (set[i].key == key && way_valid(a, &set[i]))
 			break;
-		}
+	hit = i < a->ways;
+	if (!hit) {
+		/* The valid ways come first: fill the first invalid one, or
+		 * evict the least recent. */
+		for (i = 0; i < a->ways - 1 && way_valid(a, &set[i]); i++)
+			;
 	}
-	if (i == a->ways)
-		i--;                            /* evict the least recent */
 	struct way w = { key, a->gen, global ? GLOBAL_NG : a->ng };
 	for (; i > 0; i--)
 		set[i] = set[i - 1];
@@ -363,19 +401,13 @@ static void array_flush(struct array *a, bool non_global_only)
 	if (!a->w)
 		return;
 	if (non_global_only) {
-		a->ng++;
-		if (a->ng == GLOBAL_NG)
+		if (++a->ng == GLOBAL_NG) {
+			/* Wrapped: entries of an old ng could look current again. */
+			for (uint64_t i = 0; i < a->sets * a->ways; i++)
+				if (a->w[i].ng != GLOBAL_NG)
+					a->w[i].gen = 0;
 			a->ng = 1;
-		/* Stale entries in the middle of a set would stop the valid-first
-		 * scan early: compact each set. */
-		for (uint64_t s = 0; s < a->sets; s++) {
-			struct way *set = &a->w[s * a->ways];
-			uint64_t n = 0;
-			for (uint64_t i = 0; i < a->ways; i++)
-				if (way_valid(a, &set[i]))
-					set[n++] = set[i];
-			for (; n < a->ways; n++)
-				set[n].gen = 0;
+			memset(a->set_ng, 0, a->sets * sizeof(*a->set_ng));
 		}
 		return;
 	}
@@ -401,10 +433,10 @@ static void model_init(struct model *m)
 {
 	for (int c = 0; c < N_CACHE; c++) {
 		struct level_cfg *cfg = &prof.cache[c];
-		array_init(&m->cache[c], cfg->size_kib * 1024 >> LINE_SHIFT, cfg->ways);
+		array_init(&m->cache[c], cfg->size_kib * 1024 >> LINE_SHIFT, cfg->ways, false);
 	}
 	for (int t = 0; t < N_TLB; t++)
-		array_init(&m->tlb[t], prof.tlb[t].entries, prof.tlb[t].ways);
+		array_init(&m->tlb[t], prof.tlb[t].entries, prof.tlb[t].ways, true);
 }
 
 static void model_flush(struct model *m)
@@ -617,7 +649,7 @@ struct region {
 	unsigned id;
 	bool open;
 	uint64_t unmatched, unclosed;
-	uint64_t snap_insns, snap_warm[N_PART], snap_cold[N_PART];
+	uint64_t snap_insns, snap_insn_mc, snap_warm[N_PART], snap_cold[N_PART];
 	struct sample *s;
 	size_t n, cap;
 	uint64_t sum_warm[N_PART], sum_cold[N_PART];
@@ -625,8 +657,11 @@ struct region {
 
 static struct region *regions[0x10000];
 static unsigned n_open;
-static uint64_t insns;               /* instructions executed, as footprint counts them */
-static const struct insn *prev;      /* the last instruction executed */
+/* Instructions executed (as footprint counts them) and their costs (MC):
+ * the same in both models, so counted once, inline but for rep. */
+static uint64_t insns, insn_mc;
+static const struct insn *prev_rep;  /* the last rep instruction executed */
+static uint64_t prev_rep_insns;      /* insns just after it */
 static uint64_t last_kernel_load;    /* address of the kernel's latest load */
 static bool cr3_read;                /* a mov from cr3 since that load */
 
@@ -658,6 +693,7 @@ static void region_begin(unsigned id)
 	r->open = true;
 	model_flush(&cold);
 	r->snap_insns = insns;
+	r->snap_insn_mc = insn_mc;
 	memcpy(r->snap_warm, warm.part, sizeof(warm.part));
 	memcpy(r->snap_cold, cold.part, sizeof(cold.part));
 }
@@ -678,13 +714,48 @@ static void region_end(unsigned id)
 			abort();
 	}
 	struct sample *s = &r->s[r->n++];
+	uint64_t cost = insn_mc - r->snap_insn_mc;
 	s->v[S_INSNS] = insns - r->snap_insns;
 	for (int p = 0; p < N_PART; p++) {
 		r->sum_warm[p] += warm.part[p] - r->snap_warm[p];
 		r->sum_cold[p] += cold.part[p] - r->snap_cold[p];
 	}
-	s->v[S_WARM] = sum(warm.part) - sum(r->snap_warm);
-	s->v[S_COLD] = sum(cold.part) - sum(r->snap_cold);
+	r->sum_warm[P_INSN] += cost;
+	r->sum_cold[P_INSN] += cost;
+	s->v[S_WARM] = cost + sum(warm.part) - sum(r->snap_warm);
+	s->v[S_COLD] = cost + sum(cold.part) - sum(r->snap_cold);
+}
+
+/*
+ * The physical page of recent virtual pages, so that most accesses skip
+ * QEMU's lookup.  A mapping may change only with a CR3 write, invlpg or
+ * invpcid (a guest that changes a present entry must flush it), and each of
+ * those moves the epoch on, which empties the memo.
+ */
+#define PAGE_MEMO 1024
+struct page_memo {
+	uint64_t vpage, ppage, epoch;
+	bool io;
+};
+static struct page_memo memo[PAGE_MEMO];
+static uint64_t mapping_epoch = 1;
+
+/* The memo entry of vaddr's page, filled from QEMU if need be; NULL if QEMU
+ * cannot say. */
+static inline const struct page_memo *page_of(qemu_plugin_meminfo_t info, uint64_t vaddr)
+{
+	uint64_t vpage = vaddr >> SHIFT_4K;
+	struct page_memo *m = &memo[vpage & (PAGE_MEMO - 1)];
+	if (m->epoch == mapping_epoch && m->vpage == vpage)
+		return m;
+	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
+	if (!hw)
+		return NULL;
+	m->io = qemu_plugin_hwaddr_is_io(hw);
+	m->ppage = m->io ? 0 : qemu_plugin_hwaddr_phys_addr(hw) >> SHIFT_4K;
+	m->vpage = vpage;
+	m->epoch = mapping_epoch;
+	return m;
 }
 
 /* --- Execution callbacks ------------------------------------------------------- */
@@ -718,10 +789,9 @@ static void space_tag_for_cr3_write(void)
 	space_tag = (h >> 48 & 0xfffe) | 2;
 }
 
-/* Cost (MC) of one execution of insn d in model m, and its fetch. */
-static inline void model_insn(struct model *m, const struct insn *d, uint64_t cost)
+/* The fetch of insn d in model m. */
+static inline void model_fetch(struct model *m, const struct insn *d)
 {
-	m->part[P_INSN] += cost;
 	if (!(d->flags & (F_FETCH | F_CROSS)))
 		return;
 	m->part[P_TLB] += translate(m, d->va, true);
@@ -737,13 +807,18 @@ static void on_insn(unsigned int vcpu, void *udata)
 	const struct insn *d = udata;
 	if (vcpu != 0)
 		return;
-	insns++;
-	uint64_t cost = d->cost;
-	if (d->cls == C_REP && prev == d)
-		cost = prof.rep_per_line * d->rep_elem / 64;   /* a further iteration */
-	prev = d;
+	if (d->cls == C_REP) {
+		/* QEMU executes a rep instruction once per iteration, plus once:
+		 * the first time it costs the start-up, then per bytes moved. */
+		bool again = prev_rep == d && prev_rep_insns == insns;
+		insn_mc += again ? prof.rep_per_line * d->rep_elem / 64 : d->cost;
+		prev_rep = d;
+		prev_rep_insns = ++insns;
+	}
 	if (d->flags & F_CR3_READ)
 		cr3_read = true;
+	if (d->cls == C_MOV_CR3 || d->cls == C_INVPCID || d->cls == C_INVLPG)
+		mapping_epoch++;
 	if (d->cls == C_MOV_CR3 || d->cls == C_INVPCID) {
 		if (d->cls == C_MOV_CR3)
 			space_tag_for_cr3_write();
@@ -752,9 +827,9 @@ static void on_insn(unsigned int vcpu, void *udata)
 			tlb_flush_non_global(&cold);
 		}
 	}
-	model_insn(&warm, d, cost);
+	model_fetch(&warm, d);
 	if (n_open)
-		model_insn(&cold, d, cost);
+		model_fetch(&cold, d);
 }
 
 /* Memory userdata: 1 if the instruction is in the kernel half. */
@@ -762,15 +837,15 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 {
 	if (vcpu != 0)
 		return;
-	struct qemu_plugin_hwaddr *hw = qemu_plugin_get_hwaddr(info, vaddr);
-	if (!hw || qemu_plugin_hwaddr_is_io(hw))
+	const struct page_memo *page = page_of(info, vaddr);
+	if (!page || page->io)
 		return;                  /* device registers: not cached */
 	bool store = qemu_plugin_mem_is_store(info);
 	if (!store && udata) {
 		last_kernel_load = vaddr;
 		cr3_read = false;
 	}
-	uint64_t pa = qemu_plugin_hwaddr_phys_addr(hw);
+	uint64_t pa = page->ppage << SHIFT_4K | (vaddr & 4095);
 	model_data(&warm, vaddr, pa, store);
 	if (n_open)
 		model_data(&cold, vaddr, pa, store);
@@ -807,7 +882,16 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (last != d->line)
 			d->flags |= F_CROSS;
 		prev_line = last;
-		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS, d);
+		if (d->cls != C_REP) {
+			count_inline(insn, &insns, 1);
+			if (d->cost)
+				count_inline(insn, &insn_mc, d->cost);
+		}
+		bool special = d->cls == C_REP || d->cls == C_MOV_CR3 || d->cls == C_INVPCID ||
+			       d->cls == C_INVLPG || (d->flags & F_CR3_READ);
+		if (special || (d->flags & (F_FETCH | F_CROSS)))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS,
+							       d);
 		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
 						 QEMU_PLUGIN_MEM_RW,
 						 (void *)(uintptr_t)is_kernel(d->va));
@@ -878,7 +962,7 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	snprintf(line, sizeof(line),
 		 NAME ": %u region id(s); profile %s; whole run: %" PRIu64
 		 " instructions, %" PRIu64 " model cycles (warm)\n",
-		 measured, prof.name, insns, sum(warm.part) / MC);
+		 measured, prof.name, insns, (insn_mc + sum(warm.part)) / MC);
 	qemu_plugin_outs(line);
 }
 
