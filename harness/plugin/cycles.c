@@ -660,7 +660,7 @@ static unsigned n_open;
 /* Instructions executed (as footprint counts them) and their costs (MC):
  * the same in both models, so counted once, inline but for rep. */
 static uint64_t insns, insn_mc;
-static const struct insn *prev_rep;  /* the last rep instruction executed */
+static uint64_t prev_rep = ~(uint64_t)0;  /* address of the last rep instruction executed */
 static uint64_t prev_rep_insns;      /* insns just after it */
 static uint64_t last_kernel_load;    /* address of the kernel's latest load */
 static bool cr3_read;                /* a mov from cr3 since that load */
@@ -810,9 +810,9 @@ static void on_insn(unsigned int vcpu, void *udata)
 	if (d->cls == C_REP) {
 		/* QEMU executes a rep instruction once per iteration, plus once:
 		 * the first time it costs the start-up, then per bytes moved. */
-		bool again = prev_rep == d && prev_rep_insns == insns;
+		bool again = prev_rep == d->va && prev_rep_insns == insns;  /* may be another TB */
 		insn_mc += again ? prof.rep_per_line * d->rep_elem / 64 : d->cost;
-		prev_rep = d;
+		prev_rep = d->va;
 		prev_rep_insns = ++insns;
 	}
 	if (d->flags & F_CR3_READ)

@@ -1,0 +1,151 @@
+"""Tests of the cycle model plugin: its host side (profiles, options, log lines)
+and end-to-end runs of the built plugin on a tiny guest (tests/plugin/cycles_tiny.S)
+whose instructions are known, under -icount shift=0.
+
+Run from the top of the tree:
+    python3 -m unittest discover -s tests/plugin -t .
+"""
+
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+from harness.plugin import cycles
+from tests.plugin.test_footprint import GUEST_EXIT, HERE, QEMU, ROOT, TOOLS, run
+
+SKYLAKE = ROOT / cycles.PROFILES / "skylake.conf"
+
+# A profile where only the named costs count: every latency and every other cost 0.
+FLAT_COSTS = {"cost.cpuid": "100", "cost.rep_start": "35", "cost.rep_per_line": "2",
+              "cost.mov_from_cr": "2", "cost.mov_cr3": "200"}
+
+
+def flat_profile(text: str) -> str:
+    """skylake.conf with every latency and cost 0 but FLAT_COSTS."""
+    out = []
+    for line in text.splitlines():
+        key = line.split("#")[0].split("=")[0].strip()
+        if key in FLAT_COSTS:
+            line = f"{key} = {FLAT_COSTS[key]}"
+        elif key.endswith(".latency") or key.startswith("cost."):
+            line = f"{key} = 0"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+class HostSideTest(unittest.TestCase):
+    def test_profiles(self):
+        self.assertEqual(cycles.profiles(ROOT), ["skylake", "zen2"])
+        self.assertEqual(cycles.profile_path(ROOT, "zen2"), cycles.PROFILES / "zen2.conf")
+        for bad in ("haswell", "../skylake", ""):
+            with self.subTest(bad=bad), self.assertRaisesRegex(ValueError, "unknown CPU profile"):
+                cycles.profile_path(ROOT, bad)
+
+    def test_options(self):
+        self.assertEqual(cycles.qemu_args("build/plugin/cycles.so", "p.conf", "log"),
+                         ["-plugin", "file=build/plugin/cycles.so,cpu=p.conf,cr3=flush",
+                          "-d", "plugin", "-D", "log"])
+        with self.assertRaises(ValueError):
+            cycles.qemu_args("c.so", "p.conf", "log", cr3="maybe")
+
+    def test_parse_and_attach(self):
+        text = ('noise\n@@ipclab-cycles {"region":2,"profile":"zen2","occurrences":3,'
+                '"warm":{"median":10},"cold":{"median":90}} @@end\n')
+        regions = cycles.parse(text)
+        self.assertEqual(regions[2]["cold"]["median"], 90)
+        results = [{"bench": "a", "case": "b", "median": 5}, {"bench": "a", "case": "c"}]
+        out = cycles.attach(results, {"2": {**regions[2], "label": "a b"}})
+        self.assertEqual(out[0]["model_cycles_warm"], 10)
+        self.assertEqual(out[0]["model_cycles_cold"], 90)
+        self.assertEqual(out[0]["model_profile"], "zen2")
+        self.assertNotIn("model_cycles_warm", out[1])
+
+    def test_malformed(self):
+        for bad in ('@@ipclab-cycles {"region":1} @@end',
+                    '@@ipclab-cycles {"region":1,"warm":{"median":1.5},"cold":{"median":1}} @@end',
+                    '@@ipclab-cycles {"region":1,"warm":{"median":1},"cold":{"median":1}}'):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                cycles.parse(bad)
+
+
+@unittest.skipUnless(all(shutil.which(tool) for tool in TOOLS),
+                     f"needs {', '.join(TOOLS)}")
+class EndToEndTest(unittest.TestCase):
+    """Build the plugin and the tiny guest; boot it with a flat profile (exact
+    costs) and with skylake.conf (twice: the runs must be identical)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="cycles-test-")
+        tmp = Path(cls.tmp.name)
+        run(["make", "-s", "plugin"], cwd=ROOT)
+        run(["gcc", "-c", "-o", tmp / "tiny.o", HERE / "cycles_tiny.S"], cwd=tmp)
+        run(["ld", "-m", "elf_x86_64", "-n", "--no-warn-rwx-segments", "-T", HERE / "tiny.ld",
+             "-o", tmp / "tiny64.elf", tmp / "tiny.o"], cwd=tmp)
+        run(["objcopy", "-O", "elf32-i386", tmp / "tiny64.elf", tmp / "tiny.elf"], cwd=tmp)
+        (tmp / "flat.conf").write_text(flat_profile(SKYLAKE.read_text()))
+        cls.flat = cls.boot("flat.conf")
+        cls.skylake = cls.boot(SKYLAKE)
+        cls.again = cls.boot(SKYLAKE)
+
+    @classmethod
+    def boot(cls, profile, name="run"):
+        """Boot the guest with a profile: (QEMU's status and stderr, the log)."""
+        tmp = Path(cls.tmp.name)
+        log = tmp / f"{Path(profile).stem}-{len(list(tmp.glob('*.log')))}.log"
+        argv = [QEMU, "-M", "pc", "-display", "none", "-no-reboot", "-monitor", "none",
+                "-serial", "none", "-icount", "shift=0,sleep=off", "-kernel",
+                str(tmp / "tiny.elf"), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                *cycles.qemu_args(ROOT / cycles.PLUGIN, profile, log)]
+        done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=25,
+                              check=False)
+        return done, log.read_text() if log.exists() else ""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def regions(self, booted):
+        done, log = booted
+        self.assertEqual(done.returncode, GUEST_EXIT, done.stderr)
+        return cycles.parse(log)
+
+    def test_cpuid_costs_what_the_profile_says(self):
+        region = self.regions(self.flat)[1]
+        self.assertEqual(region["instructions"]["median"], 10)
+        self.assertEqual(region["warm"]["median"], 10 * 100)
+        self.assertEqual(region["cold"]["median"], 10 * 100)
+
+    def test_rep_movs_costs_by_length(self):
+        """Start-up, then 2 cycles per 64 bytes: 640 bytes cost 35 + 20."""
+        region = self.regions(self.flat)[2]
+        self.assertEqual(region["warm"]["median"], 35 + 20)
+
+    def test_cr3_write(self):
+        self.assertEqual(self.regions(self.flat)[3]["warm"]["median"], 2 + 200)
+
+    def test_cold_costs_more_than_warm(self):
+        region = self.regions(self.skylake)[4]
+        self.assertEqual(region["occurrences"], 2)
+        self.assertGreater(region["cold"]["median"], region["warm"]["median"])
+        # Cold, each of the 64 lines comes from memory: at least its latency each.
+        memory = int(re.search(r"^memory.latency = (\d+)", SKYLAKE.read_text(), re.M)[1])
+        self.assertGreaterEqual(region["cold"]["median"], 64 * (memory - 4))
+
+    def test_runs_repeat_exactly(self):
+        self.assertEqual(self.regions(self.skylake), self.regions(self.again))
+
+    def test_bad_profile_is_one_line(self):
+        tmp = Path(self.tmp.name)
+        (tmp / "bad.conf").write_text(SKYLAKE.read_text().replace("l2.ways = 4", "l2.wayz = 4"))
+        done, _ = self.boot(tmp / "bad.conf")
+        self.assertNotEqual(done.returncode, GUEST_EXIT)
+        self.assertIn("bad.conf:", done.stderr)
+        self.assertIn("unknown key 'l2.wayz'", done.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
