@@ -48,6 +48,22 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(comparison.failures,
                          (f"rose: l4 pingpong {CASE} median 201 -> 212 instructions (+5.5 %)",))
 
+    def test_model_cycles_compared_like_instructions(self):
+        """A cycles run: the model's warm and cold medians are metrics in their own unit;
+        a move fails, and so does another profile (a changed unit)."""
+        def with_cycles(rows, warm, profile="skylake"):
+            return [{**r, "model_cycles_warm": warm, "model_cycles_cold": 10 * warm,
+                     "model_profile": profile} for r in copy.deepcopy(rows)]
+        base = with_cycles(results(), 400)
+        self.assertFalse(regress.compare(base, with_cycles(results(), 400)).failed)
+        moved = regress.compare(base, with_cycles(results(), 440)).failures
+        self.assertIn(f"rose: l4 pingpong {CASE} model_cycles_warm 400 -> 440 model cycles "
+                      f"(profile skylake) (+10.0 %)", moved)
+        self.assertEqual(len(moved), 8)         # warm and cold of four results
+        other = regress.compare(base, with_cycles(results(), 400, "zen2")).failures
+        self.assertEqual(len(other), 8)
+        self.assertTrue(all("unit" in line for line in other), other)
+
     def test_a_fall_fails_in_exact_counts(self):
         """Exact counts: a run 5 % below the baseline fails too, reported as fell."""
         run = lowered(results(), "mach", "pingpong", "min", 5)

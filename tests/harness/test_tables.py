@@ -136,3 +136,19 @@ class TableTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CyclesTableTest(unittest.TestCase):
+    """The cycle model's table: only cycles runs, every figure named with its profile."""
+
+    def test_model_cycles_beside_instructions(self):
+        rows = boot_results("l4", 70, 100, 260)
+        rows[2] = {**rows[2], "model_cycles_warm": 1094, "model_cycles_cold": 19406,
+                   "model_profile": "skylake"}
+        lines = tables.cycles_tables([run("cycles", rows)])
+        self.assertIn("model cycles (profile skylake) beside instructions", lines[0])
+        self.assertEqual(lines[2].split(), ["l4", "pingpong", "roundtrip/other-space/0w",
+                                            "260", "1094", "19406"])
+        self.assertEqual(len(lines), 3)          # results without the model's figures left out
+        self.assertEqual(tables.cycles_tables([run("icount", rows)]), [])
+        self.assertIn(lines[0], tables.show([run("cycles", rows)]))
