@@ -1,0 +1,200 @@
+"""The cycle model's tables in docs/cycles.md, written from stored runs.
+
+    python3 -m harness.plugin.validation            print the tables
+    python3 -m harness.plugin.validation --write    replace them in docs/cycles.md
+
+It reads the newest stored cycles run of each profile (results/runs/*-cycles.json)
+and the profiles themselves, and writes two tables between the markers
+`<!-- cycles:begin -->` and `<!-- cycles:end -->`: l4 against mach per profile
+(instructions, model cycles warm and cold), and the model beside published
+figures, each with its source and the model's error.  Nothing in them is typed
+by hand but the published figures below, each with where it was published.
+"""
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from harness import runs
+from harness.plugin import cycles
+from harness.runs import Run
+
+DOC = Path("docs/cycles.md")
+BEGIN, END = "<!-- cycles:begin -->", "<!-- cycles:end -->"
+
+# The cases the tables show: (bench, case).
+HEADLINE = (("null_syscall", "null"), ("space_switch", "syscall+2switches"),
+            ("pingpong", "roundtrip/same-space/0B"), ("pingpong", "roundtrip/other-space/0B"),
+            ("pingpong", "oneway-call/other-space/0B"))
+
+Lookup = Callable[[Optional[Run], dict], Optional[float]]
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published figure and how to get the model's counterpart."""
+
+    what: str
+    profile: str
+    value: float
+    source: str
+    model: Lookup
+    how: str              # where the model's figure comes from
+
+
+def result_of(run: Optional[Run], preset: str, bench: str, case: str) -> Optional[dict]:
+    """One result of a run, or None."""
+    for result in (run.results if run else ()):
+        if (result.get("variant"), result.get("bench"), result.get("case")) == (preset, bench,
+                                                                                 case):
+            return result
+    return None
+
+
+def warm(preset: str, bench: str, case: str) -> Lookup:
+    """The model's warm median of one case."""
+    def lookup(run: Optional[Run], _profile: dict) -> Optional[float]:
+        result = result_of(run, preset, bench, case)
+        return result.get("model_cycles_warm") if result else None
+    return lookup
+
+
+def latency(key: str) -> Lookup:
+    """A latency from the profile: a load that hits there costs exactly it in the model."""
+    def lookup(_run: Optional[Run], profile: dict) -> Optional[float]:
+        return profile.get(key)
+    return lookup
+
+
+SDM_OPT = ("Intel 64 and IA-32 Architectures Optimization Reference Manual, Skylake client "
+           "cache parameters")
+SEVEN_CPU_ZEN2 = "7-cpu.com, AMD Zen2 (3800X)"
+L4RE = ("l4re.org/performance.html: L4Re microkernel on a Xeon Platinum 8352S (Ice Lake-SP), "
+        "clocks unhalted; another kernel on another CPU")
+
+PUBLISHED = (
+    Published("L1D load-to-use latency", "skylake", 4, SDM_OPT, latency("l1d.latency"),
+              "profile"),
+    Published("L2 load latency", "skylake", 12, SDM_OPT, latency("l2.latency"), "profile"),
+    Published("L3 load latency", "skylake", 44, SDM_OPT, latency("l3.latency"), "profile"),
+    Published("L1D load-to-use latency", "zen2", 4, SEVEN_CPU_ZEN2, latency("l1d.latency"),
+              "profile"),
+    Published("L2 load latency", "zen2", 12, SEVEN_CPU_ZEN2, latency("l2.latency"), "profile"),
+    Published("L3 load latency", "zen2", 39, SEVEN_CPU_ZEN2, latency("l3.latency"), "profile"),
+    Published("null system call (L4Re: 160; l4's null_syscall, warm)", "skylake", 160, L4RE,
+              warm("l4", "null_syscall", "null"), "run"),
+    Published("one IPC between two spaces (L4Re inter: 1128; l4's one-way call, warm)",
+              "skylake", 1128, L4RE, warm("l4", "pingpong", "oneway-call/other-space/0B"),
+              "run"),
+    Published("one IPC within a space (L4Re intra: 649; l4's one-way call, warm)", "skylake",
+              649, L4RE, warm("l4", "pingpong", "oneway-call/same-space/0B"), "run"),
+)
+
+
+def read_profile(root: Path, name: str) -> dict:
+    """A profile's numbers by key (the plugin checks the file; this only reads it)."""
+    found = {}
+    for line in (root / cycles.PROFILES / f"{name}.conf").read_text().splitlines():
+        key, _, value = line.split("#")[0].partition("=")
+        if value.strip():
+            found[key.strip()] = float(value)
+    return found
+
+
+def newest_cycles_runs(root: Path) -> dict[str, tuple[Path, Run]]:
+    """The newest stored cycles run of each profile that has l4 and mach."""
+    found: dict[str, tuple[Path, Run]] = {}
+    for path in reversed(runs.stored_runs(root, "cycles")):
+        run = runs.load_run(path)
+        profiles = {r.get("model_profile") for r in run.results} - {None}
+        if len(profiles) == 1 and {"l4", "mach"} <= set(run.variants()):
+            found.setdefault(profiles.pop(), (path, run))
+    return found
+
+
+def fmt(value: Optional[float]) -> str:
+    """A figure as a cell."""
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def pair_table(name: str, path: Path, run: Run) -> list[str]:
+    """l4 against mach in one run: instructions and model cycles warm and cold."""
+    lines = [f"Model cycles (profile {name}), from `{path.name}` (commit "
+             f"{str(run.meta.get('commit', '?'))[:12]}, mode cycles); instructions are the "
+             f"guest's median, model cycles the median over the marked region's occurrences.",
+             "", "| case | l4 instructions | l4 warm | l4 cold | mach instructions | mach warm "
+                 "| mach cold |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for bench, case in HEADLINE:
+        cells = []
+        for preset in ("l4", "mach"):
+            r = result_of(run, preset, bench, case) or {}
+            cells += [fmt(r.get("median")), fmt(r.get("model_cycles_warm")),
+                      fmt(r.get("model_cycles_cold"))]
+        lines.append(f"| {bench} {case} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def validation_table(root: Path, found: dict[str, tuple[Path, Run]]) -> list[str]:
+    """The model beside published figures, with the error in percent."""
+    lines = ["| figure | profile | published (cycles) | model (cycles) | error | model from "
+             "| source |", "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for item in PUBLISHED:
+        run = found.get(item.profile, (None, None))[1]
+        value = item.model(run, read_profile(root, item.profile))
+        error = f"{(value - item.value) * 100 / item.value:+.0f} %" if value is not None else "-"
+        how = ("the profile (by construction)" if item.how == "profile"
+               else f"run {found[item.profile][0].name}" if run else "no stored run")
+        lines.append(f"| {item.what} | {item.profile} | {fmt(item.value)} | {fmt(value)} | "
+                     f"{error} | {how} | {item.source} |")
+    return lines
+
+
+def tables(root: Path) -> list[str]:
+    """Everything between the markers."""
+    found = newest_cycles_runs(root)
+    lines: list[str] = []
+    for name in sorted(found):
+        lines += pair_table(name, *found[name]) + [""]
+    if not found:
+        lines += ["(no stored cycles run with l4 and mach: `python3 -m harness matrix "
+                  "--configs l4,mach --modes cycles` makes one)", ""]
+    return lines + validation_table(root, found)
+
+
+def replace_between(text: str, body: list[str]) -> str:
+    """text with the part between the markers replaced; ValueError without them."""
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{DOC} has no {BEGIN} ... {END}")
+    return pattern.sub(lambda _: "\n".join([BEGIN, *body, END]), text)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Print the tables, or write them into docs/cycles.md."""
+    parser = argparse.ArgumentParser(prog="python3 -m harness.plugin.validation",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", default=".", help="the top of the tree")
+    parser.add_argument("--write", action="store_true", help=f"replace the tables in {DOC}")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    try:
+        body = tables(root)
+        if args.write:
+            doc = root / DOC
+            doc.write_text(replace_between(doc.read_text(), body))
+            print(f"validation: wrote the tables into {DOC}")
+        else:
+            print("\n".join(body))
+    except (OSError, ValueError, runs.RunError) as err:
+        print(f"validation: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
