@@ -12,12 +12,15 @@ from unittest import mock
 
 from harness import bench, boot, plots, qemu, runs, tables
 from harness.__main__ import main
+from harness.plugin import cycles as cycles_plugin
 from harness.bench import PresetBoot, Settings
 from harness.boot import BootRequest, HarnessError
 from harness.runs import HostInfo
 from tests.harness.fakes import FOOTPRINT, TREE, make_tree
 from tests.harness.test_boot import PVM_HOST
 from tests.harness.test_runs import CAPTURED
+
+ROOT = Path(__file__).resolve().parents[2]
 
 INFO = HostInfo("box", "Test CPU", "7.2.22", "abc", False)
 
@@ -234,6 +237,37 @@ class FakeTreeTest(unittest.TestCase):
             "           -             -           -            3",
             "mach pingpong roundtrip/other-space/0w            12             2           3"
             "           -             -           -            3"])
+
+    def test_cycles(self):
+        """cycles: icount plus the cycle model's plugin and profile; each result of a
+        marked case gets the model's medians, labelled with the profile."""
+        module = types.ModuleType(boot.CYCLES_MODULE)
+        module.profile_path = lambda root, name: cycles_plugin.profile_path(ROOT, name)
+        module.qemu_args = cycles_plugin.qemu_args
+        module.attach = cycles_plugin.attach
+        module.parse = lambda text: {1: {"region": 1, "profile": "zen2", "warm": {"median": 500},
+                                         "cold": {"median": 9000}}}
+        with mock.patch.dict(sys.modules, {boot.CYCLES_MODULE: module}):
+            (self.root / boot.CYCLES_PLUGIN).parent.mkdir(parents=True, exist_ok=True)
+            (self.root / boot.CYCLES_PLUGIN).write_bytes(b"")
+            (self.root / boot.FOOTPRINT_API).write_text("1\n")   # the fake QEMU's level
+            made, ok = self.matrix(("cycles",), cpu_profile="zen2")
+            with self.assertRaisesRegex(HarnessError, r"^unknown CPU profile 'p4'; known: "):
+                boot.boot(self.root, BootRequest("l4", "cycles", build=False, echo=False,
+                                                 qemu=self.fake_qemu, cpu_profile="p4"))
+        self.assertTrue(ok, self.notes)
+        argv = json.loads((self.root / "qemu-argv.json").read_text())
+        self.assertIn("-icount", argv)
+        self.assertIn("cpu=harness/plugin/profiles/zen2.conf",
+                      argv[argv.index("-plugin") + 1].split(","))
+        self.assertEqual(argv[argv.index("-D") + 1], "build/mach/cycles-plugin.log")
+        self.assertIn("footprint=1", argv[-1])
+        marked = [r for r in made[0].results if "model_cycles_warm" in r]
+        self.assertEqual([(r["variant"], r["case"], r["model_cycles_warm"],
+                           r["model_cycles_cold"], r["model_profile"]) for r in marked],
+                         [("l4", "roundtrip/other-space/0w", 500, 9000, "zen2"),
+                          ("mach", "roundtrip/other-space/0w", 500, 9000, "zen2")])
+        self.assertIn("model cycles (profile zen2)", "\n".join(tables.show(made)))
 
     def make_plugin(self, api=1):
         """An empty build/plugin/footprint.so, built for plugin API api (the fake

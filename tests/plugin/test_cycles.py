@@ -13,7 +13,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness.plugin import cycles
+from harness.plugin import cycles, validation
 from tests.plugin.test_footprint import GUEST_EXIT, HERE, QEMU, ROOT, TOOLS, run
 
 SKYLAKE = ROOT / cycles.PROFILES / "skylake.conf"
@@ -62,6 +62,15 @@ class HostSideTest(unittest.TestCase):
         self.assertEqual(out[0]["model_cycles_cold"], 90)
         self.assertEqual(out[0]["model_profile"], "zen2")
         self.assertNotIn("model_cycles_warm", out[1])
+
+    def test_doc_tables_replace_only_between_markers(self):
+        text = f"head\n{validation.BEGIN}\nold\n{validation.END}\ntail\n"
+        self.assertEqual(validation.replace_between(text, ["| a |"]),
+                         f"head\n{validation.BEGIN}\n| a |\n{validation.END}\ntail\n")
+        with self.assertRaises(ValueError):
+            validation.replace_between("no markers", [])
+        doc = (ROOT / validation.DOC).read_text()
+        self.assertIn(validation.BEGIN, doc)
 
     def test_malformed(self):
         for bad in ('@@ipclab-cycles {"region":1} @@end',
