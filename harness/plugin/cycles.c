@@ -22,6 +22,10 @@
  * Two copies of the model run side by side: "warm" is never emptied;
  * "cold" is emptied at each region begin (and only runs while a region is
  * open), so each occurrence starts with empty caches and TLBs.
+ * Instruction costs are the same in both, so they are counted once, by
+ * QEMU's inline adds; a callback runs only for an instruction that starts a
+ * code line or is special (rep, CR3, invlpg, invpcid), and for every memory
+ * access.  Only vCPU 0 is modelled.
  *
  * What the plugin cannot see (QEMU 7.2's API reads neither registers nor
  * guest memory): the value written to CR3, so the address space is
