@@ -140,8 +140,8 @@ def footprint_module(name: str = FOOTPRINT_MODULE):
     except ModuleNotFoundError as err:
         if err.name not in ("harness.plugin", name):
             raise HarnessError(f"cannot import {name}: {err}") from err
-        raise HarnessError(f"{name.rsplit('.', 1)[-1]} mode needs {name.replace('.', '/')}.py, which is "
-                           "not in this tree") from err
+        mode, path = name.rsplit(".", 1)[-1], name.replace(".", "/")
+        raise HarnessError(f"{mode} mode needs {path}.py, which is not in this tree") from err
 
 
 def check_plugin(root: Path, program: str, plugin: Path = FOOTPRINT_PLUGIN) -> None:
