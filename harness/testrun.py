@@ -611,6 +611,52 @@ def smp_problem(lines: Iterable[str], cpus: int) -> Optional[str]:
     return None
 
 
+# The cycle model (harness/plugin/cycles.c) keeps its promises on a real
+# kernel: two cycles boots give the same figures, and cold costs more than warm.
+CYCLES_TEST = "cycles_repeat"
+CYCLES_CONFIGS = ("l4", "mach")
+CYCLES_ARGS = "bench=null_syscall,space_switch footprint=1 hz=1000"
+
+
+def cycles_problem(first: BootRecord, second: BootRecord) -> Optional[str]:
+    """Why two cycles boots of one preset break the model's promises, or None:
+    both passed with model figures, every region's cold median is above its warm
+    one, and the two boots gave the same results and the same model figures."""
+    for record in (first, second):
+        if not record.passed:
+            return record.explanation
+        if not record.cycles:
+            return "the cycle model saw no marked region"
+    for region, found in sorted(first.cycles.items()):
+        warm, cold = found["warm"]["median"], found["cold"]["median"]
+        if cold <= warm:
+            return f"region {region}: cold {cold} is not above warm {warm} model cycles"
+    if first.cycles != second.cycles:
+        return "two boots gave different model cycles"
+    if first.serial.results != second.serial.results:
+        return "two boots gave different results"
+    return None
+
+
+def _boot_cycles(options: Options, config: str, report: Report) -> None:
+    """Two boots in cycles mode with the floor benchmarks: see cycles_problem."""
+    name = f"target/{config}/{CYCLES_TEST}"
+    try:
+        build(options.root, "plugin")
+    except HarnessError as err:
+        report(TestOutcome(name, False, str(err)))
+        return
+    records = []
+    for _ in range(2):
+        record = _test_boot(options, name, report, config, "cycles", "bench", CYCLES_ARGS)
+        if not record:
+            return
+        records.append(record)
+    problem = cycles_problem(*records)
+    report(TestOutcome(name, problem is None, f"{problem}; log {records[-1].log}"
+                       if problem else ""))
+
+
 def _boot_smp(options: Options, config: str, report: Report) -> None:
     """A Q35 PC with four CPUs: the kernel runs on one and names the other three."""
     name = f"target/{config}/{SMP_TEST}"
@@ -832,7 +878,8 @@ def own_boots() -> list[tuple[str, Optional[tuple[str, ...]], BootTest]]:
             *((c.name, None, bad_args(c)) for c in badargs.CASES),
             (BREAK_COPY_TEST, BREAK_COPY_CONFIGS, _boot_break_copy),
             (MEMORY_MIN_TEST, (MEMORY_MIN_CONFIG,), _boot_memory_min),
-            (MEMORY_SHORT_TEST, None, _boot_memory_short)]
+            (MEMORY_SHORT_TEST, None, _boot_memory_short),
+            (CYCLES_TEST, CYCLES_CONFIGS, _boot_cycles)]
 
 
 BOOT_TESTS = tuple(name for name, _, _ in own_boots())

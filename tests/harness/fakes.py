@@ -30,6 +30,7 @@ BADARGS = {badargs!r}        # harness.badargs: -append -> (lines, passes)
 ROOT_SAYS = {root_says!r}     # ... and root, after its name: "cannot start: " + this
 
 FOOTPRINT = {footprint!r}
+CYCLES = {cycles!r}
 argv = sys.argv[1:]
 if "--version" in argv:
     print("QEMU emulator version 7.2.99 (fake)")
@@ -45,7 +46,10 @@ def say(text):
 
 if "-plugin" in argv:
     with open(argv[argv.index("-D") + 1], "w") as f:
-        f.write("@@ipclab-footprint " + json.dumps(FOOTPRINT) + " @@end\n")
+        if "cycles.so" in argv[argv.index("-plugin") + 1]:
+            f.write("@@ipclab-cycles " + json.dumps(CYCLES) + " @@end\n")
+        else:
+            f.write("@@ipclab-footprint " + json.dumps(FOOTPRINT) + " @@end\n")
 
 if "fake=qemu-error" in args:
     print("qemu-system-x86_64: could not load kernel 'x'", file=sys.stderr)
@@ -177,14 +181,17 @@ sys.exit(35 if failed and "fake=liar" not in args else 33)
 FOOTPRINT = {"region": 1, "occurrences": 3, "unmatched": 0,
              "last": {"kernel_lines": 12, "kernel_pages": 2, "user_lines": 3}}
 
+# What the fake cycle model writes: region 1's medians.
+CYCLES = {"region": 1, "profile": "skylake", "warm": {"median": 500}, "cold": {"median": 9000}}
+
 # What the fake guest's benchmarks print: (bench, case, median) for l4; the
 # round-trip floor is 2 * 70 + 160 = 300.
 BENCH_TABLE = (("null_syscall", "null", 70), ("space_switch", "roundtrip", 160),
                ("pingpong", "roundtrip/other-space/0w", 390), ("rpc", "call", 600))
 
 MAKEFILE = """\
-.PHONY: all iso host-tests
-all iso host-tests:
+.PHONY: all iso host-tests plugin
+all iso host-tests plugin:
 \t@:
 """
 
@@ -242,6 +249,11 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
     for name, body in HOST_TESTS.items():
         write_script(root / "build/host-tests" / name, f"#!/bin/sh\n{body}\n")
     (root / "build/host-tests/helper.o").write_bytes(b"")
+    (root / "build/plugin").mkdir(parents=True)
+    (root / "build/plugin/cycles.so").write_bytes(b"")
+    (root / "harness/plugin/profiles").mkdir(parents=True)
+    shutil.copyfile(TREE / "harness/plugin/profiles/skylake.conf",
+                    root / "harness/plugin/profiles/skylake.conf")
     (root / "tests/harness").mkdir(parents=True)
     (root / "tests/harness/__init__.py").write_text("", encoding="utf-8")
     (root / "tests/__init__.py").write_text("", encoding="utf-8")
@@ -254,4 +266,4 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
                  for c in badargs.CASES},
         root_says={name: hostile.ROOT_SAYS.get(name, hostile.ROOT_SAYS_DEFAULT)
                    for name in hostile.images(b"")},
-        bench_table=BENCH_TABLE, footprint=FOOTPRINT, tree=str(TREE)))
+        bench_table=BENCH_TABLE, footprint=FOOTPRINT, cycles=CYCLES, tree=str(TREE)))

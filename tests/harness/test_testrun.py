@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.process import Finished
 from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
-from harness.testrun import (Options, Selection, Tally, TestOutcome, configs_to_run,
+from harness.testrun import (Options, cycles_problem, Selection, Tally, TestOutcome, configs_to_run,
                              host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
                              break_copy_dir, break_copy_problem, echo_problems, iso_problem,
@@ -426,7 +426,7 @@ class WholeRunTest(unittest.TestCase):
         """All four groups: host cases, a crash, harness, target and ISO."""
         status, lines = self.run_tests()
         self.assertEqual(status, 1)
-        self.assertEqual(lines[-1], "30 passed, 2 failed")
+        self.assertEqual(lines[-1], "31 passed, 2 failed")
         for case in ("args_modules", "args_root", "args_unknown_key", "args_kernel",
                      "args_cmdline_4096",
                      "args_cmdline_too_long",
@@ -443,6 +443,7 @@ class WholeRunTest(unittest.TestCase):
             self.assertIn(f"ok   target/l4/{case}", lines)
         self.assertIn("ok   target/l4/kernel_fault", lines)
         self.assertIn("ok   target/l4/fuzz", lines)
+        self.assertIn("ok   target/l4/cycles_repeat", lines)
         self.assertIn("FAIL host/test_bad/two: want 2, got 3", lines)
         self.assertIn("ok   target/l4/fault_pf", lines)
         self.assertIn("ok   iso/l4/banner", lines)
@@ -538,3 +539,30 @@ class WholeRunTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CyclesProblemTest(unittest.TestCase):
+    """cycles_repeat's verdict on two cycles boots of one preset."""
+
+    @staticmethod
+    def record(warm=199, cold=8001, results=({"bench": "null_syscall", "median": 75},),
+               passed=True):
+        return types.SimpleNamespace(
+            passed=passed, explanation="guest hung", serial=types.SimpleNamespace(
+                results=list(results)),
+            cycles={1: {"warm": {"median": warm}, "cold": {"median": cold}}})
+
+    def test_verdicts(self):
+        record = self.record
+        self.assertIsNone(cycles_problem(record(), record()))
+        self.assertEqual(cycles_problem(record(), record(warm=200)),
+                         "two boots gave different model cycles")
+        self.assertEqual(cycles_problem(record(), record(results=())),
+                         "two boots gave different results")
+        self.assertEqual(cycles_problem(record(cold=199), record(cold=199)),
+                         "region 1: cold 199 is not above warm 199 model cycles")
+        self.assertEqual(cycles_problem(record(passed=False), record()), "guest hung")
+        empty = record()
+        empty.cycles = {}
+        self.assertEqual(cycles_problem(empty, record()),
+                         "the cycle model saw no marked region")
