@@ -1440,6 +1440,8 @@ def section_summary(sources: Sources, presets: dict[str, Preset], stat: str) -> 
 def model_summary(run: Run, l4: str, mach: str, stat: str) -> list[str]:
     """Mach-style / L4-style for the round trip over all sizes and for RPC, one run."""
     mode, unit = run.meta.get("mode", "?"), unit_of(run)
+    if mode == CYCLES_MODE:
+        mode = "cycles mode"     # its instructions are not cycles: say which is the mode
     family = sized_case(HEADLINE[1])[0]
     ratios = [ratio(value_of(run, mach, "pingpong", f"{family}/{size}B", stat), value)
               for size, value in size_series(run, l4, family, stat)]
@@ -1465,6 +1467,11 @@ def model_summary(run: Run, l4: str, mach: str, stat: str) -> list[str]:
     return lines + model_cycles_summary(run, l4, mach)
 
 
+def span(values: Sequence[float]) -> str:
+    """`least–most` of some figures."""
+    return f"{fmt_number(min(values))}–{fmt_number(max(values))}" if values else "-"
+
+
 def model_cycles_summary(run: Run, l4: str, mach: str) -> list[str]:
     """Mach-style / L4-style in the cycle model's figures (cycles runs): the ping-pong
     round trip over all sizes, warm and cold, each with the two presets' figures."""
@@ -1480,9 +1487,8 @@ def model_cycles_summary(run: Run, l4: str, mach: str) -> list[str]:
             lines.append(f"- {code(mach)} / {code(l4)}, ping-pong round trip ({family}), "
                          f"{state}: {fmt_ratio(min(ratios))}–{fmt_ratio(max(ratios))} "
                          f"(model cycles (profile {', '.join(profiles)}), {state}: "
-                         f"{fmt_number(pairs[0][0])}–{fmt_number(pairs[-1][0])} ({l4}), "
-                         f"{fmt_or_missing(pairs[0][1])}–{fmt_or_missing(pairs[-1][1])} "
-                         f"({mach})).")
+                         f"{span([v for v, _ in pairs])} ({l4}), "
+                         f"{span([m for _, m in pairs if m is not None])} ({mach})).")
     return lines
 
 

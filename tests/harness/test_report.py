@@ -558,3 +558,26 @@ class AsyncOnSyncTest(unittest.TestCase):
         text = report.section_async_on_sync(self.sources, report.model_presets(presets),
                                             presets, "median")
         self.assertIn("no IPC_LIB preset", text[-1])
+
+
+class ModelCyclesSummaryTest(unittest.TestCase):
+    """The Mach-style / L4-style lines of a cycles run, in model cycles warm and cold."""
+
+    def test_lines(self):
+        rows = []
+        for variant, warm in (("l4", 1000), ("mach", 1800)):
+            for size, extra in ((0, 0), (64, 100)):
+                rows.append(complete({"bench": "pingpong", "case": f"roundtrip/other-space/{size}B",
+                                      "median": 300, "model_cycles_warm": warm + extra,
+                                      "model_cycles_cold": 10 * warm,
+                                      "model_profile": "zen2"}, variant, {}, "instructions"))
+        run = Run({"mode": "cycles", "unit": "instructions"}, rows)
+        lines = report.model_cycles_summary(run, "l4", "mach")
+        self.assertEqual(lines, [
+            "- `mach` / `l4`, ping-pong round trip (roundtrip/other-space), warm: 1.73×–1.80× "
+            "(model cycles (profile zen2), warm: 1000–1100 (l4), 1800–1900 (mach)).",
+            "- `mach` / `l4`, ping-pong round trip (roundtrip/other-space), cold: 1.80×–1.80× "
+            "(model cycles (profile zen2), cold: 10000–10000 (l4), 18000–18000 (mach))."])
+        self.assertIn("cycles mode", report.model_summary(run, "l4", "mach", "median")[0])
+        self.assertEqual(report.model_cycles_summary(Run({"mode": "icount"}, []), "l4", "mach"),
+                         [])
