@@ -567,7 +567,8 @@ class ModelCyclesSummaryTest(unittest.TestCase):
         rows = []
         for variant, warm in (("l4", 1000), ("mach", 1800)):
             for size, extra in ((0, 0), (64, 100)):
-                rows.append(complete({"bench": "pingpong", "case": f"roundtrip/other-space/{size}B",
+                case = f"roundtrip/other-space/{size}B"
+                rows.append(complete({"bench": "pingpong", "case": case,
                                       "median": 300, "model_cycles_warm": warm + extra,
                                       "model_cycles_cold": 10 * warm,
                                       "model_profile": "zen2"}, variant, {}, "instructions"))
