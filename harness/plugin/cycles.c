@@ -72,13 +72,6 @@ static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *out, size
 	return compat_insn_bytes(insn, out, max);
 }
 
-/* Add imm to *counter each time insn executes, without a callback.  QEMU 7.2
- * has a global inline add; API version 2 replaced it by per-vCPU scoreboards. */
-static void count_inline(struct qemu_plugin_insn *insn, uint64_t *counter, uint64_t imm)
-{
-	qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, counter, imm);
-}
-
 /* --- Instruction classes and the profile ------------------------------------- */
 
 enum cls {
@@ -662,8 +655,21 @@ struct region {
 static struct region *regions[0x10000];
 static unsigned n_open;
 /* Instructions executed (as footprint counts them) and their costs (MC):
- * the same in both models, so counted once, inline but for rep. */
-static uint64_t insns, insn_mc;
+ * the same in both models, so counted once, inline (the compatibility
+ * layer's counters) but for rep, whose iterations on_insn adds apart. */
+static struct compat_counter insns_inline, insn_mc_inline;
+static uint64_t insns_rep, insn_mc_rep;
+
+/* Instructions and their cost so far (vCPU 0's, where the API tells vCPUs apart). */
+static uint64_t insns_now(void)
+{
+	return compat_counter_read(&insns_inline, 0) + insns_rep;
+}
+
+static uint64_t insn_mc_now(void)
+{
+	return compat_counter_read(&insn_mc_inline, 0) + insn_mc_rep;
+}
 static uint64_t prev_rep = ~(uint64_t)0;  /* address of the last rep instruction executed */
 static uint64_t prev_rep_insns;      /* insns just after it */
 static uint64_t last_kernel_load;    /* address of the kernel's latest load */
@@ -696,8 +702,8 @@ static void region_begin(unsigned id)
 		n_open++;
 	r->open = true;
 	model_flush(&cold);
-	r->snap_insns = insns;
-	r->snap_insn_mc = insn_mc;
+	r->snap_insns = insns_now();
+	r->snap_insn_mc = insn_mc_now();
 	memcpy(r->snap_warm, warm.part, sizeof(warm.part));
 	memcpy(r->snap_cold, cold.part, sizeof(cold.part));
 }
@@ -718,8 +724,8 @@ static void region_end(unsigned id)
 			abort();
 	}
 	struct sample *s = &r->s[r->n++];
-	uint64_t cost = insn_mc - r->snap_insn_mc;
-	s->v[S_INSNS] = insns - r->snap_insns;
+	uint64_t cost = insn_mc_now() - r->snap_insn_mc;
+	s->v[S_INSNS] = insns_now() - r->snap_insns;
 	for (int p = 0; p < N_PART; p++) {
 		r->sum_warm[p] += warm.part[p] - r->snap_warm[p];
 		r->sum_cold[p] += cold.part[p] - r->snap_cold[p];
@@ -814,10 +820,12 @@ static void on_insn(unsigned int vcpu, void *udata)
 	if (d->cls == C_REP) {
 		/* QEMU executes a rep instruction once per iteration, plus once:
 		 * the first time it costs the start-up, then per bytes moved. */
-		bool again = prev_rep == d->va && prev_rep_insns == insns;  /* may be another TB */
-		insn_mc += again ? prof.rep_per_line * d->rep_elem / 64 : d->cost;
+		uint64_t now = insns_now();
+		bool again = prev_rep == d->va && prev_rep_insns == now;  /* may be another TB */
+		insn_mc_rep += again ? prof.rep_per_line * d->rep_elem / 64 : d->cost;
+		insns_rep++;
 		prev_rep = d->va;
-		prev_rep_insns = ++insns;
+		prev_rep_insns = now + 1;
 	}
 	if (d->flags & F_CR3_READ)
 		cr3_read = true;
@@ -887,9 +895,9 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			d->flags |= F_CROSS;
 		prev_line = last;
 		if (d->cls != C_REP) {
-			count_inline(insn, &insns, 1);
+			compat_count_insn(insn, &insns_inline, 1);
 			if (d->cost)
-				count_inline(insn, &insn_mc, d->cost);
+				compat_count_insn(insn, &insn_mc_inline, d->cost);
 		}
 		bool special = d->cls == C_REP || d->cls == C_MOV_CR3 || d->cls == C_INVPCID ||
 			       d->cls == C_INVLPG || (d->flags & F_CR3_READ);
@@ -966,7 +974,7 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	snprintf(line, sizeof(line),
 		 NAME ": %u region id(s); profile %s; whole run: %" PRIu64
 		 " instructions, %" PRIu64 " model cycles (warm)\n",
-		 measured, prof.name, insns, (insn_mc + sum(warm.part)) / MC);
+		 measured, prof.name, insns_now(), (insn_mc_now() + sum(warm.part)) / MC);
 	qemu_plugin_outs(line);
 }
 
@@ -995,6 +1003,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 {
 	if (!compat_check(info, NAME))
 		return -1;
+	compat_counter_init(&insns_inline);
+	compat_counter_init(&insn_mc_inline);
 	if (!info->system_emulation) {
 		fprintf(stderr, NAME ": needs system emulation (physical addresses)\n");
 		return -1;
