@@ -293,13 +293,13 @@ def newest_baselines(stored: Sequence[tuple[Path, Run]], preset_names: Sequence[
 def default_runs(root: Path, preset_names: Sequence[str]) -> list[Path]:
     """The runs compare uses by default: the newest of each kind.
 
-    The newest icount, kvm and iso-real runs (each the newest with every
+    The newest icount, kvm, iso-real and cycles runs (each the newest with every
     preset, if there is one), the newest footprint run of each preset, and
     the newest baseline run of each mode (the host's Linux, a Linux guest), and
     the newest e1000 driver run of each mode.
     """
     stored = stored_runs(root)
-    picked = [newest_timing(stored, mode, preset_names) for mode in TIMING_MODES]
+    picked = [newest_timing(stored, mode, preset_names) for mode in (*TIMING_MODES, CYCLES_MODE)]
     picked += newest_footprints(stored) + newest_baselines(stored, preset_names)
     picked += newest_drivers(stored)
     return [path for path in picked if path is not None]
@@ -376,6 +376,8 @@ def value_of(run: Run, preset: str, bench: str, case: str, stat: str) -> Optiona
     """
     for result in run.results:
         if (result["variant"], result["bench"], result["case"]) == (preset, bench, case):
+            if stat.startswith("model_cycles_"):    # the model's figure or none
+                return number(result.get(stat))
             if tables.is_throughput(result):
                 return tables.per_call(result)
             return number(result.get(stat))
@@ -426,6 +428,7 @@ class Measure:
     source: str                         # the mode that measured it
     run: Optional[Run] = None           # a timing run
     what: str = ""                      # "lines" or "pages" for the footprint
+    stat: str = ""                      # this statistic, not the report's (model cycles)
 
     @property
     def label(self) -> str:
@@ -436,13 +439,23 @@ class Measure:
             stat: str) -> Optional[float]:
         """The measure's value for one preset and case, or None."""
         if self.run is not None:
-            return value_of(self.run, preset, bench, case, stat)
+            return value_of(self.run, preset, bench, case, self.stat or stat)
         return footprint_value(records, preset, bench, case, self.what)
 
 
 def measures(sources: Sources) -> list[Measure]:
     """Every measure the sources have: each timing run's unit, then lines and pages."""
-    found = [Measure(unit_of(run), run.meta.get("mode", "?"), run) for run in sources.timing]
+    found = []
+    for run in sources.timing:
+        mode = run.meta.get("mode", "?")
+        if mode != CYCLES_MODE:
+            found.append(Measure(unit_of(run), mode, run))
+            continue
+        # A cycles run's instructions are its icount run's; its own are the model's.
+        profile = ", ".join(sorted({r["model_profile"] for r in run.results
+                                    if "model_profile" in r})) or "?"
+        found += [Measure(f"model cycles (profile {profile}), {state}", mode, run,
+                          stat=f"model_cycles_{state}") for state in ("warm", "cold")]
     if sources.footprint:
         found += [Measure("cache lines", FOOTPRINT_MODE, what="lines"),
                   Measure("pages", FOOTPRINT_MODE, what="pages")]

@@ -360,6 +360,24 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| rpc 1-client (per call: interval / calls) | instructions (icount) | 190 | - | - |",
                       self.text)
 
+    def test_techniques_in_model_cycles(self):
+        """A cycles run adds the model's warm and cold cycles as measures of each
+        technique (its instructions are the icount run's); a case the model did
+        not measure (rpc) has no row, never its instructions under a cycles label."""
+        cycles = timing_run("cycles")
+        for r in cycles.results:
+            if r["bench"] != "rpc":
+                r.update(model_cycles_warm=3 * r["median"], model_cycles_cold=30 * r["median"],
+                         model_profile="skylake")
+        sources = report.sort_sources([("i", timing_run()), ("c", cycles)], list(self.presets))
+        text = "\n".join(report.section_techniques(sources, self.presets, "median"))
+        self.assertIn("| pingpong roundtrip/other-space/0B | model cycles (profile skylake), "
+                      "warm (cycles) | 600 | 600 (+0, 1.00×) |", text)
+        self.assertIn("| pingpong roundtrip/other-space/0B | model cycles (profile skylake), "
+                      "cold (cycles) | 6000 | 6000 (+0, 1.00×) |", text)
+        self.assertNotIn("| rpc 1-client (per call: interval / calls) | model cycles", text)
+        self.assertNotIn("instructions (cycles)", text)
+
     def test_tables_carry_the_floor(self):
         """Each benchmark table ends with the floor row; cells show × floor."""
         self.assertIn("| roundtrip/other-space/0B | 200 (1.11× floor) | 200 (1.11× floor) | "
