@@ -237,12 +237,29 @@ def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
                  **titles(names), **style})
 
 
+def cycles_plots(run: Run, models: dict[str, str]) -> list[Plot]:
+    """A cycles run's message-size plot again in the model's warm and in its cold
+    cycles (the instruction one is the icount run's), labelled with the profile."""
+    profile = ", ".join(sorted({r["model_profile"] for r in run.results
+                                if "model_profile" in r})) or "?"
+    made = []
+    for state in ("warm", "cold"):
+        plot = msgsize_plot(run, models, f"model_cycles_{state}")
+        if plot:
+            made.append(Plot(f"msgsize-cycles-{state}", plot.script, plot.data,
+                             {**plot.variables, "stat": f"median, {state}",
+                              "unit": f"model cycles (profile {profile})"}))
+    return made
+
+
 def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Plot], list[str]]:
     """Every plot the runs allow, and a note for each that they do not."""
     models = report.model_presets(presets)
     made, notes = [], []
     for run in sources.timing:
         mode = run.meta.get("mode", "?")
+        if mode == report.CYCLES_MODE:
+            made += cycles_plots(run, models) or []
         for name, plot in (("round trip", roundtrip_plot(run, stat)),
                            ("message size", msgsize_plot(run, models, stat)),
                            ("bulk data", bulk_plot(run, models, stat)),

@@ -50,6 +50,20 @@ class DataTest(unittest.TestCase):
                                                   "64  264  1056  180  180"])
         self.assertEqual((plot.variables["t1"], plot.variables["p2"]), ("l4 (L4-style)", "mach"))
 
+    def test_cycles(self):
+        """A cycles run also draws message size in the model's warm and cold cycles,
+        labelled with the profile; results without model cycles are NaN there."""
+        run = timing_run("cycles")
+        for r in run.results:
+            if r["variant"] == "l4":
+                r.update(model_cycles_warm=2 * r["median"], model_cycles_cold=20 * r["median"],
+                         model_profile="zen2")
+        made = plots.cycles_plots(run, report.model_presets(PRESETS))
+        self.assertEqual([p.name for p in made], ["msgsize-cycles-warm", "msgsize-cycles-cold"])
+        self.assertEqual(made[0].data.splitlines()[1], "0  400  NaN  360  NaN")
+        self.assertEqual(made[1].data.splitlines()[1], "0  4000  NaN  3600  NaN")
+        self.assertEqual(made[0].variables["unit"], "model cycles (profile zen2)")
+
     def test_rpc(self):
         """Throughput by clients, in calls per million of the run's unit."""
         plot = plots.rpc_plot(icount_run())
