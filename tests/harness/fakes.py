@@ -251,6 +251,7 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
     (root / "build/host-tests/helper.o").write_bytes(b"")
     (root / "build/plugin").mkdir(parents=True)
     (root / "build/plugin/cycles.so").write_bytes(b"")
+    (root / "build/plugin/qemu-api").write_text("1\n")     # built for the fake QEMU's API
     (root / "harness/plugin/profiles").mkdir(parents=True)
     shutil.copyfile(TREE / "harness/plugin/profiles/skylake.conf",
                     root / "harness/plugin/profiles/skylake.conf")

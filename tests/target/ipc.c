@@ -510,9 +510,10 @@ static void full_sender(uint64_t unused)
 /* A thread woken from a wait on an endpoint or port that is destroyed
  * before it runs again: the object must outlive its wait (a use after
  * free otherwise), and what it gets is the variant's documented answer -
- * sync: the message was handed over at the rendezvous (IPC_OK); async: the
- * queued message went with the port (E_DEAD), rather than a new wait on a
- * dead port that nothing would end. */
+ * a rendezvous kernel: the message was handed over (IPC_OK); a kernel that
+ * buffers: the queued message went with the port (E_DEAD), rather than a new
+ * wait on a dead port that nothing would end.  (A kernel's ABI: asked of the
+ * kernel's trait, whatever library gives the API over it.) */
 void test_ipc_destroyed_after_wake(void)
 {
 	uint64_t how, code, addr;
@@ -523,9 +524,9 @@ void test_ipc_destroyed_after_wake(void)
 	EXPECT_OK(ipc_send(EP, &m, TIMEOUT_NONE));   /* wakes it; it has not run */
 	EXPECT_OK(sys_cap_delete(EP));
 	EXPECT_OK(join(SERVER, &how, &code, &addr));
-	EXPECT(how == JOIN_EXITED && code == (IPC_SENDS_BUFFERED ? E_DEAD : IPC_OK),
+	EXPECT(how == JOIN_EXITED && code == (IPC_KERNEL_SENDS_BUFFERED ? E_DEAD : IPC_OK),
 	       "woken receiver: how %lu err %lu", how, code);
-	if (!IPC_SENDS_BUFFERED)
+	if (!IPC_KERNEL_SENDS_BUFFERED)
 		return;
 
 	/* A sender blocked on a full port, woken by a receive, and the port's

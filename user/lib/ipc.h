@@ -68,6 +68,15 @@ static inline long ipc_wait(uint64_t slot, uint64_t *bits, uint64_t timeout)
 	return r.err;
 }
 
+/* Trait of the kernel's IPC itself (model.h), which a library below may give
+ * another face: what a test of the kernel's ABI asks (a rendezvous hands the
+ * message over; a kernel queue goes with its port). */
+#if IPC_SENDS_BUFFERED
+#define IPC_KERNEL_SENDS_BUFFERED 1
+#else
+#define IPC_KERNEL_SENDS_BUFFERED 0
+#endif
+
 #if !CONFIG_IPC_LIB_NONE
 #include "ipc_lib.h"
 #endif
