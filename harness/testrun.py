@@ -471,6 +471,11 @@ def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Rep
 # ping-pong and bulk cases must fail with the line of a failed data check
 # (bench/target/).
 BREAK_COPY_CONFIGS = tuple(runs.root_presets(Path(__file__).resolve().parents[1]))
+# The root presets (one per model, including no other): the boots that test
+# the kernel's core apart from the IPC axes (arguments, memory, the e1000 echo,
+# SMP, the ISO through GRUB) run on these only, so that a preset which only
+# turns an axis costs make test its ktest and its IPC boots, not a copy of all.
+ROOT_CONFIGS = BREAK_COPY_CONFIGS
 BREAK_COPY_BENCHES = ("pingpong", "bulk")
 BREAK_COPY_ARGS = "bench=" + ",".join(BREAK_COPY_BENCHES)
 _MISMATCH = re.compile(r"^bench: (\S+) \S+: iteration \d+, (word \d+|the message's round word): "
@@ -824,13 +829,15 @@ def iso_problem(record, run: str) -> Optional[str]:
 
 
 def run_iso_tests(options: Options, report: Report) -> None:
-    """Build each configuration's ISO, boot each entry, and check banner and EXIT_PASS."""
+    """Build each root preset's ISO (or one --only names), boot each entry, and
+    check banner and EXIT_PASS."""
     if not options.iso:
         return
     for config in options.configs:
         for test, run in ISO_TESTS:
             name = f"iso/{config}/{test}"
-            if not narrow(options.only, name):
+            named = any(p.startswith(f"iso/{config}/") for p in options.only)
+            if not narrow(options.only, name) or (config not in ROOT_CONFIGS and not named):
                 continue
             request = BootRequest(config, "iso", run=run, timeout=options.timeout,
                                   echo=options.verbose, qemu=options.qemu, **options.guest())
@@ -873,12 +880,12 @@ def own_boots() -> list[tuple[str, Optional[tuple[str, ...]], BootTest]]:
     return [(KERNEL_FAULT_TEST, None, _boot_kernel_fault), (FUZZ_TEST, None, _boot_fuzz),
             (HOSTILE_TEST, None, _boot_hostile),
             *((c.name, None, supervised(c)) for c in supervise.CASES),
-            (ECHO_TEST, None, _boot_echo), (QEMU64_TEST, None, _boot_qemu64),
-            (SMP_TEST, None, _boot_smp),
-            *((c.name, None, bad_args(c)) for c in badargs.CASES),
+            (ECHO_TEST, ROOT_CONFIGS, _boot_echo), (QEMU64_TEST, None, _boot_qemu64),
+            (SMP_TEST, ROOT_CONFIGS, _boot_smp),
+            *((c.name, ROOT_CONFIGS, bad_args(c)) for c in badargs.CASES),
             (BREAK_COPY_TEST, BREAK_COPY_CONFIGS, _boot_break_copy),
             (MEMORY_MIN_TEST, (MEMORY_MIN_CONFIG,), _boot_memory_min),
-            (MEMORY_SHORT_TEST, None, _boot_memory_short),
+            (MEMORY_SHORT_TEST, ROOT_CONFIGS, _boot_memory_short),
             (CYCLES_TEST, CYCLES_CONFIGS, _boot_cycles)]
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.process import Finished
 from harness.qemu import Outcome, Verdict
 from harness.serial import SerialReport, TestLine
+from harness import testrun
 from harness.testrun import (Options, cycles_problem, Selection, Tally, TestOutcome, configs_to_run,
                              host_binaries,
                              judge_host_binary, judge_unittest, narrow, parse_unittest,
@@ -522,6 +523,21 @@ class WholeRunTest(unittest.TestCase):
                 argv = json.loads((self.root / "qemu-argv.json").read_text())
                 self.assertIn(f"type=11,value=ipclab-boot={entry}", argv)
                 self.assertEqual("e1000,netdev=n0" in argv, entry == "netbench")
+
+    def test_axis_presets_skip_the_core_boots(self):
+        """A preset that includes another (it only turns axes) boots its ktest and
+        its IPC boots, not the core's argument, SMP and ISO tests, unless named."""
+        self.assertIn("l4", testrun.ROOT_CONFIGS)
+        self.assertNotIn("l4-nods", testrun.ROOT_CONFIGS)
+        runs_on = {name: where for name, where, _ in testrun.own_boots()}
+        for name in ("fuzz", "hostile_modules", "kernel_fault", "cpu_qemu64"):
+            self.assertIsNone(runs_on[name], name)
+        for name in ("smp_banner", "e1000_echo", "memory_short", "args_root"):
+            self.assertEqual(runs_on[name], testrun.ROOT_CONFIGS, name)
+        _, lines = self.run_tests(configs=("l4-nods",), only=("iso/",))
+        self.assertEqual(lines[-1], "0 passed, 0 failed")
+        _, lines = self.run_tests(configs=("l4-nods",), only=("iso/l4-nods/banner",))
+        self.assertIn("iso/l4-nods/banner", lines[0])     # named: booted (no ISO here)
 
     def test_failing_target_test(self):
         """A FAIL line fails its test; EXIT_FAIL then is no boot failure."""
