@@ -369,7 +369,9 @@ def cmd_regress(args: argparse.Namespace) -> int:
             if problem:
                 say(problem)
                 return 2
-        mode = baseline.meta.get("mode", "icount") if baseline else "icount"
+        # A new baseline takes the mode its file names (results/baseline/cycles.json).
+        mode = (baseline.meta.get("mode", "icount") if baseline else
+                baseline_path.stem if baseline_path.stem in regress.EXACT_MODES else "icount")
         wanted = {r.get("variant") for r in baseline.results} if baseline else set()
         run_path = Path(args.run) if args.run else runs.newest_covering(root, mode, wanted)
         if run_path is None:
