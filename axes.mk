@@ -80,6 +80,24 @@ IPC_LIB.values          := none asyncsync
 IPC_LIB.default         := none
 IPC_LIB.about           := The kernel's IPC vs an async library over it (helper threads)
 
+# kpti: user page tables that map only the kernel's entry trampoline, and a
+# cr3 switch on every kernel entry and exit (docs/variants.md, KPTI and PCID).
+AXES                    += KPTI
+KPTI.kind               := choice
+KPTI.values             := none kpti
+KPTI.default            := none
+KPTI.about              := Kernel page-table isolation off/on (user tables map only the entry trampoline)
+KPTI.test               := none kpti
+KPTI.letter             := k
+
+# y: tag TLB entries with a PCID per space where the CPU has PCID; n: never.
+AXES                    += PCID
+PCID.kind               := flag
+PCID.default            := y
+PCID.about              := Tagged TLB entries (PCID) used/not used
+PCID.test               := y n
+PCID.letter             := p
+
 # Test only (make test, harness.testrun): y breaks one message word's copy in
 # the IPC model, so that the benchmarks' data checks must fail.  Never in a
 # preset (the Makefile refuses it there).

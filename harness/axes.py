@@ -12,6 +12,7 @@ show the axes asked for.
 """
 
 import itertools
+import math
 import os
 import subprocess
 import sys
@@ -76,30 +77,55 @@ def short(axis: axistable.Axis, value: str) -> str:
 
 def name_of(table: Sequence[axistable.Axis], values: dict) -> str:
     """A combination's name: short() of each crossed axis, then
-    -<letter><value> for each covered axis."""
+    -<letter><value> for each covered axis (a choice's value as short())."""
     head = "".join(short(a, values[a.name]) for a in table if a.crossed)
-    return head + "".join(f"-{a.letter}{values[a.name]}" for a in table
-                          if a.test and not a.crossed)
+    return head + "".join(
+        f"-{a.letter}{short(a, values[a.name]) if a.kind == 'choice' else values[a.name]}"
+        for a in table if a.test and not a.crossed)
+
+
+def groups(cover: Sequence[tuple[str, tuple[str, ...]]],
+           per_model: int) -> list[list[tuple[str, tuple[str, ...]]]]:
+    """The covered axes in runs, in order, whose numbers of values multiply
+    to at most per_model (an axis with more values has a run of its own):
+    within a run every combination of the values fits in one model's share."""
+    runs_, size = [], per_model + 1
+    for axis, vals in cover:
+        if size * len(vals) > per_model:
+            runs_.append([])
+            size = 1
+        runs_[-1].append((axis, vals))
+        size *= len(vals)
+    return runs_
 
 
 def combinations(table: Optional[Sequence[axistable.Axis]] = None) -> list[Combination]:
     """Every crossed combination with the covered axes assigned in turn.
 
     Within one IPC model (the first crossed axis) the i-th combination takes
-    covered axis j's value (i // n_0 ... n_j-1) mod n_j, n_k the number of
-    values of covered axis k: with 12 per model and MSG_REGS (3), the queue
-    length (2) and the message size (2), each value appears and so does each
-    pair of queue length and message size.
+    in each run of groups() (N combinations of values in all) the k-th of
+    them, k = (i + i // N) mod N, covered axis j of the run taking
+    (k // n_0 ... n_j-1) mod n_j, n_m the number of values of axis m.  With
+    12 per model, MSG_REGS (3), the queue length (2) and the message size
+    (2) make the first run (k = i): each value appears and so does each pair
+    of queue length and message size.  KPTI and PCID (2 x 2) make the
+    second: each pair of theirs appears, and the shift by i // N keeps KPTI
+    from following TIMEOUTS (i mod 2), so each KPTI value meets each timeout.
     """
     table = axistable.read_axes(ROOT) if table is None else table
     cross, cover = crossed(table), covered(table)
+    every = list(itertools.product(*(vals for _, vals in cross)))
+    runs_ = groups(cover, len(every) // len(cross[0][1]))
     made, seen = [], {}
-    for values in itertools.product(*(vals for _, vals in cross)):
+    for values in every:
         chosen = dict(zip((axis for axis, _ in cross), values))
         i = seen[values[0]] = seen.get(values[0], -1) + 1
-        for axis, vals in cover:
-            chosen[axis] = vals[i % len(vals)]
-            i //= len(vals)
+        for run in runs_:
+            n = math.prod(len(vals) for _, vals in run)
+            k = (i + i // n) % n
+            for axis, vals in run:
+                chosen[axis] = vals[k % len(vals)]
+                k //= len(vals)
         pairs = tuple((a.name, chosen[a.name]) for a in table if a.name in chosen)
         made.append(Combination(pairs, name_of(table, chosen)))
     return made

@@ -18,8 +18,9 @@ MODELS_DIR = Path("ipc-variants")
 MODEL_HEADER = "model.h"
 USER_STUB = "ipc_user.h"           # a model's user-side stub: not kernel code
 
-# `IPC.kind := choice`, `AXES := IPC ...` (with `\` continuation lines joined).
-_FIELD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([a-z]+))?\s*:?=\s*(.*?)\s*$")
+# `IPC.kind := choice`, `AXES := IPC ...` (with `\` continuation lines joined),
+# `AXES += KPTI` (an axis added on a line of its own).
+_FIELD = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([a-z]+))?\s*([:+]?)=\s*(.*?)\s*$")
 # `#define IPC_MODEL_STYLE "L4-style"` in a model.h.
 _STRING_DEFINE = re.compile(r'^\s*#\s*define\s+([A-Z0-9_]+)\s+"([^"]*)"')
 
@@ -64,10 +65,10 @@ def parse_axes(text: str, models: tuple[str, ...]) -> list[Axis]:
         match = _FIELD.match(line)
         if not match:
             continue
-        name, field, value = match.groups()
+        name, field, op, value = match.groups()
         value = value.replace("$(MODELS)", " ".join(models))
         if field is None and name == "AXES":
-            order = value.split()
+            order = (order if op == "+" else []) + value.split()
         elif field:
             fields.setdefault(name, {})[field] = value
     axes = []

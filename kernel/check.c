@@ -5,6 +5,8 @@
 #include "kernel.h"
 #include "frame.h"
 #include "ipc.h"
+#include "mmu.h"
+#include "pcid.h"
 
 static int check_ready_queues(unsigned nthreads, unsigned *queued)
 {
@@ -65,6 +67,22 @@ static int check_caps(const struct space *s)
 	return IPC_OK;
 }
 
+/* Its address-space tags and tables: a PCID no other live space holds (a
+ * shared one would let a space use another's TLB entries), and with KPTI a
+ * user table that maps nothing of the kernel's but the trampoline. */
+static int check_space_tables(const struct space *s)
+{
+	CHECK(s->pcid <= mmu_pcid_limit(), "space %s has PCID %u, above the limit %u", s->name,
+	      s->pcid, mmu_pcid_limit());
+	CHECK(!s->pcid || pcid_taken(&space_pcids, s->pcid), "space %s has PCID %u, which is free",
+	      s->name, s->pcid);
+	for (const struct space *o = s->all_next; o && s->pcid; o = o->all_next)
+		CHECK(o->pcid != s->pcid, "spaces %s and %s share PCID %u", s->name, o->name, s->pcid);
+	const char *wrong = mmu_check_user_root(s->root);
+	CHECK(!wrong, "space %s: %s", s->name, wrong);
+	return IPC_OK;
+}
+
 static unsigned ones(uint64_t x)
 {
 	unsigned n = 0;
@@ -116,7 +134,7 @@ int kernel_check(void)
 	CHECK(queued == in_queue, "%u threads say they are queued, the queues hold %u", in_queue,
 	      queued);
 	for (const struct space *s = all_spaces; s; s = s->all_next)
-		if ((err = check_caps(s)))
+		if ((err = check_caps(s)) || (err = check_space_tables(s)))
 			return err;
 	return check_frames();
 }

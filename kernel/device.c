@@ -164,6 +164,7 @@ int sys_dev_info(struct trap_frame *f)
  * next load flushes its PCID (now, if it is ours). */
 static void space_tables_changed(struct space *s)
 {
+	mmu_sync_user_root(s->root);
 	s->cr3 = 0;
 	s->pcid_used = false;
 	if (s == current->space)

@@ -61,6 +61,7 @@ struct space {
 	bool pcid_used;              /* loaded once: later loads may keep the TLB */
 	bool dead;                   /* destroyed: its threads killed, its caps dropped */
 	uint64_t cr3;                /* what later loads write to cr3 (0: not loaded yet) */
+	uint64_t user_cr3;           /* KPTI: what exits to user load (set with cr3) */
 	char name[MODULE_NAME_MAX];
 	struct space *all_next, *all_prev;  /* every space, for the invariant checks */
 	struct cap_table caps;
@@ -303,6 +304,7 @@ extern struct thread *zombies;             /* what thread_reap frees */
 void thread_name(const struct thread *t, char *buf, size_t n);
 
 /* space.c */
+extern struct pcid_pool space_pcids;       /* the PCIDs live spaces hold */
 struct space *space_create(const char *name);
 void space_release(struct space *s);
 /* The creator's capability is gone: kill every thread of s (current last,
@@ -313,10 +315,13 @@ void space_activate_first(struct space *s);
 /* Run on s's page tables (after the first time, one write to cr3). */
 static inline void space_activate(struct space *s)
 {
-	if (likely(s->cr3))
-		write_cr3(s->cr3);
-	else
+	if (unlikely(!s->cr3)) {
 		space_activate_first(s);
+		return;
+	}
+	write_cr3(s->cr3);
+	if (CONFIG_KPTI_KPTI)
+		cpu_set_entry_cr3(s->cr3, s->user_cr3);
 }
 int space_map_anon(struct space *s, struct memory *pool, vaddr_t va, uint64_t pages, uint64_t flags);
 int space_load_module(struct space *s, struct memory *pool, const struct module *m,

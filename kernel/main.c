@@ -45,6 +45,9 @@ static void print_banner(void)
 		kprintf("v%u/%u-counters\n", cpu.pmu_version, cpu.pmu_counters);
 	else
 		kprintf("absent\n");
+	kprintf("ipclab: address spaces: KPTI %s; PCID %s\n",
+		CONFIG_KPTI_KPTI ? "on (user tables map only the entry trampoline)" : "off",
+		mmu_pcid_state());
 }
 
 /* Reads the firmware's tables through the physmap, which covers [0, 4 GiB). */

@@ -5,11 +5,11 @@
 #include "frame.h"
 #include "mmu.h"
 #include "device.h"
+#include "pcid.h"
 
 _Static_assert(E_FAULT == 4, "usercopy.S returns 4");
 
-#define PCID_MAX 4095
-static unsigned next_pcid = 1;
+struct pcid_pool space_pcids;
 struct space *all_spaces;
 
 struct space *space_create(const char *name)
@@ -24,10 +24,9 @@ struct space *space_create(const char *name)
 		return NULL;
 	}
 	s->obj = (struct kobj){ .type = OBJ_SPACE, .refs = 0 };
-	/* PCIDs are never reused, so a fresh one has no stale TLB entries;
-	 * past PCID_MAX spaces share PCID 0 and flush on every switch. */
-	if (cpu.pcid && next_pcid <= PCID_MAX)
-		s->pcid = next_pcid++;
+	/* A dead space's PCID may come back: pcid_used is false, so the first
+	 * load flushes what it left.  With none free, PCID 0: always flush. */
+	s->pcid = pcid_alloc(&space_pcids, mmu_pcid_limit());
 	size_t n = strnlen(name, sizeof(s->name) - 1);
 	memcpy(s->name, name, n);
 	s->name[n] = 0;
@@ -53,7 +52,8 @@ void space_release(struct space *s)
 	mmu_free_user(s->root, free_user_frame);
 	memory_refund(s);                    /* the frames just freed */
 	device_space_release(s);             /* I/O bitmap, mapped frames and devices */
-	frame_free(s->root, 1);
+	frame_free(s->root, MMU_ROOT_PAGES);
+	pcid_free(&space_pcids, s->pcid);
 	LIST_UNLINK(all_spaces, s, all_next, all_prev);
 	frame_free(physmap_to_phys(s), SPACE_PAGES);
 }
@@ -80,9 +80,20 @@ void space_destroy(struct space *s)
 
 void space_activate_first(struct space *s)
 {
-	mmu_activate(s->root, s->pcid, !s->pcid_used);
+	bool flush = !s->pcid_used;
+	unsigned user_pcid = s->pcid ? s->pcid | PCID_USER_BIT : 0;
+	paddr_t user_root = mmu_user_root(s->root);
+	if (CONFIG_KPTI_KPTI && flush && user_pcid)   /* its user PCID too may hold stale entries */
+		kpti_flush_user_pcid(mmu_cr3_value(user_root, user_pcid, true),
+				     mmu_cr3_value(s->root, s->pcid, true));
+	else
+		mmu_activate(s->root, s->pcid, flush);
 	s->pcid_used = true;
 	s->cr3 = mmu_cr3_value(s->root, s->pcid, false);
+	if (CONFIG_KPTI_KPTI) {
+		s->user_cr3 = mmu_cr3_value(user_root, user_pcid, false);
+		cpu_set_entry_cr3(s->cr3, s->user_cr3);
+	}
 }
 
 /* Map one fresh zeroed frame at va in s; *pa gets it.  The caller charges it. */

@@ -26,6 +26,7 @@ void asm_offsets(void)
 	DEFINE(THREAD_STACK_SIZE, THREAD_PAGES * PAGE_SIZE);
 	OFFSET(S_CAPS, struct space, caps);
 	OFFSET(S_CR3, struct space, cr3);
+	OFFSET(S_USER_CR3, struct space, user_cr3);
 	OFFSET(CAP_OBJ, struct cap, obj);
 	OFFSET(CAP_RIGHTS, struct cap, rights);
 	OFFSET(CAP_BADGE, struct cap, badge);

@@ -30,6 +30,12 @@
 /* struct percpu field offsets (arch/x86_64/cpu.h checks them). */
 #define PERCPU_KSTACK 0
 #define PERCPU_USER_RSP 8
+#define PERCPU_KERNEL_CR3 16
+#define PERCPU_USER_CR3 24
+#define PERCPU_SCRATCH 32
+
+/* KPTI: a space's user table runs on its PCID with this bit added. */
+#define PCID_USER_BIT 2048
 
 /* struct trap_frame size in bytes (15 GPRs, vector, error, 5-word iret frame). */
 #define TRAP_FRAME_SIZE (22 * 8)

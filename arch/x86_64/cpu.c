@@ -18,13 +18,14 @@ struct desc_ptr {
 
 struct tss tss __attribute__((aligned(4096)));   /* rsp0 is also set by the IPC fast path;
                                                   * page-aligned for its alias (iobitmap.h) */
-static struct idt_entry idt[256] __attribute__((aligned(16)));
-struct percpu percpu0;
-static uint64_t double_fault_stack[512] __attribute__((aligned(16)));
+static struct idt_entry idt[256] ENTRY_DATA;
+struct percpu percpu0 ENTRY_DATA;
+static uint64_t double_fault_stack[512] ENTRY_DATA;
+
 
 /* Null, kernel code, kernel data, user data, user code, then the 16-byte TSS
  * descriptor.  The user pair is in the order sysret expects (data, code). */
-static uint64_t gdt[7] = {
+static uint64_t gdt[7] ENTRY_DATA = {
 	0,
 	0x00209a0000000000,   /* SEL_KCODE: 64-bit, ring 0 */
 	0x0000920000000000,   /* SEL_KDATA */
@@ -152,6 +153,8 @@ void cpu_init(void)
 {
 	tss.iomap_base = IOBITMAP_OFFSET;        /* ports per space: iobitmap.h */
 	tss.ist[0] = (uint64_t)(double_fault_stack + ARRAY_SIZE(double_fault_stack));
+	if (CONFIG_KPTI_KPTI)
+		tss.rsp[0] = (uint64_t)entry_stack_top;
 	gdt_load();
 
 	/* int3 may be used from user mode (#BP); a double fault gets its own stack. */

@@ -6,6 +6,7 @@
 
 #include "asm.h"
 #include "types.h"
+#include <config.h>
 
 /* The registers a thread left behind on its kernel stack when it entered
  * the kernel (by syscall, exception or interrupt), lowest address first. */
@@ -33,9 +34,23 @@ _Static_assert(__builtin_offsetof(struct switch_frame, rip) == SWITCH_FRAME_RIP,
 struct percpu {
 	uint64_t kstack_top;     /* PERCPU_KSTACK: the current thread's stack top */
 	uint64_t user_rsp;       /* PERCPU_USER_RSP: scratch during syscall entry */
+	uint64_t kernel_cr3;     /* PERCPU_KERNEL_CR3: KPTI, what kernel entries load */
+	uint64_t user_cr3;       /* PERCPU_USER_CR3: KPTI, what exits to user load */
+	uint64_t scratch;        /* PERCPU_SCRATCH: KPTI, a register's room on entry */
 };
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK, "asm.h");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "asm.h");
+_Static_assert(__builtin_offsetof(struct percpu, kernel_cr3) == PERCPU_KERNEL_CR3, "asm.h");
+_Static_assert(__builtin_offsetof(struct percpu, user_cr3) == PERCPU_USER_CR3, "asm.h");
+_Static_assert(__builtin_offsetof(struct percpu, scratch) == PERCPU_SCRATCH, "asm.h");
+
+/* What the CPU and the entry code touch while a user table is loaded
+ * (KPTI): the IDT, GDT, per-CPU block and entry stacks live in this
+ * section, which the user tables map (and nothing else of the kernel's
+ * data); the code is in .entry.text. */
+#define ENTRY_DATA __attribute__((section(".entry.data"), aligned(16)))
+extern char entry_text_start[], entry_text_end[], entry_data_start[], entry_data_end[];
+extern char entry_stack_top[];    /* entry.S */
 
 static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port) { uint8_t v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
@@ -104,8 +119,16 @@ extern struct percpu percpu0;
 /* The kernel stack for entries from user mode (interrupts and syscall). */
 static inline void cpu_set_kernel_stack(uint64_t top)
 {
-	tss.rsp[0] = top;
+	if (!CONFIG_KPTI_KPTI)        /* KPTI: interrupts land on the entry stack, always */
+		tss.rsp[0] = top;
 	percpu0.kstack_top = top;
+}
+
+/* KPTI: the tables that kernel entries and exits to user load from now. */
+static inline void cpu_set_entry_cr3(uint64_t kernel_cr3, uint64_t user_cr3)
+{
+	percpu0.kernel_cr3 = kernel_cr3;
+	percpu0.user_cr3 = user_cr3;
 }
 void arch_poweroff(unsigned code) __attribute__((noreturn));
 
@@ -117,6 +140,9 @@ void resume_fault(void);                  /* see wait_block_fault */
 void trap_return(void);
 extern char trap_vectors[];               /* 256 stubs of TRAP_STUB_SIZE bytes */
 void syscall_entry(void);
+/* KPTI: load user_cr3 (a flushing value: its PCID's entries go) and then
+ * kernel_cr3, from code both tables map.  Interrupts must be off. */
+void kpti_flush_user_pcid(uint64_t user_cr3, uint64_t kernel_cr3);
 #define TRAP_STUB_SIZE 16
 
 /* usercopy.S: a copy that may fault on user pages; 0 or E_FAULT. */

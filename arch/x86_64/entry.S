@@ -1,6 +1,11 @@
 /* Every way into and out of the kernel: exception and interrupt stubs, the
  * syscall entry, and the context switch.  All build or consume a
- * struct trap_frame (cpu.h) at the top of the thread's kernel stack. */
+ * struct trap_frame (cpu.h) at the top of the thread's kernel stack.
+ *
+ * The entries and exits are in .entry.text, the trampoline: with KPTI
+ * (CONFIG_KPTI_KPTI) a user table maps these pages and .entry.data only, so
+ * each entry from user mode loads the kernel's table first (from the
+ * per-CPU block) and each exit loads the user table last. */
 #include "asm.h"
 #include "model.h"                /* IPC_ENTRY_FASTPATH */
 #include <ipclab/abi.h>
@@ -44,7 +49,7 @@
 
 /* 256 stubs, each TRAP_STUB_SIZE bytes: push a zero error code where the CPU
  * pushes none, push the vector, go to the common path. */
-	.text
+	.section .entry.text, "ax"
 	.balign 16
 	.globl trap_vectors
 trap_vectors:
@@ -65,6 +70,24 @@ trap_common:
 	testb $3, 24(%rsp)                /* the saved cs: from user mode? */
 	jz 1f
 	swapgs
+#if CONFIG_KPTI_KPTI
+	/* The CPU pushed onto the entry stack (tss.rsp[0]): load the kernel's
+	 * table, then move vector, error and the iret frame to the top of the
+	 * thread's stack, where the rest of the kernel expects its frame. */
+	mov %rax, %gs:PERCPU_SCRATCH
+	mov %gs:PERCPU_KERNEL_CR3, %rax
+	mov %rax, %cr3
+	mov %rsp, %rax
+	mov %gs:PERCPU_KSTACK, %rsp
+	pushq 48(%rax)                    /* ss */
+	pushq 40(%rax)                    /* rsp */
+	pushq 32(%rax)                    /* rflags */
+	pushq 24(%rax)                    /* cs */
+	pushq 16(%rax)                    /* rip */
+	pushq 8(%rax)                     /* error */
+	pushq (%rax)                      /* vector */
+	mov %gs:PERCPU_SCRATCH, %rax
+#endif
 1:	SAVE_GPRS
 	cld
 	mov %rsp, %rdi
@@ -74,6 +97,23 @@ trap_return:
 	RESTORE_GPRS
 	testb $3, 24(%rsp)
 	jz 1f
+#if CONFIG_KPTI_KPTI
+	/* The user table lacks this stack: iret from a copy of the frame on
+	 * the entry stack. */
+	mov %rax, %gs:PERCPU_SCRATCH
+	lea 16(%rsp), %rax                /* the iret frame */
+	lea entry_stack_top(%rip), %rsp
+	pushq 32(%rax)                    /* ss */
+	pushq 24(%rax)                    /* rsp */
+	pushq 16(%rax)                    /* rflags */
+	pushq 8(%rax)                     /* cs */
+	pushq (%rax)                      /* rip */
+	mov %gs:PERCPU_USER_CR3, %rax
+	mov %rax, %cr3
+	mov %gs:PERCPU_SCRATCH, %rax
+	swapgs
+	iretq
+#endif
 	swapgs
 1:	add $16, %rsp                     /* vector and error code */
 	iretq
@@ -84,6 +124,10 @@ trap_return:
 syscall_entry:
 	swapgs
 	mov %rsp, %gs:PERCPU_USER_RSP
+#if CONFIG_KPTI_KPTI
+	mov %gs:PERCPU_KERNEL_CR3, %rsp   /* rsp is the one free register */
+	mov %rsp, %cr3
+#endif
 	mov %gs:PERCPU_KSTACK, %rsp
 #if IPC_ENTRY_FASTPATH                    /* the model's assembly entry points */
 	cmp $SYS_CALL, %rax               /* the two calls of an RPC round trip */
@@ -109,10 +153,26 @@ syscall_return:
 	pop %rcx                          /* rip */
 	add $8, %rsp                      /* cs */
 	pop %r11                          /* rflags */
+#if CONFIG_KPTI_KPTI
+	popq %gs:PERCPU_USER_RSP          /* the user table lacks this stack */
+	mov %gs:PERCPU_USER_CR3, %rsp
+	mov %rsp, %cr3
+	mov %gs:PERCPU_USER_RSP, %rsp
+#else
 	pop %rsp                          /* the user stack: no kernel stack from here */
+#endif
 	swapgs
 	sysretq
 
+/* kpti_flush_user_pcid(user_cr3, kernel_cr3): here because both tables map
+ * this page; nothing touches memory while the user table is loaded. */
+	.globl kpti_flush_user_pcid
+kpti_flush_user_pcid:
+	mov %rdi, %cr3
+	mov %rsi, %cr3
+	ret
+
+	.text
 /* A thread that blocked with wait_block_final() resumes here, with rsp at
  * its trap frame: the outcome of its wait goes into rax, and it returns to
  * user mode.  Nothing of its earlier kernel stack is used. */
@@ -164,3 +224,13 @@ context_switch:
 	pop %rbx
 	pop %rbp
 	ret
+
+/* KPTI: where interrupts and exceptions from user mode push their frame
+ * (tss.rsp[0]) before trap_common moves it to the thread's stack, and where
+ * trap_return irets from. */
+	.section .entry.data, "aw"
+	.balign 16
+entry_stack:
+	.skip 512
+	.globl entry_stack_top
+entry_stack_top:

@@ -1,9 +1,13 @@
 /* 4-level paging.  The kernel half (PML4 slots 256..511) is built once from
- * static tables and shared by reference with every address space. */
+ * static tables and shared by reference with every address space.  With
+ * KPTI each space has a second top-level table, its user table, in the page
+ * after its root: the same user half, and of the kernel only the entry
+ * trampoline (.entry.text, .entry.data) and the TSS's I/O window. */
 #include "mmu.h"
 #include "cpu.h"
 #include "frame.h"
 #include "iobitmap.h"
+#include "console.h"
 #include <ipclab/abi.h>
 
 #define TABLE_ENTRIES 512
@@ -14,15 +18,55 @@ static table_t physmap_pdpt, physmap_pd[4];     /* 4 x 1 GiB of 2 MiB pages */
 static table_t image_pdpt, image_pd;             /* KERNEL_VMA: the first GiB */
 static table_t device_pd, device_pt;             /* the last GiB: device windows */
 static unsigned device_next;                     /* next free page in device_pt */
+static table_t tramp_pdpt, tramp_pd, tramp_pt;   /* KPTI: the trampoline in user tables */
+static bool pcid_on;                             /* CR4.PCIDE set: spaces get PCIDs */
 
 #define DEVICE_BASE 0xFFFFFFFFC0000000ull
 
 static unsigned idx(vaddr_t va, unsigned level) { return va >> (12 + 9 * level) & 511; }
 static paddr_t kphys(const void *table) { return kernel_virt_to_phys(table); }
 
+/* Map [start, end) of the kernel image into the trampoline's leaf table. */
+static void map_trampoline(const char *start, const char *end, uint64_t flags)
+{
+	for (const char *va = start; va < end; va += PAGE_SIZE) {
+		if (idx((vaddr_t)va, 1) != idx((vaddr_t)entry_text_start, 1))
+			panic("ipclab: KPTI: the entry trampoline crosses a 2 MiB boundary at %p",
+			      (const void *)va);
+		tramp_pt[idx((vaddr_t)va, 0)] = kphys(va) | PTE_P | flags;
+	}
+}
+
+/* KPTI: the chain every user table points its slot 511 at, with 4 KiB
+ * pages for the trampoline's code (read-only) and data (no execute). */
+static void trampoline_init(uint64_t nx)
+{
+	map_trampoline(entry_text_start, entry_text_end, 0);
+	map_trampoline(entry_data_start, entry_data_end, PTE_W | nx);
+	tramp_pd[idx((vaddr_t)entry_text_start, 1)] = kphys(tramp_pt) | PTE_P | PTE_W;
+	tramp_pdpt[idx((vaddr_t)entry_text_start, 2)] = kphys(tramp_pd) | PTE_P | PTE_W;
+}
+
+const char *mmu_pcid_state(void)
+{
+	if (!CONFIG_PCID)
+		return "off (PCID=n): every cr3 load flushes the TLB";
+	if (!cpu.pcid)
+		return "requested (PCID=y) but absent on this CPU: every cr3 load flushes the TLB";
+	return CONFIG_KPTI_KPTI ? "on: a PCID per space, another for its user table"
+			   : "on: a PCID per space";
+}
+
+unsigned mmu_pcid_limit(void)
+{
+	return !pcid_on ? 0 : CONFIG_KPTI_KPTI ? PCID_USER_BIT - 1 : 4095;
+}
+
 void mmu_init(void)
 {
-	uint64_t g = cpu.pge ? PTE_G : 0, nx = cpu.nx ? PTE_NX : 0;
+	/* KPTI: no global kernel pages, or their TLB entries would outlive
+	 * the switch to a user table. */
+	uint64_t g = cpu.pge && !CONFIG_KPTI_KPTI ? PTE_G : 0, nx = cpu.nx ? PTE_NX : 0;
 	for (unsigned gb = 0; gb < 4; gb++) {
 		physmap_pdpt[gb] = kphys(physmap_pd[gb]) | PTE_P | PTE_W;
 		for (unsigned i = 0; i < TABLE_ENTRIES; i++)
@@ -37,10 +81,13 @@ void mmu_init(void)
 	kernel_pml4[idx(PHYSMAP_BASE, 3)] = kphys(physmap_pdpt) | PTE_P | PTE_W;
 	kernel_pml4[511] = kphys(image_pdpt) | PTE_P | PTE_W;
 	kernel_pml4[IOWIN_SLOT] = iobitmap_init(kphys(&tss));   /* TSS and I/O bitmap */
+	if (CONFIG_KPTI_KPTI)
+		trampoline_init(nx);
 
 	if (cpu.pge)
 		write_cr4(read_cr4() | CR4_PGE);
-	if (cpu.pcid)
+	pcid_on = CONFIG_PCID && cpu.pcid;
+	if (pcid_on)
 		write_cr4(read_cr4() | CR4_PCIDE);
 	write_cr3(kphys(kernel_pml4));
 }
@@ -61,13 +108,60 @@ volatile void *mmu_map_device(paddr_t pa, size_t len)
 
 paddr_t mmu_new_root(void)
 {
-	paddr_t root = frame_alloc();
+	paddr_t root = frame_alloc_n(MMU_ROOT_PAGES);
 	if (!root)
 		return 0;
 	uint64_t *t = phys_to_virt(root);
 	for (unsigned i = TABLE_ENTRIES / 2; i < TABLE_ENTRIES; i++)
 		t[i] = kernel_pml4[i];
+	if (CONFIG_KPTI_KPTI) {
+		uint64_t *u = phys_to_virt(mmu_user_root(root));
+		u[511] = kphys(tramp_pdpt) | PTE_P | PTE_W;
+		u[IOWIN_SLOT] = t[IOWIN_SLOT];
+	}
 	return root;
+}
+
+void mmu_sync_user_root(paddr_t root)
+{
+	if (CONFIG_KPTI_KPTI)
+		((uint64_t *)phys_to_virt(mmu_user_root(root)))[IOWIN_SLOT] =
+			((uint64_t *)phys_to_virt(root))[IOWIN_SLOT];
+}
+
+/* Is the trampoline chain (tramp_pdpt down) as trampoline_init built it,
+ * mapping nothing of the kernel but the trampoline's pages? */
+static const char *check_trampoline(void)
+{
+	vaddr_t base = (vaddr_t)entry_text_start & ~((1ull << 21) - 1);
+	for (unsigned i = 0; i < TABLE_ENTRIES; i++) {
+		bool want_pdpt = i == idx(base, 2), want_pd = i == idx(base, 1);
+		if (!!tramp_pdpt[i] != want_pdpt || !!tramp_pd[i] != want_pd)
+			return "the trampoline's upper tables map more than its 2 MiB";
+		vaddr_t va = base + (vaddr_t)i * PAGE_SIZE;
+		bool text = va >= (vaddr_t)entry_text_start && va < (vaddr_t)entry_text_end;
+		bool data = va >= (vaddr_t)entry_data_start && va < (vaddr_t)entry_data_end;
+		if (!(text || data) ? tramp_pt[i] != 0 :
+		    (tramp_pt[i] & (PTE_ADDR | PTE_P | PTE_U | PTE_W)) !=
+		    (kphys((const void *)va) | PTE_P | (data ? PTE_W : 0)))
+			return "a user table maps a kernel page outside the trampoline";
+	}
+	return NULL;
+}
+
+const char *mmu_check_user_root(paddr_t root)
+{
+	if (!CONFIG_KPTI_KPTI)
+		return NULL;
+	const uint64_t *t = phys_to_virt(root), *u = phys_to_virt(mmu_user_root(root));
+	for (unsigned i = 0; i < TABLE_ENTRIES; i++) {
+		uint64_t want = i < TABLE_ENTRIES / 2 || i == IOWIN_SLOT ? t[i] :
+				i == 511 ? (kphys(tramp_pdpt) | PTE_P | PTE_W) : 0;
+		if ((u[i] ^ want) & ~PTE_A)        /* the CPU sets A in either */
+			return i < TABLE_ENTRIES / 2 ? "a user table's user half differs from its root's"
+						     : "a user table maps a kernel slot beyond the trampoline";
+	}
+	return check_trampoline();
 }
 
 /* The leaf entry for va, creating tables on the way if create is set. */
@@ -83,6 +177,8 @@ static uint64_t *walk(paddr_t root, vaddr_t va, bool create)
 			if (!next)
 				return NULL;
 			*e = next | PTE_P | PTE_W | PTE_U;
+			if (CONFIG_KPTI_KPTI && level == 3)   /* the user table shares it */
+				((uint64_t *)phys_to_virt(mmu_user_root(root)))[idx(va, 3)] = *e;
 		}
 		t = phys_to_virt(*e & PTE_ADDR);
 	}

@@ -5,12 +5,14 @@
 
 #include "asm.h"
 #include "types.h"
+#include <config.h>
 
 #define PTE_P   0x001ull
 #define PTE_W   0x002ull
 #define PTE_U   0x004ull
 #define PTE_PWT 0x008ull
 #define PTE_PCD 0x010ull
+#define PTE_A   0x020ull
 #define PTE_PS  0x080ull
 #define PTE_G   0x100ull
 #define PTE_BORROWED 0x200ull   /* a free bit: the frame is not the space's to free */
@@ -27,8 +29,21 @@ static inline paddr_t kernel_virt_to_phys(const void *va) { return (uint64_t)va 
 void mmu_init(void);
 /* Map a device's registers uncached into the kernel; returns their address. */
 volatile void *mmu_map_device(paddr_t pa, size_t len);
-/* A new top-level table: empty user half, the kernel half shared.  0 = no memory. */
+/* A new top-level table: empty user half, the kernel half shared; with KPTI
+ * its user table follows it (MMU_ROOT_PAGES frames in all).  0 = no memory. */
 paddr_t mmu_new_root(void);
+#define MMU_ROOT_PAGES (CONFIG_KPTI_KPTI ? 2 : 1)
+/* KPTI: the user table of root, what runs in user mode. */
+static inline paddr_t mmu_user_root(paddr_t root) { return root + PAGE_SIZE; }
+/* KPTI: root's I/O window (IOWIN_SLOT) changed; copy it to its user table. */
+void mmu_sync_user_root(paddr_t root);
+/* KPTI: NULL if root's user table maps the user half and, of the kernel,
+ * only the entry trampoline and the I/O window; else what is wrong. */
+const char *mmu_check_user_root(paddr_t root);
+/* The highest PCID a space may get (0: PCIDs are off or absent). */
+unsigned mmu_pcid_limit(void);
+/* The PCID axis and what this CPU made of it, for the banner. */
+const char *mmu_pcid_state(void);
 /* Map one user page; PTE_ flags among W, NX, PCD, PWT and BORROWED (such
  * pages are left alone by mmu_free_user).  Returns an ipc_err. */
 int mmu_map_user(paddr_t root, vaddr_t va, paddr_t pa, uint64_t flags);

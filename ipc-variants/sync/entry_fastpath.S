@@ -174,6 +174,26 @@
 #endif
 .endm
 
+/* The last of the exit: rax and rdx carry IPC_OK and 0. */
+.macro FASTPATH_SYSRET
+	xor %eax, %eax
+	xor %edx, %edx
+#if CONFIG_BREAK_COPY
+	not %r9                           /* test build: word 1 arrives wrong */
+#endif
+	swapgs
+	sysretq
+.endm
+
+#if CONFIG_KPTI_KPTI
+/* In the trampoline (entry.S): the user table maps this, not .text. */
+	.section .entry.text, "ax"
+fastpath_exit_kpti:
+	mov %gs:PERCPU_USER_CR3, %rax
+	mov %rax, %cr3
+	FASTPATH_SYSRET
+#endif
+
 	.text
 /* call: rdi = endpoint slot, rsi = info, rdx = timeout; rsp = kernel stack. */
 	.globl ipc_entry_call
@@ -269,12 +289,24 @@ fastpath_fault_reply:
 	mov %r11, current(%rip)
 	movb $THREAD_RUNNING_V, T_STATE(%r11)
 	lea THREAD_STACK_SIZE(%r11), %rcx
-	mov %rcx, tss + TSS_RSP0(%rip)
+#if !CONFIG_KPTI_KPTI
+	mov %rcx, tss + TSS_RSP0(%rip)    /* KPTI: it stays at the entry stack */
+#endif
 	mov %rcx, %gs:PERCPU_KSTACK
 	mov T_SPACE(%r11), %rdx
 	cmp T_SPACE(%rax), %rdx
 	je 2f
+#if CONFIG_KPTI_KPTI
+	/* resume_fault_c runs on its kernel table and trap_return's exit
+	 * loads its user table: both must be the faulter's, as after any
+	 * switch (space_activate). */
+	mov S_USER_CR3(%rdx), %rcx
+	mov %rcx, %gs:PERCPU_USER_CR3
 	mov S_CR3(%rdx), %rdx
+	mov %rdx, %gs:PERCPU_KERNEL_CR3
+#else
+	mov S_CR3(%rdx), %rdx
+#endif
 	mov %rdx, %cr3
 2:	mov T_KSP(%r11), %rdi             /* its resume frame: into resume_fault */
 	jmp context_restore
@@ -306,25 +338,34 @@ fp_clear_8:
 	movb $0, T_RESUME_USER(%r11)
 	movb $THREAD_RUNNING_V, T_STATE(%r11)
 	lea THREAD_STACK_SIZE(%r11), %rcx
-	mov %rcx, tss + TSS_RSP0(%rip)
+#if !CONFIG_KPTI_KPTI
+	mov %rcx, tss + TSS_RSP0(%rip)    /* KPTI: it stays at the entry stack */
+#endif
 	mov %rcx, %gs:PERCPU_KSTACK
 	mov T_SPACE(%r11), %rdx
 	cmp T_SPACE(%rax), %rdx
 	je 1f
+#if CONFIG_KPTI_KPTI
+	/* No cr3 write here: the exit below loads the partner's user table
+	 * and its next entry its kernel table (the kernel half is shared). */
+	mov S_CR3(%rdx), %rbp
+	mov %rbp, %gs:PERCPU_KERNEL_CR3
+	mov S_USER_CR3(%rdx), %rbp
+	mov %rbp, %gs:PERCPU_USER_CR3
+#else
 	mov S_CR3(%rdx), %rdx
 	mov %rdx, %cr3
+#endif
 1:	lea -TRAP_FRAME_SIZE(%rcx), %rdx  /* its frame */
 	mov F_RBP(%rdx), %rbp
 	mov F_RIP(%rdx), %rcx
 	mov F_RFLAGS(%rdx), %r11
 	mov F_RSP(%rdx), %rsp             /* no kernel stack from here */
-	xor %eax, %eax
-	xor %edx, %edx
-#if CONFIG_BREAK_COPY
-	not %r9                           /* test build: word 1 arrives wrong */
+#if CONFIG_KPTI_KPTI
+	jmp fastpath_exit_kpti
+#else
+	FASTPATH_SYSRET
 #endif
-	swapgs
-	sysretq
 
 /* Where to start clearing, by message length in bytes (at most
  * IPC_MSG_MAX: ENTRY_CHECKS): at the first word the length does not

@@ -12,7 +12,7 @@ from harness.serial import SerialReport, TestLine
 from tests.harness.fakes import MARKERS
 
 AXES = "IPC={} DIRECT_SWITCH=y SCHED_QUEUES=lazy TIMEOUTS=flag MSG_REGS=1 " \
-       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 FASTPATH_STATS=n E1000_IN_KERNEL=n"
+       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 FASTPATH_STATS=n E1000_IN_KERNEL=n KPTI=none PCID=y"
 
 
 class CombinationsTest(unittest.TestCase):
@@ -42,6 +42,27 @@ class CombinationsTest(unittest.TestCase):
                                  f"{axis} with {ipc}")
             pairs = {(v["ASYNC_QUEUE_LEN"], v["ASYNC_MSG_MAX"]) for v in mine}
             self.assertEqual(len(pairs), 4, f"queue length and message size pairs with {ipc}")
+
+    def test_address_space_axes_with_each_model(self):
+        """KPTI x PCID: every pair with sync and with async, and each KPTI value
+        with each value of every crossed axis (not tied to TIMEOUTS)."""
+        for ipc in ("sync", "async"):
+            mine = [self.values(c) for c in self.combos if self.values(c)["IPC"] == ipc]
+            self.assertEqual({(v["KPTI"], v["PCID"]) for v in mine},
+                             {("none", "y"), ("none", "n"), ("kpti", "y"), ("kpti", "n")}, ipc)
+            for axis, values in axes.crossed(self.table)[1:]:
+                pairs = {(v["KPTI"], v[axis]) for v in mine}
+                self.assertEqual(pairs, set(itertools.product(("none", "kpti"), values)),
+                                 f"KPTI and {axis} with {ipc}")
+
+    def test_groups_fit_one_models_share(self):
+        """Covered axes go in runs whose value counts multiply to at most the
+        share; an axis that would overflow its run starts the next."""
+        cover = [("R", ("1", "4", "8")), ("Q", ("1", "2")), ("M", ("8", "9")),
+                 ("K", ("a", "b")), ("P", ("y", "n"))]
+        self.assertEqual([[a for a, _ in run] for run in axes.groups(cover, 12)],
+                         [["R", "Q", "M"], ["K", "P"]])
+        self.assertEqual([[a for a, _ in run] for run in axes.groups(cover[:1], 2)], [["R"]])
 
     def test_extremes_are_inside_the_ranges(self):
         """A range's test values include both ends of the range axes.mk allows."""

@@ -35,6 +35,11 @@ class AxisTableTest(unittest.TestCase):
         self.assertEqual((num.kind, num.values, num.test, num.crossed), ("range", ("1", "8"),
                                                                         ("1", "8"), False))
 
+    def test_axis_added_on_a_line_of_its_own(self):
+        """`AXES += X` appends X to the order (a line that merges cleanly)."""
+        table = axistable.parse_axes(TEXT + "AXES += MORE\nMORE.kind := flag\n", ("a",))
+        self.assertEqual([a.name for a in table], ["IPC", "FLAG", "NUM", "MORE"])
+
     def test_axis_without_kind(self):
         """An axis AXES lists but does not describe is a ValueError naming it."""
         with self.assertRaisesRegex(ValueError, "NUM"):

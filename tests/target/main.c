@@ -14,7 +14,7 @@
 	X(fault_gp_hlt) X(fault_gp_noncanonical) X(fault_gp_port_io)           \
 	X(fault_gp_int80) X(fault_ud) X(fault_de) X(fault_bp)                   \
 	X(threads_run) X(preemption) X(space_isolation) X(space_destroy)         \
-	X(space_quota_refund)                                                    \
+	X(space_quota_refund) X(kpti_user_table) X(pcid_stale_mapping)           \
 	X(server_restart) X(pager_demand) X(pager_refuses) X(pager_dies)        \
 	X(pager_bad_args) X(pager_fault_keeps_reply) X(pager_registers)            \
 	X(pager_lifetimes) X(pager_fast_replies) X(pager_fast_dies)               \

@@ -1,0 +1,4 @@
+# Mach with KPTI: user page tables that map only the kernel's entry
+# trampoline, and a cr3 switch on every kernel entry and exit.
+include configs/mach.mk
+KPTI            := kpti
