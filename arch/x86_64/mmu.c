@@ -31,7 +31,7 @@ static void map_trampoline(const char *start, const char *end, uint64_t flags)
 {
 	for (const char *va = start; va < end; va += PAGE_SIZE) {
 		if (idx((vaddr_t)va, 1) != idx((vaddr_t)entry_text_start, 1))
-			panic("ipclab: KPTI: the entry trampoline crosses a 2 MiB boundary at %p",
+			panic("KPTI: the entry trampoline crosses a 2 MiB boundary at %p",
 			      (const void *)va);
 		tramp_pt[idx((vaddr_t)va, 0)] = kphys(va) | PTE_P | flags;
 	}
