@@ -2,10 +2,11 @@
 
 axes.mk says how each axis is covered.  The crossed ones (IPC,
 DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS: 24 combinations) are crossed in full.
-The others with test values (MSG_REGS 1, 4, 8 and the async limits at their
-extremes) are covered, not crossed: within each IPC model the combinations
-take their values in turn (a mixed radix over the combination's index), so
-that every value appears with each model (docs/variants.md).  Each
+The others with test values (MSG_REGS 1, 4, 8, the async limits at their
+extremes, KPTI and PCID) are covered, not crossed: within each IPC model the
+combinations take their values in turn (a mixed radix over the combination's
+index, in runs that fit one model's share), so that every value appears with
+each model (docs/variants.md).  Each
 combination is built from configs/l4.mk with the axes on make's command line
 into build/axes-<name>/, and ktest is booted under icount; the banner must
 show the axes asked for.
