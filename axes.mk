@@ -21,7 +21,7 @@
 #            keeps 64 bytes of a module's command line)
 
 AXES := IPC DIRECT_SWITCH SCHED_QUEUES TIMEOUTS MSG_REGS ASYNC_QUEUE_LEN ASYNC_MSG_MAX \
-        FASTPATH_STATS E1000_IN_KERNEL IPC_LIB BREAK_COPY
+        ASYNC_FASTPATH FASTPATH_STATS E1000_IN_KERNEL IPC_LIB BREAK_COPY
 
 IPC.kind                := choice
 IPC.values              := $(MODELS)
@@ -61,6 +61,14 @@ ASYNC_MSG_MAX.values    := 8 4096
 ASYNC_MSG_MAX.about     := Largest port message
 ASYNC_MSG_MAX.test      := 8 4096
 ASYNC_MSG_MAX.letter    := m
+
+# Async model: y puts a small message straight into the buffer of a receiver
+# already waiting on an empty port (ipc-variants/async, docs/variants.md).
+ASYNC_FASTPATH.kind     := flag
+ASYNC_FASTPATH.default  := n
+ASYNC_FASTPATH.about    := Async fast path (straight into a waiting receiver) off/on
+ASYNC_FASTPATH.test     := n y
+ASYNC_FASTPATH.letter   := f
 
 # y: the fast path counts its hits and misses (SYS_IPC_STATS).
 FASTPATH_STATS.kind     := flag

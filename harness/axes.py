@@ -76,13 +76,24 @@ def short(axis: axistable.Axis, value: str) -> str:
     return value[0] if [v[0] for v in axis.values].count(value[0]) == 1 else value
 
 
+def short_number(value: str) -> str:
+    """A range axis's value in a name: 4096 as 4k, 1024 as 1k, others as they are."""
+    number = int(value)
+    return f"{number // 1024}k" if number >= 1024 and number % 1024 == 0 else value
+
+
 def name_of(table: Sequence[axistable.Axis], values: dict) -> str:
-    """A combination's name: short() of each crossed axis, then
-    -<letter><value> for each covered axis (a choice's value as short())."""
+    """A combination's name: short() of each crossed axis, then -<letter><number>
+    for each covered range axis, then one -<letter><initial>... for the covered
+    choices and flags (short: the kernel keeps 64 bytes of a module's command
+    line): `sdlt-r4-q1k-m8-fnkkpy`."""
+    covered_ = [a for a in table if a.test and not a.crossed]
+    ranges = "".join(f"-{a.letter}{short_number(values[a.name])}"
+                     for a in covered_ if a.kind == "range")
+    choices = "".join(f"{a.letter}{values[a.name] if a.kind == 'flag' else short(a, values[a.name])}"
+                      for a in covered_ if a.kind != "range")
     head = "".join(short(a, values[a.name]) for a in table if a.crossed)
-    return head + "".join(
-        f"-{a.letter}{short(a, values[a.name]) if a.kind == 'choice' else values[a.name]}"
-        for a in table if a.test and not a.crossed)
+    return head + ranges + (f"-{choices}" if choices else "")
 
 
 def groups(cover: Sequence[tuple[str, tuple[str, ...]]],

@@ -7,6 +7,12 @@
  * receive on our own port.  Messages accepted are delivered once, in order. */
 #include "ipc.h"
 
+/* ASYNC_FASTPATH: the largest message a sender puts straight into a
+ * waiting receiver's buffer, and how such a receiver's wait ends (a value
+ * no system call returns: port_get_msg turns it into IPC_OK). */
+#define ASYNC_FP_MAX MIN(64, IPC_MSG_MAX)
+enum { ASYNC_DELIVERED = E_ERR_COUNT };
+
 struct amsg {
 	uint64_t badge;
 	uint64_t len;
@@ -100,6 +106,17 @@ static void reply_drop(struct thread *t)
 	port_put(rp);
 }
 
+/* The answer to a wait on a port destroyed before we ran again, however the
+ * wait ended: E_DEAD, the message queued for us went with the port.  A
+ * message the fast path put in our buffer goes too, and so does the reply
+ * right it gave us, as if it had still been queued. */
+static int port_died_in_wait(int err)
+{
+	if (CONFIG_ASYNC_FASTPATH && err == ASYNC_DELIVERED)
+		reply_drop(current);
+	return err && err != ASYNC_DELIVERED ? err : E_DEAD;
+}
+
 /* Wait in one of p's queues.  p must outlive the wait even if every
  * capability to it goes meanwhile: we hold a reference (pinned, which
  * ipc_thread_dies drops for a thread killed in the wait).  A port
@@ -116,7 +133,69 @@ static int port_wait(struct port *p, struct tqueue *q, enum wait_kind kind, uint
 	current->pinned = NULL;
 	bool dead = p->dead;
 	port_put(p);
-	return err ? err : dead ? E_DEAD : IPC_OK;
+	return dead ? port_died_in_wait(err) : err;
+}
+
+/* Copy len bytes from the kernel at from to user address va of space s,
+ * on s's page tables for the while; E_FAULT if they are not all there. */
+static inline int copy_to_space_fp(struct space *s, vaddr_t va, const void *from, uint64_t len)
+{
+	if (unlikely(outside_user(va, len)))
+		return E_FAULT;
+	if (s == current->space)
+		return (int)user_copy((void *)va, from, len);
+	space_activate(s);
+	int err = (int)user_copy((void *)va, from, len);
+	space_activate(current->space);
+	return err;
+}
+
+/* ASYNC_FASTPATH, before the point of no return: may the message of len
+ * bytes at buf go straight into the buffer of r, who waits in a receive?
+ * Yes if it is small, r's buffer has room and both buffers are user memory
+ * that takes the copy (done now, through the kernel stack: copied once in
+ * each space).  Any other case, a bad buffer too, is the general path's;
+ * so is a receiver whose frame is not its receive's: a kernel call's, or a
+ * fault held on the fault fast path (its frame is as it faulted). */
+static inline bool deliver_copy_fp(struct thread *r, vaddr_t buf, uint64_t len)
+{
+	struct trap_frame *rf = thread_frame(r);
+	if (unlikely(len > ASYNC_FP_MAX || r->kernel_call || r->in_fault || current->kernel_call ||
+		     !r->space->cr3 || len > (rf->rsi >> IPC_CAP_SHIFT & IPC_LEN_MASK)))
+		return false;
+	uint64_t words[ASYNC_FP_MAX / 8];
+	uint64_t copied = CONFIG_BREAK_COPY && len >= 16 ? len - 8 : len;   /* as copy_out */
+	return likely(!outside_user(buf, len)) && likely(!user_copy(words, (const void *)buf, len)) &&
+	       likely(!copy_to_space_fp(r->space, rf->r8, words, copied));
+}
+
+/* ASYNC_FASTPATH, the point of no return: r, whose buffer holds the
+ * message (deliver_copy_fp), has received it as its receive would have:
+ * badge and length in its frame, the message's reply right its own, its
+ * wait ended with ASYNC_DELIVERED (it is not yet ready). */
+static void deliver_commit_fp(struct thread *r, uint64_t badge, uint64_t len, struct port *reply,
+			      uint64_t reply_seq)
+{
+	struct trap_frame *rf = thread_frame(r);
+	rf->rdi = badge;
+	rf->rsi = len;
+	if (r->reply_port)
+		reply_drop(r);
+	r->reply_port = reply;
+	r->reply_seq = reply_seq;
+	if (reply)
+		reply->obj.refs++;
+	struct tqueue *q = r->wq;
+	if (likely(q->head == r && !r->timeout_at)) {   /* wait_finish, for the first in line */
+		if (!(q->head = r->wnext))
+			q->tail = NULL;
+		r->wnext = NULL;
+		r->wq = NULL;
+		r->wait = WAIT_NONE;
+		r->wait_err = ASYNC_DELIVERED;
+	} else {
+		wait_finish(r, ASYNC_DELIVERED);
+	}
 }
 
 /* Copy 1: the message at buf into p's queue, blocking while it is full
@@ -133,6 +212,12 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint
 		if (err)
 			return err;
 	}
+	struct thread *r = p->receivers.head;
+	if (CONFIG_ASYNC_FASTPATH && r && !p->count && deliver_copy_fp(r, buf, len)) {
+		deliver_commit_fp(r, badge, len, reply, reply_seq);
+		*woken = r;
+		return IPC_OK;
+	}
 	struct amsg *m = &p->q[(p->head + p->count) % CONFIG_ASYNC_QUEUE_LEN];
 	int err = copy_in(m->data, buf, len);
 	if (err)
@@ -144,7 +229,7 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint
 	if (reply)
 		reply->obj.refs++;
 	p->count++;
-	struct thread *r = tq_pop(&p->receivers);
+	r = tq_pop(&p->receivers);
 	if (r) {
 		wait_finish(r, IPC_OK);
 		*woken = r;
@@ -165,6 +250,8 @@ static int port_get_msg(struct port *p, struct trap_frame *f, uint64_t timeout, 
 		}
 		int err = port_wait(p, &p->receivers, WAIT_RECV, timeout, to);
 		to = NULL;
+		if (CONFIG_ASYNC_FASTPATH && err == ASYNC_DELIVERED)
+			return IPC_OK;           /* a sender put it in our buffer */
 		if (err)
 			return err;
 	}
@@ -261,11 +348,107 @@ static inline int call_on(struct port *p, uint64_t badge, struct trap_frame *f)
 	return err;
 }
 
+/* ASYNC_FASTPATH with DIRECT_SWITCH: the common case of a call and of a
+ * reply_recv in one straight line each.  The partner already waits in a
+ * receive on an empty port and may run now (sched_direct_ok_fp: no thread
+ * of higher priority is ready); the message is small; the timeout is for
+ * ever.  Every check comes first, any surprise takes the general path,
+ * which does the same as if the fast path did not exist. */
+
+/* The port behind slot if it is live and the cap has the right, else NULL. */
+static inline struct port *port_fp(uint64_t slot, uint32_t right, uint64_t *badge)
+{
+	if (unlikely(slot >= CAP_SLOTS))
+		return NULL;
+	const struct cap *c = &current->space->caps.slot[slot];
+	struct port *p = (struct port *)c->obj;
+	if (unlikely(!p || p->obj.type != OBJ_IPC || !(c->rights & right) || p->dead))
+		return NULL;
+	*badge = c->badge;
+	return p;
+}
+
+/* Whether r, the first receiver waiting on q, may take a message on the
+ * fast path: no timeout to disarm, and it may run on our time now. */
+static inline bool partner_ok_fp(const struct tqueue *q, const struct thread *r)
+{
+	return r && q->head == r && !r->timeout_at && sched_direct_ok_fp(r);
+}
+
+/* Wait in a receive on port p (pinned, as port_wait does, unless it is
+ * our own reply port) and run r at once, on our time.  Returns how our
+ * receive ended: IPC_OK if a sender filled our frame; else as port_get_msg
+ * after its wait (the message from the queue, or the error). */
+static int wait_direct_fp(struct port *p, struct trap_frame *f, struct thread *r)
+{
+	bool pin = p != current->own_port;
+	if (pin) {
+		p->obj.refs++;
+		current->pinned = p;
+	}
+	current->wait = WAIT_RECV;
+	current->wait_err = IPC_OK;
+	tq_push(&p->receivers, current);
+	sched_block(current);
+	sched_direct(r);
+	int err = current->wait_err;
+	if (pin && p->dead)
+		err = port_died_in_wait(err);
+	else if (err == ASYNC_DELIVERED)
+		err = IPC_OK;
+	else if (!err)
+		err = port_get_msg(p, f, TIMEOUT_FOREVER, NULL);
+	if (pin) {
+		current->pinned = NULL;
+		port_put(p);
+	}
+	return err;
+}
+
+/* A call on the fast path: true, with its outcome in *err, if it took it. */
+static bool call_fp(struct trap_frame *f, int *err)
+{
+	uint64_t badge, len = f->rsi & IPC_LEN_MASK;
+	struct port *own = current->own_port, *p = port_fp(f->rdi, RIGHT_SEND, &badge);
+	struct thread *r = p ? p->receivers.head : NULL;
+	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || p->count || !own || own->count ||
+		     f->rdx != TIMEOUT_FOREVER || !partner_ok_fp(&p->receivers, r) ||
+		     !deliver_copy_fp(r, f->r8, len)))
+		return false;
+	/* Point of no return: r has our request and our reply right. */
+	own->call_seq++;
+	deliver_commit_fp(r, badge, len, own, own->call_seq);
+	*err = wait_direct_fp(own, f, r);
+	own->call_seq++;                         /* this call is over, however it ended */
+	return true;
+}
+
+/* A reply_recv on the fast path: true, with its outcome in *err, if it took it. */
+static bool reply_recv_fp(struct trap_frame *f, int *err)
+{
+	uint64_t badge, len = f->rsi & IPC_LEN_MASK;
+	struct port *p = port_fp(f->rdi, RIGHT_RECV, &badge), *rp = current->reply_port;
+	struct thread *c = rp ? rp->owner : NULL;
+	if (unlikely(!CONFIG_DIRECT_SWITCH || !p || p->count || !c || rp->dead || rp->count ||
+		     rp->call_seq != current->reply_seq || f->rdx != TIMEOUT_FOREVER ||
+		     !partner_ok_fp(&rp->receivers, c) || !deliver_copy_fp(c, f->r8, len)))
+		return false;
+	/* Point of no return: c has our reply, we wait on p. */
+	deliver_commit_fp(c, 0, len, NULL, 0);
+	current->reply_port = NULL;              /* answered: the right goes */
+	port_put(rp);
+	*err = wait_direct_fp(p, f, c);
+	return true;
+}
+
 int ipc_call(struct trap_frame *f)
 {
 	struct port *p;
 	uint64_t badge;
-	int err = send_args(f, &p, &badge);
+	int err;
+	if (CONFIG_ASYNC_FASTPATH && call_fp(f, &err))
+		return err;
+	err = send_args(f, &p, &badge);
 	return err ? err : call_on(p, badge, f);
 }
 
@@ -348,7 +531,10 @@ int ipc_reply_recv(struct trap_frame *f)
 	struct port *p;
 	struct thread *c = NULL;
 	uint64_t badge;
-	int err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
+	int err;
+	if (CONFIG_ASYNC_FASTPATH && reply_recv_fp(f, &err))
+		return err;
+	err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
 	if (err || (err = timeout_check(f->rdx)))
 		return err;
 	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)

@@ -12,7 +12,8 @@ from harness.serial import SerialReport, TestLine
 from tests.harness.fakes import MARKERS
 
 AXES = "IPC={} DIRECT_SWITCH=y SCHED_QUEUES=lazy TIMEOUTS=flag MSG_REGS=1 " \
-       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 FASTPATH_STATS=n E1000_IN_KERNEL=n KPTI=none PCID=y"
+       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 ASYNC_FASTPATH=n FASTPATH_STATS=n E1000_IN_KERNEL=n " \
+       "KPTI=none PCID=y"
 
 
 class CombinationsTest(unittest.TestCase):
@@ -71,6 +72,16 @@ class CombinationsTest(unittest.TestCase):
                 ends = tuple(sorted((int(axis.values[0]), int(axis.values[1]))))
                 tested = sorted(int(v) for v in axis.test)
                 self.assertEqual((tested[0], tested[-1]), ends, axis.name)
+
+    def test_async_fastpath_with_each_async_axis(self):
+        """Both ASYNC_FASTPATH values with each pair of direct switch and ready
+        queues, each timeout kind, each queue length and each message size."""
+        mine = [self.values(c) for c in self.combos if self.values(c)["IPC"] == "async"]
+        for axes_of in (("DIRECT_SWITCH", "SCHED_QUEUES"), ("TIMEOUTS",), ("ASYNC_QUEUE_LEN",),
+                        ("ASYNC_MSG_MAX",)):
+            seen = {(tuple(v[a] for a in axes_of), v["ASYNC_FASTPATH"]) for v in mine}
+            keys = {tuple(v[a] for a in axes_of) for v in mine}
+            self.assertEqual(len(seen), 2 * len(keys), f"ASYNC_FASTPATH with {axes_of}")
 
     def test_names_are_distinct_directories(self):
         """One build directory each, a single path component under build/."""
