@@ -21,7 +21,7 @@
 #            keeps 64 bytes of a module's command line)
 
 AXES := IPC DIRECT_SWITCH SCHED_QUEUES TIMEOUTS MSG_REGS ASYNC_QUEUE_LEN ASYNC_MSG_MAX \
-        ASYNC_FASTPATH FASTPATH_STATS E1000_IN_KERNEL IPC_LIB BREAK_COPY
+        ASYNC_FASTPATH KPTI PCID ASYNC_RPC FASTPATH_STATS E1000_IN_KERNEL IPC_LIB BREAK_COPY
 
 IPC.kind                := choice
 IPC.values              := $(MODELS)
@@ -70,6 +70,16 @@ ASYNC_FASTPATH.about    := Async fast path (straight into a waiting receiver) of
 ASYNC_FASTPATH.test     := n y
 ASYNC_FASTPATH.letter   := f
 
+# Async model: a call and a reply_recv as one system call each (combined,
+# mach_msg's send + receive) or two (split, msg_send then msg_receive); the
+# kernel takes both, the axis says which user/lib/ipc.h makes.
+ASYNC_RPC.kind          := choice
+ASYNC_RPC.values        := combined split
+ASYNC_RPC.default       := combined
+ASYNC_RPC.about         := Async call and reply_recv as one system call or two (split)
+ASYNC_RPC.test          := combined split
+ASYNC_RPC.letter        := c
+
 # y: the fast path counts its hits and misses (SYS_IPC_STATS).
 FASTPATH_STATS.kind     := flag
 FASTPATH_STATS.default  := n
@@ -90,7 +100,6 @@ IPC_LIB.about           := The kernel's IPC vs an async library over it (helper 
 
 # kpti: user page tables that map only the kernel's entry trampoline, and a
 # cr3 switch on every kernel entry and exit (docs/variants.md, KPTI and PCID).
-AXES                    += KPTI
 KPTI.kind               := choice
 KPTI.values             := none kpti
 KPTI.default            := none
@@ -99,7 +108,6 @@ KPTI.test               := none kpti
 KPTI.letter             := k
 
 # y: tag TLB entries with a PCID per space where the CPU has PCID; n: never.
-AXES                    += PCID
 PCID.kind               := flag
 PCID.default            := y
 PCID.about              := Tagged TLB entries (PCID) used/not used

@@ -66,6 +66,15 @@
 #define IPC_LEN_MASK 0xffff
 #define IPC_CAP_SHIFT 16
 
+/* Async only, for a call made of two system calls (ASYNC_RPC=split, Mach's
+ * msg_send then msg_receive): SYS_SEND with IPC_SEND_REPLY in the info word
+ * carries the caller's implicit reply port, as SYS_CALL's request does;
+ * IPC_SLOT_REPLY as the slot names that reply port to SYS_RECV (the reply
+ * of the caller's last such send) and the right to answer the last request
+ * received to SYS_SEND (the reply, never blocking). */
+#define IPC_SEND_REPLY _UL(0x100000000)
+#define IPC_SLOT_REPLY _UL(0xffffffff)
+
 #ifndef __ASSEMBLY__
 /* Errors: every call returns one of these in rax. */
 enum ipc_err {

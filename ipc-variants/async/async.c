@@ -292,29 +292,6 @@ static int send_args(struct trap_frame *f, struct port **p, uint64_t *badge)
 	return timeout_check(f->rdx);
 }
 
-int ipc_send(struct trap_frame *f)
-{
-	struct port *p;
-	struct thread *r;
-	uint64_t badge;
-	int err = send_args(f, &p, &badge);
-	if (err || (err = port_put_msg(p, badge, NULL, 0, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r)))
-		return err;
-	if (r)
-		sched_wake(r);
-	return IPC_OK;
-}
-
-int ipc_recv(struct trap_frame *f)
-{
-	struct port *p;
-	uint64_t badge;
-	int err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge);
-	if (err || (err = timeout_check(f->rdx)))
-		return err;
-	return port_get_msg(p, f, f->rdx, NULL);
-}
-
 /* current's implicit reply port, made at its first call; NULL if there
  * is no memory for it. */
 static struct port *own_port(void)
@@ -329,6 +306,85 @@ static struct port *own_port(void)
 	return own;
 }
 
+/* A new call on our reply port: replies to earlier ones, queued or still
+ * to come, are stale.  Returns the new call's number. */
+static uint64_t call_begin(struct port *own)
+{
+	own->call_seq++;
+	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
+		;                                /* replies carry no reply right to put */
+	return own->call_seq;
+}
+
+/* SYS_SEND to IPC_SLOT_REPLY: the reply to the last request received, as
+ * SYS_REPLY_RECV sends it (never blocking; dropped if stale or the port is
+ * gone).  A buffer that cannot be read keeps the right. */
+static int send_reply(struct trap_frame *f)
+{
+	struct port *rp = current->reply_port;
+	struct thread *c = NULL;
+	if (!rp)
+		return E_BADCAP;
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
+		return E_TOOBIG;
+	if (!rp->dead && rp->call_seq == current->reply_seq) {
+		int err = port_put_msg(rp, 0, NULL, 0, f->r8, f->rsi & IPC_LEN_MASK, TIMEOUT_NONE, &c);
+		if (err == E_FAULT)
+			return err;
+	}
+	reply_drop(current);
+	if (c)
+		sched_wake(c);
+	return IPC_OK;
+}
+
+int ipc_send(struct trap_frame *f)
+{
+	struct port *p, *own = NULL;
+	struct thread *r;
+	uint64_t badge, seq = 0;
+	if (f->rdi == IPC_SLOT_REPLY)
+		return send_reply(f);
+	int err = send_args(f, &p, &badge);
+	if (err)
+		return err;
+	if (f->rsi & IPC_SEND_REPLY) {           /* the first half of a split call */
+		if (!(own = own_port()))
+			return E_NOMEM;
+		seq = call_begin(own);
+	}
+	err = port_put_msg(p, badge, own, seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
+	if (err)
+		return err;
+	if (r)
+		sched_wake(r);
+	return IPC_OK;
+}
+
+/* SYS_RECV on IPC_SLOT_REPLY: the reply to our last split call; the call
+ * is over however the receive ends. */
+static int recv_reply(struct trap_frame *f)
+{
+	struct port *own = current->own_port;
+	if (!own)
+		return E_BADCAP;
+	int err = port_get_msg(own, f, f->rdx, NULL);
+	own->call_seq++;
+	return err;
+}
+
+int ipc_recv(struct trap_frame *f)
+{
+	struct port *p;
+	uint64_t badge;
+	int err = timeout_check(f->rdx);
+	if (!err && f->rdi == IPC_SLOT_REPLY)
+		return recv_reply(f);
+	if (err || (err = port_lookup(f->rdi, RIGHT_RECV, &p, &badge)))
+		return err;
+	return port_get_msg(p, f, f->rdx, NULL);
+}
+
 /* The call, its arguments checked: the message at f's buffer to p with our
  * reply port, then the reply into the same buffer. */
 static inline int call_on(struct port *p, uint64_t badge, struct trap_frame *f)
@@ -337,11 +393,8 @@ static inline int call_on(struct port *p, uint64_t badge, struct trap_frame *f)
 	struct port *own = own_port();
 	if (!own)
 		return E_NOMEM;
-	/* A new call: replies to earlier ones, queued or still to come, are stale. */
-	own->call_seq++;
-	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
-		;                                /* replies carry no reply right to put */
-	int err = port_put_msg(p, badge, own, own->call_seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
+	uint64_t seq = call_begin(own);
+	int err = port_put_msg(p, badge, own, seq, f->r8, f->rsi & IPC_LEN_MASK, f->rdx, &r);
 	if (!err)
 		err = port_get_msg(own, f, f->rdx ? f->rdx : TIMEOUT_FOREVER, r);
 	own->call_seq++;                         /* this call is over, however it ended */
@@ -483,9 +536,7 @@ void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
 	if (unlikely(p->dead || p->count == CONFIG_ASYNC_QUEUE_LEN || !(own = own_port())))
 		return;
 	/* Point of no return: a new call, so replies to earlier ones are stale. */
-	own->call_seq++;
-	for (; own->count; own->count--, own->head = (own->head + 1) % CONFIG_ASYNC_QUEUE_LEN)
-		;
+	call_begin(own);
 	const uint64_t msg[FAULT_MSG_WORDS] = {
 		[FAULT_MSG_ADDR] = addr, [FAULT_MSG_ACCESS] = f->error, [FAULT_MSG_RIP] = f->rip,
 	};

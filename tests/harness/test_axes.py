@@ -12,8 +12,8 @@ from harness.serial import SerialReport, TestLine
 from tests.harness.fakes import MARKERS
 
 AXES = "IPC={} DIRECT_SWITCH=y SCHED_QUEUES=lazy TIMEOUTS=flag MSG_REGS=1 " \
-       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 ASYNC_FASTPATH=n FASTPATH_STATS=n E1000_IN_KERNEL=n " \
-       "KPTI=none PCID=y"
+       "ASYNC_QUEUE_LEN=1 ASYNC_MSG_MAX=8 ASYNC_FASTPATH=n ASYNC_RPC=combined FASTPATH_STATS=n " \
+       "E1000_IN_KERNEL=n KPTI=none PCID=y"
 
 
 class CombinationsTest(unittest.TestCase):
@@ -82,6 +82,14 @@ class CombinationsTest(unittest.TestCase):
             seen = {(tuple(v[a] for a in axes_of), v["ASYNC_FASTPATH"]) for v in mine}
             keys = {tuple(v[a] for a in axes_of) for v in mine}
             self.assertEqual(len(seen), 2 * len(keys), f"ASYNC_FASTPATH with {axes_of}")
+
+    def test_async_rpc_with_each_async_axis(self):
+        """Both ASYNC_RPC values with each value of DIRECT_SWITCH, ASYNC_FASTPATH,
+        the queue length and the message size."""
+        mine = [self.values(c) for c in self.combos if self.values(c)["IPC"] == "async"]
+        for axis in ("DIRECT_SWITCH", "ASYNC_FASTPATH", "ASYNC_QUEUE_LEN", "ASYNC_MSG_MAX"):
+            seen = {(v[axis], v["ASYNC_RPC"]) for v in mine}
+            self.assertEqual(len(seen), 4, axis)
 
     def test_names_are_distinct_directories(self):
         """One build directory each, a single path component under build/."""

@@ -55,8 +55,15 @@ static inline void ipc_msg_get(const struct ipc_msg *m, void *out, uint64_t size
 static inline long IPC_KERNEL(ipc_create)(uint64_t slot) { return syscall6(SYS_IPC_CREATE, slot, 0, 0, 0, 0, 0).err; }
 static inline long IPC_KERNEL(ipc_send)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_SEND, slot, m, timeout); }
 static inline long IPC_KERNEL(ipc_recv)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_RECV, slot, m, timeout); }
+/* A model's stub that makes a call or a reply_recv otherwise than as one
+ * system call (async with ASYNC_RPC=split) says so with IPC_USER_RPC. */
+#ifdef IPC_USER_RPC
+static inline long IPC_KERNEL(ipc_call)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_user_call(slot, m, timeout); }
+static inline long IPC_KERNEL(ipc_reply_recv)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_user_reply_recv(slot, m, timeout); }
+#else
 static inline long IPC_KERNEL(ipc_call)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_CALL, slot, m, timeout); }
 static inline long IPC_KERNEL(ipc_reply_recv)(uint64_t slot, struct ipc_msg *m, uint64_t timeout) { return ipc_trap(SYS_REPLY_RECV, slot, m, timeout); }
+#endif
 
 static inline long notify_create(uint64_t slot) { return syscall6(SYS_NOTIFY_CREATE, slot, 0, 0, 0, 0, 0).err; }
 static inline long ipc_notify(uint64_t slot, uint64_t bits) { return syscall6(SYS_NOTIFY, slot, bits, 0, 0, 0, 0).err; }
