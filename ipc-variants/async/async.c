@@ -137,8 +137,11 @@ static int port_wait(struct port *p, struct tqueue *q, enum wait_kind kind, uint
 }
 
 /* Copy len bytes from the kernel at from to user address va of space s,
- * on s's page tables for the while; E_FAULT if they are not all there. */
-static inline int copy_to_space_fp(struct space *s, vaddr_t va, const void *from, uint64_t len)
+ * on s's page tables; E_FAULT if they are not all there.  Back on ours
+ * after, unless stay and the copy worked (the caller switches to s's
+ * thread next and touches no user memory before). */
+static inline int copy_to_space_fp(struct space *s, vaddr_t va, const void *from, uint64_t len,
+				   bool stay)
 {
 	if (unlikely(outside_user(va, len)))
 		return E_FAULT;
@@ -146,7 +149,8 @@ static inline int copy_to_space_fp(struct space *s, vaddr_t va, const void *from
 		return (int)user_copy((void *)va, from, len);
 	space_activate(s);
 	int err = (int)user_copy((void *)va, from, len);
-	space_activate(current->space);
+	if (err || !stay)
+		space_activate(current->space);
 	return err;
 }
 
@@ -154,10 +158,12 @@ static inline int copy_to_space_fp(struct space *s, vaddr_t va, const void *from
  * bytes at buf go straight into the buffer of r, who waits in a receive?
  * Yes if it is small, r's buffer has room and both buffers are user memory
  * that takes the copy (done now, through the kernel stack: copied once in
- * each space).  Any other case, a bad buffer too, is the general path's;
- * so is a receiver whose frame is not its receive's: a kernel call's, or a
- * fault held on the fault fast path (its frame is as it faulted). */
-static inline bool deliver_copy_fp(struct thread *r, vaddr_t buf, uint64_t len)
+ * each space; stay: see copy_to_space_fp).  Any other case, a bad buffer
+ * too, is the general path's; so is a receiver whose frame is not its
+ * receive's: a kernel call's, or a fault held on the fault fast path (its
+ * frame is as it faulted). */
+static inline __attribute__((always_inline)) bool deliver_copy_fp(struct thread *r, vaddr_t buf,
+							       uint64_t len, bool stay)
 {
 	struct trap_frame *rf = thread_frame(r);
 	if (unlikely(len > ASYNC_FP_MAX || r->kernel_call || r->in_fault || current->kernel_call ||
@@ -166,15 +172,16 @@ static inline bool deliver_copy_fp(struct thread *r, vaddr_t buf, uint64_t len)
 	uint64_t words[ASYNC_FP_MAX / 8];
 	uint64_t copied = CONFIG_BREAK_COPY && len >= 16 ? len - 8 : len;   /* as copy_out */
 	return likely(!outside_user(buf, len)) && likely(!user_copy(words, (const void *)buf, len)) &&
-	       likely(!copy_to_space_fp(r->space, rf->r8, words, copied));
+	       likely(!copy_to_space_fp(r->space, rf->r8, words, copied, stay));
 }
 
 /* ASYNC_FASTPATH, the point of no return: r, whose buffer holds the
  * message (deliver_copy_fp), has received it as its receive would have:
  * badge and length in its frame, the message's reply right its own, its
  * wait ended with ASYNC_DELIVERED (it is not yet ready). */
-static void deliver_commit_fp(struct thread *r, uint64_t badge, uint64_t len, struct port *reply,
-			      uint64_t reply_seq)
+static inline __attribute__((always_inline)) void deliver_commit_fp(struct thread *r, uint64_t badge,
+								   uint64_t len, struct port *reply,
+								   uint64_t reply_seq)
 {
 	struct trap_frame *rf = thread_frame(r);
 	rf->rdi = badge;
@@ -213,7 +220,7 @@ static int port_put_msg(struct port *p, uint64_t badge, struct port *reply, uint
 			return err;
 	}
 	struct thread *r = p->receivers.head;
-	if (CONFIG_ASYNC_FASTPATH && r && !p->count && deliver_copy_fp(r, buf, len)) {
+	if (CONFIG_ASYNC_FASTPATH && r && !p->count && deliver_copy_fp(r, buf, len, false)) {
 		deliver_commit_fp(r, badge, len, reply, reply_seq);
 		*woken = r;
 		return IPC_OK;
@@ -432,7 +439,7 @@ static inline bool partner_ok_fp(const struct tqueue *q, const struct thread *r)
  * our own reply port) and run r at once, on our time.  Returns how our
  * receive ended: IPC_OK if a sender filled our frame; else as port_get_msg
  * after its wait (the message from the queue, or the error). */
-static int wait_direct_fp(struct port *p, struct trap_frame *f, struct thread *r)
+static inline int wait_direct_fp(struct port *p, struct trap_frame *f, struct thread *r)
 {
 	bool pin = p != current->own_port;
 	if (pin) {
@@ -441,7 +448,13 @@ static int wait_direct_fp(struct port *p, struct trap_frame *f, struct thread *r
 	}
 	current->wait = WAIT_RECV;
 	current->wait_err = IPC_OK;
-	tq_push(&p->receivers, current);
+	current->wnext = NULL;                   /* tq_push, inline */
+	if (p->receivers.tail)
+		p->receivers.tail->wnext = current;
+	else
+		p->receivers.head = current;
+	p->receivers.tail = current;
+	current->wq = &p->receivers;
 	sched_block(current);
 	sched_direct(r);
 	int err = current->wait_err;
@@ -466,7 +479,7 @@ static bool call_fp(struct trap_frame *f, int *err)
 	struct thread *r = p ? p->receivers.head : NULL;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !r || p->count || !own || own->count ||
 		     f->rdx != TIMEOUT_FOREVER || !partner_ok_fp(&p->receivers, r) ||
-		     !deliver_copy_fp(r, f->r8, len)))
+		     !deliver_copy_fp(r, f->r8, len, true)))
 		return false;
 	/* Point of no return: r has our request and our reply right. */
 	own->call_seq++;
@@ -484,7 +497,7 @@ static bool reply_recv_fp(struct trap_frame *f, int *err)
 	struct thread *c = rp ? rp->owner : NULL;
 	if (unlikely(!CONFIG_DIRECT_SWITCH || !p || p->count || !c || rp->dead || rp->count ||
 		     rp->call_seq != current->reply_seq || f->rdx != TIMEOUT_FOREVER ||
-		     !partner_ok_fp(&rp->receivers, c) || !deliver_copy_fp(c, f->r8, len)))
+		     !partner_ok_fp(&rp->receivers, c) || !deliver_copy_fp(c, f->r8, len, true)))
 		return false;
 	/* Point of no return: c has our reply, we wait on p. */
 	deliver_commit_fp(c, 0, len, NULL, 0);
