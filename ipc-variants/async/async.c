@@ -110,7 +110,7 @@ static void reply_drop(struct thread *t)
  * wait ended: E_DEAD, the message queued for us went with the port.  A
  * message the fast path put in our buffer goes too, and so does the reply
  * right it gave us, as if it had still been queued. */
-static int port_died_in_wait(int err)
+static __attribute__((noinline, cold)) int port_died_in_wait(int err)
 {
 	if (CONFIG_ASYNC_FASTPATH && err == ASYNC_DELIVERED)
 		reply_drop(current);
