@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from harness import axes, bench, doctables, doctor, plots, qemu, regress, report, runs, tables
+from harness import (axes, bench, doctables, doctor, plots, profile, qemu, regress, report,
+                     runs, tables)
 from harness.boot import (CYCLES_MODULE, DEFAULT_PROFILE, BootRequest, HarnessError, boot, build,
                           find_qemu, footprint_module, say)
 from harness.plugin import cycles as cycles_plugin
@@ -533,7 +534,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sources, presets = chosen
     output = args.output or root / report.REPORT
     report.write_report(output, report.build_report(sources, presets, args.stat,
-                                                    report.preset_sizes(root, presets)))
+                                                    report.preset_sizes(root, presets),
+                                                    profile.newest_profiles(root)))
     names = ", ".join(sources.name(run) for run in sources.all())
     shown = output.relative_to(root) if output.is_relative_to(root) else output
     print(f"compare: wrote {shown} from {names}", flush=True)

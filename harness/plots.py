@@ -186,6 +186,31 @@ def footprint_plot(sources: Sources) -> Optional[Plot]:
                          rows), {"mode": "footprint", "case": f"{bench} {case}", "n": len(rows)})
 
 
+def waterfall_plot(run: Run, ladder, many: bool, stat: str) -> Optional[Plot]:
+    """A ladder (report.Ladder) as a waterfall: the first step whole, each later
+    step as the saving it makes (a floating bar), the target whole; the goal
+    (report.LADDER_GOAL times the target) as a line.  many: more than one
+    ladder, so that the plot's name says the model's."""
+    bench, case = report.HEADLINE
+    values, target = list(ladder.steps), ladder.target_value
+    if len(values) < 2 or target is None:
+        return None
+    rows = [[1, values[0][0], 0, values[0][1], 1, fmt_number(values[0][1])]]
+    for i, ((_, before), (name, after)) in enumerate(zip(values, values[1:]), 2):
+        rows.append([i, f"+ {name}", min(before, after), max(before, after), 2,
+                     f"{fmt_number(after)} ({'−' if after <= before else '+'}"
+                     f"{fmt_number(abs(before - after))})"])
+    rows.append([len(rows) + 1, ladder.target, 0, target, 3, fmt_number(target)])
+    goal = report.LADDER_GOAL * target
+    name = f"ladder-{ladder.model}-" if many else "ladder-"
+    return Plot(f"{name}{run.meta.get('mode', '?')}", "waterfall",
+                dat_text(["index", "step", "bottom", "top", "kind", "shown"], rows),
+                {**base_variables(run, stat), "case": f"{bench} {case}", "goal": goal,
+                 "laddertitle": ladder.title,
+                 "goaltext": f"goal: {report.LADDER_GOAL:g} × {ladder.target} "
+                             f"= {fmt_number(goal)}"})
+
+
 def first_key(result: dict, keys: Sequence[str]) -> Optional[float]:
     """The value of the first of keys that the result has as a number."""
     for key in keys:
@@ -268,6 +293,14 @@ def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Pl
                 made.append(plot)
             else:
                 notes.append(f"{mode}: no {name} plot: the run has no such results")
+        found = report.ladders(run, presets, stat)
+        for ladder in found:
+            plot = waterfall_plot(run, ladder, len(found) > 1, stat)
+            made += [plot] if plot else []
+            if not plot and len(ladder.steps) > 1:
+                notes.append(f"{mode}: no ladder plot of {ladder.model}: the run lacks "
+                             f"{ladder.target}'s {' '.join(report.HEADLINE)}, or all but one "
+                             f"step's")
     footprint = footprint_plot(sources)
     made += [footprint] if footprint else []
     if not footprint:

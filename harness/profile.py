@@ -14,17 +14,19 @@ run, like every icount figure: they are the guest's instructions, not time.
 
 import argparse
 import bisect
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from harness import bench, qemu
+from harness import bench, qemu, runs
 from harness.boot import (BootRequest, HarnessError, boot, footprint_log, footprint_module,
                           say)
 
 KERNEL_BASE = 0xffff800000000000
+PROFILES_DIR = Path("results/profiles")
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,42 @@ def annotate(elf: Path, symbols: Symbols, function: str, pcs: dict[int, int],
     return out
 
 
+def profile_record(config: str, date: str, commit: str, dirty: bool,
+                   cases: dict[str, list[Row]]) -> dict:
+    """What --store writes: the preset, when and at which commit, and each
+    case's rows (function, kernel or user, instructions per iteration)."""
+    return {"meta": {"config": config, "date": date, "commit": commit, "dirty": dirty,
+                     "unit": "instructions", "mode": "footprint"},
+            "cases": {label: [[r.function, r.kernel, r.per_iteration] for r in rows]
+                      for label, rows in cases.items()}}
+
+
+def store_profile(root: Path, record: dict) -> Path:
+    """Write a profile record to results/profiles/<date>-<config>.json."""
+    stamp = record["meta"]["date"][:19].replace("-", "").replace(":", "").replace("T", "-")
+    path = root / PROFILES_DIR / f"{stamp}-{record['meta']['config']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def newest_profiles(root: Path) -> dict[str, dict[str, list[Row]]]:
+    """The newest stored profile of each preset: {preset: {case label: rows}}.
+    Files that cannot be read are skipped."""
+    found: dict[str, tuple[str, dict]] = {}
+    for path in sorted((root / PROFILES_DIR).glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            config, date = record["meta"]["config"], record["meta"]["date"]
+            cases = {label: [Row(str(f), bool(k), float(n)) for f, k, n in rows]
+                     for label, rows in record["cases"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if config not in found or date >= found[config][0]:
+            found[config] = (date, cases)
+    return {config: cases for config, (_, cases) in found.items()}
+
+
 def fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
@@ -150,6 +188,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--qemu", default=qemu.default_qemu(), metavar="PROGRAM",
                         help=f"the QEMU binary (default: ${qemu.QEMU_ENV} if set, "
                              f"else {qemu.QEMU})")
+    parser.add_argument("--store", action="store_true",
+                        help=f"also keep the rows of every case in {PROFILES_DIR}/")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     try:
@@ -170,7 +210,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         say(str(err))
         return 2
     labels = bench.region_labels(record.finished.stdout)
-    shown = 0
+    shown, kept = 0, {}
     for region in sorted(profiles):
         label = labels.get(region, f"region {region}")
         if args.case and label.split(" ", 1)[-1] not in args.case:
@@ -179,6 +219,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not occurrences:
             continue
         rows = by_function(profiles[region], occurrences, symbols)
+        kept[label] = rows
         print("\n".join(format_table(f"{args.config} {label}", rows, args.top or None)))
         print()
         for function in args.annotate:
@@ -195,6 +236,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not shown:
         say(f"no profiled case matched (cases: {', '.join(sorted(labels.values()))})")
         return 1
+    if args.store:
+        commit, dirty = runs.git_state(root)
+        path = store_profile(root, profile_record(args.config, runs.now(), commit, dirty, kept))
+        say(f"profile: stored {path.relative_to(root)}")
     return 0
 
 

@@ -1569,11 +1569,202 @@ def section_size(sizes: Optional[Sizes]) -> list[str]:
             *md_table(["preset", "model", "code lines", "all lines", f"≤ {SIZE_GOAL}"], rows)]
 
 
+# --- From Mach to L4 -----------------------------------------------------------------------
+
+# A ladder (issue 14): a model's presets from its dearest round trip down,
+# each step what the next preset's axes change, set against the base preset
+# (make's default, l4): for the async model, Mach-style IPC with a call in
+# two system calls (mach-split), then each optimization in turn.
+LADDER_GOAL = 2.5                    # best round trip of the model / the base's, at most
+LADDER_RPC = (("rpc", "1-client"), ("rpc", "8-clients"))
+
+# Where a profiled function's instructions go, by the first matching name
+# prefix; code inlined into a function counts where it was inlined.
+COST_CLASSES = (
+    ("entry and exit", ("syscall_", "resume_user")),
+    ("scheduling and switch", ("sched_", "schedule", "switch_to", "context_", "wait_",
+                               "block_current", "tq_", "fastpath_switch")),
+    ("reply-port handling", ("reply_", "deliver_commit")),
+    ("queue management", ("port_put_msg", "port_get_msg", "port_wait", "call_on")),
+    ("buffer copy", ("user_copy", "memcpy", "copy_", "deliver_copy", "fp_clear")),
+    ("IPC checks and straight-line paths", ("ipc_", "sync_fastpath", "call_fp",
+                                            "reply_recv_fp")),
+)
+OTHER_KERNEL = "other kernel functions"
+USER_CODE = "user code (the benchmark)"
+
+
+def cost_class(function: str, kernel: bool) -> str:
+    """The COST_CLASSES name of a profiled function (or the user or other row)."""
+    if not kernel:
+        return USER_CODE
+    for name, prefixes in COST_CLASSES:
+        if function.startswith(prefixes):
+            return name
+    return OTHER_KERNEL
+
+
+def cost_by_class(rows: Iterable) -> dict[str, float]:
+    """Instructions per iteration by cost class, from profile rows
+    (function, kernel, per_iteration)."""
+    found: dict[str, float] = {}
+    for row in rows:
+        key = cost_class(row.function, row.kernel)
+        found[key] = found.get(key, 0.0) + row.per_iteration
+    return found
+
+
+def ladder_step_text(prev: Optional[Preset], preset: Preset) -> str:
+    """What a step adds: `DIRECT_SWITCH=y`, or `start` for the first."""
+    if prev is None:
+        return "start"
+    return ", ".join(f"{a}={preset.axes.get(a)}" for a in differing_axes(prev, preset))
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """One model's ladder in one run: its presets by headline round trip,
+    dearest first, against the base preset."""
+
+    model: str                           # the model's root preset
+    steps: tuple                         # ((preset, round trip), ...)
+    target: str                          # the base preset
+    target_value: Optional[float]
+    model_ipc: str = ""                  # their IPC values, for the title
+    target_ipc: str = ""
+
+    @property
+    def title(self) -> str:
+        """`From Mach to L4`: the models' styles without `-style`."""
+        def short(name: str) -> str:
+            style = MODEL_STYLES.get(name, name)
+            return style[:-len("-style")] if style.endswith("-style") else style
+        return f"From {short(self.model_ipc)} to {short(self.target_ipc)}"
+
+
+def ladder_members(presets: dict[str, Preset], root: str) -> list[str]:
+    """The presets of root's model that use the kernel's IPC as is: same IPC,
+    no IPC_LIB, no hit counters."""
+    ipc = presets[root].axes.get("IPC")
+    return [name for name, p in presets.items() if p.axes.get("IPC") == ipc
+            and p.axes.get("IPC_LIB", "none") in ("none", "unset", "")
+            and p.axes.get("FASTPATH_STATS", "n") != "y"]
+
+
+def ladders(run: Run, presets: dict[str, Preset], stat: str,
+            base: Optional[str] = None) -> list[Ladder]:
+    """A ladder per model other than the base preset's, from the presets the run has."""
+    order = model_order(model_presets(presets), base)
+    if not order or order[0] not in presets:
+        return []
+    bench, case = HEADLINE
+    target = order[0]
+    made = []
+    for root in order[1:]:
+        found = [(value_of(run, name, bench, case, stat), name)
+                 for name in ladder_members(presets, root)]
+        steps = tuple((n, v) for v, n in sorted(((v, n) for v, n in found if v is not None),
+                                                key=lambda vn: (-vn[0], vn[1])))
+        if steps:
+            made.append(Ladder(root, steps, target, value_of(run, target, bench, case, stat),
+                               presets[root].axes.get("IPC", root),
+                               presets[target].axes.get("IPC", target)))
+    return made
+
+
+def ladder_rows(ladder: Ladder, run: Run, records: dict, presets: dict[str, Preset],
+                stat: str) -> list[list[str]]:
+    """One table row per ladder step, then the target."""
+    bench, case = HEADLINE
+    rows, prev, prev_value = [], None, None
+    for name, value in [*ladder.steps, (ladder.target, ladder.target_value)]:
+        if value is None:
+            continue
+        last = name == ladder.target
+        step = "target" if last else ladder_step_text(prev, presets[name])
+        saving = tables.MISSING if prev_value is None or last else fmt_number(prev_value - value)
+        rpc = [fmt_or_missing(value_of(run, name, b, c, stat)) for b, c in LADDER_RPC]
+        lines = footprint_value(records, name, bench, case, "lines")
+        pages = footprint_value(records, name, bench, case, "pages")
+        rows.append([code(name), step, fmt_number(value), saving,
+                     fmt_ratio(ratio(value, ladder.target_value)),
+                     *rpc, fmt_or_missing(lines), fmt_or_missing(pages)])
+        prev, prev_value = presets[name], value
+    return rows
+
+
+def remaining_table(profiles: dict, best: str, target: str) -> list[str]:
+    """Best Mach-style preset against the target, by cost class, from profiles."""
+    label = " ".join(HEADLINE)
+    mine, theirs = profiles.get(best, {}).get(label), profiles.get(target, {}).get(label)
+    if not mine or not theirs:
+        return ["", f"No stored profile of {code(label)} for both {code(best)} and "
+                    f"{code(target)} (`python3 -m harness.profile --config NAME "
+                    f"--case {HEADLINE[1]} --store` makes one)."]
+    a, b = cost_by_class(mine), cost_by_class(theirs)
+    classes = [name for name, _ in COST_CLASSES] + [OTHER_KERNEL, USER_CODE]
+    rows = [[name, fmt_number(a.get(name, 0)), fmt_number(b.get(name, 0)),
+             signed(a.get(name, 0) - b.get(name, 0))] for name in classes
+            if a.get(name) or b.get(name)]
+    rows.append(["total", fmt_number(sum(a.values())), fmt_number(sum(b.values())),
+                 signed(sum(a.values()) - sum(b.values()))])
+    return ["", f"### What remains between {code(best)} and {code(target)}", "",
+            f"Instructions per round trip ({code(label)}) by where they run, from the "
+            f"newest stored profile of each preset (`python3 -m harness.profile --store`: "
+            f"footprint mode with per-address counts, so it includes the benchmark's "
+            f"measuring code, which both presets share).  A function's inlined helpers "
+            f"count in it.", "",
+            *md_table(["cost", best, target, "difference"], rows)]
+
+
+def section_ladder(sources: Sources, presets: dict[str, Preset], stat: str,
+                   profiles: Optional[dict] = None, base: Optional[str] = None) -> list[str]:
+    """From Mach to L4, for each model against the base preset: each step's
+    round trip, RPC and footprint, its saving, the best step against the
+    target and the goal, and what remains."""
+    run = next((r for r in sources.timing if r.meta.get("mode") == "icount"), None)
+    found = ladders(run, presets, stat, base) if run else []
+    if not found:
+        return ["## From each model to the base preset", "",
+                "No icount run with a ladder preset: a preset of a model other than the base "
+                "preset's "
+                "(`python3 -m harness matrix --configs mach-split,mach,mach-ds,mach-fast,"
+                "mach-fast-lazy,l4 --modes icount,footprint` makes one)."]
+    records = footprint_records(sources.footprint)
+    unit = tables.unit_label(unit_of(run), "icount")
+    lines: list[str] = []
+    for ladder in found:
+        style = MODEL_STYLES.get(ladder.model_ipc, ladder.model_ipc)
+        lines += [f"## {ladder.title}", "",
+                  f"The {style} presets from the dearest round trip down, each step what the "
+                  f"next preset's axes change (configs/*.mk), against {code(ladder.target)}.  "
+                  f"Round trip: {code(' '.join(HEADLINE))}, {stat} {unit}; saving: against the "
+                  f"step before; RPC: {unit} per call over the whole interval (the inverse of "
+                  f"throughput); footprint: cache lines and pages of one round trip, kernel + "
+                  f"user.  Runs: {code(sources.name(run))}"
+                  + "".join(f", {code(sources.name(r))}" for r in sources.footprint[:1]) + ".",
+                  "",
+                  *md_table(["preset", "adds", "round trip", "saving", f"× {ladder.target}",
+                             *(f"{b} {c}" for b, c in LADDER_RPC), "lines", "pages"],
+                            ladder_rows(ladder, run, records, presets, stat), 2)]
+        best, best_value = ladder.steps[-1]
+        if ladder.target_value:
+            reached = best_value / ladder.target_value
+            lines += ["", f"Best {style} preset: {code(best)}, {fmt_number(best_value)} "
+                          f"against {fmt_number(ladder.target_value)} {unit} for "
+                          f"{code(ladder.target)}: {fmt_ratio(reached)}, the goal being at "
+                          f"most {LADDER_GOAL:g}× ({'met' if reached <= LADDER_GOAL else 'not met'})."]
+            lines += remaining_table(profiles or {}, best, ladder.target)
+        lines.append("")
+    return lines[:-1]
+
+
 # --- The whole report --------------------------------------------------------------------
 
 def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "median",
-                 sizes: Optional[Sizes] = None) -> str:
-    """The text of results/REPORT.md (sizes: preset_sizes, if counted)."""
+                 sizes: Optional[Sizes] = None, profiles: Optional[dict] = None) -> str:
+    """The text of results/REPORT.md (sizes: preset_sizes, if counted; profiles:
+    harness.profile.newest_profiles, for the attribution of each ladder)."""
     models = model_presets(presets)
     parts = [["# ipclab: comparison report", "",
               "Generated by `python3 -m harness compare` (`make report`) from the runs listed "
@@ -1582,6 +1773,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
              section_summary(sources, presets, stat), section_runs(sources),
              section_models(sources, models, presets, stat), section_faults(sources, models, stat),
              section_sizes(sources, models, stat),
+             section_ladder(sources, presets, stat, profiles),
              section_async_on_sync(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
              section_footprint(sources), section_baselines(sources, stat),

@@ -9,8 +9,8 @@ from harness import plots, report
 from harness.runs import Run
 from tests.harness.fakes import TREE
 from tests.harness.test_sizes import bulk_results
-from tests.harness.test_report import (CONFIGS, driver_run, footprint_run, result, rpc_result,
-                                      timing_run)
+from tests.harness.test_report import (CONFIGS, LADDER_CONFIGS, LADDER_DEFAULTS, driver_run,
+                                       footprint_run, ladder_run, result, rpc_result, timing_run)
 
 PRESETS = report.resolve_presets(CONFIGS)
 
@@ -126,6 +126,20 @@ class DataTest(unittest.TestCase):
         self.assertEqual(plot.variables["n"], 4)
         self.assertEqual(plot.variables["subset"], "only presets l4, mach")
 
+    def test_waterfall(self):
+        """The first step whole, each later one as its saving, the target whole, the goal."""
+        presets = report.resolve_presets(LADDER_CONFIGS, LADDER_DEFAULTS)
+        ladder, = report.ladders(ladder_run(), presets, "median")
+        plot = plots.waterfall_plot(ladder_run(), ladder, False, "median")
+        rows = [line.split("  ") for line in plot.data.splitlines()[1:]]
+        self.assertEqual(rows[0], ["1", '"mach-split"', "0", "1100", "1", '"1100"'])
+        self.assertEqual(rows[3], ["4", '"+ mach-fast"', "600", "900", "2", '"600 (−300)"'])
+        self.assertEqual(rows[-1], ["6", '"l4"', "0", "250", "3", '"250"'])
+        self.assertEqual(plot.variables["goal"], 625)
+        self.assertEqual(plot.variables["laddertitle"], "From Mach to L4")
+        self.assertEqual(report.ladders(timing_run(presets=["l4", "l4-nods"]), presets, "median"),
+                         [])
+
     def test_plan_says_what_it_skips(self):
         """Each plot the runs allow; a note for the driver that does not exist yet."""
         sources = report.sort_sources([("i", icount_run()), ("f", footprint_run())],
@@ -164,9 +178,12 @@ class GnuplotTest(unittest.TestCase):
                         ignore=shutil.ignore_patterns("*.png", "*.svg"))
         driver = Run({"mode": "kvm"}, [result("l4", "e1000", "tx", 1, "tsc", frame_bytes=n,
                                               frames_per_s=1e6 / n) for n in (64, 1514)])
+        presets = report.resolve_presets(LADDER_CONFIGS, LADDER_DEFAULTS)
         sources = report.sort_sources([("i", icount_run()), ("f", footprint_run()),
-                                       ("k", driver), ("e", driver_run())], list(PRESETS))
-        made, _ = plots.plan(sources, PRESETS)
+                                       ("k", driver), ("e", driver_run()),
+                                       ("l", ladder_run())], list(presets))
+        made, _ = plots.plan(sources, presets)
+        self.assertIn("ladder-icount", [p.name for p in made])
         self.assertIn("driver-kvm", [p.name for p in made])
         self.assertIn("driver-icount", [p.name for p in made])
         self.assertIn("bulk-icount", [p.name for p in made])

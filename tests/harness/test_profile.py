@@ -64,6 +64,23 @@ if __name__ == "__main__":
 
 @unittest.skipUnless(shutil.which("gcc") and shutil.which("objdump") and shutil.which("nm"),
                      "needs gcc, objdump and nm")
+class StoreTest(unittest.TestCase):
+    """--store keeps the rows; the report reads the newest of each preset."""
+
+    def test_newest_of_each_preset(self):
+        root = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, root)
+        label = "pingpong roundtrip/other-space/0B"
+        for date, n in (("2026-12-03T10:00:00+00:00", 100), ("2026-12-03T11:00:00+00:00", 90)):
+            rows = {label: [profile.Row("ipc_call", True, n), profile.Row("main", False, 7)]}
+            profile.store_profile(root, profile.profile_record("mach", date, "abc", False, rows))
+        (root / profile.PROFILES_DIR / "broken.json").write_text("{", encoding="utf-8")
+        found = profile.newest_profiles(root)
+        self.assertEqual(list(found), ["mach"])
+        self.assertEqual(found["mach"][label], [profile.Row("ipc_call", True, 90.0),
+                                                profile.Row("main", False, 7.0)])
+
+
 class AnnotateTest(unittest.TestCase):
     def test_counts_beside_instructions(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -288,6 +288,80 @@ class ChoiceTest(unittest.TestCase):
         self.assertEqual([sources.name(r) for r in sources.all()], ["d", "c", "b", "a", "e"])
 
 
+LADDER_CONFIGS = {**CONFIGS,
+                  "mach-split": "include configs/mach.mk\nASYNC_RPC := split\n",
+                  "mach-fast": "include configs/mach-ds.mk\nASYNC_FASTPATH := y\n",
+                  "mach-fast-lazy": "include configs/mach-fast.mk\nSCHED_QUEUES := lazy\n"}
+
+
+LADDER_DEFAULTS = {"ASYNC_RPC": "combined", "ASYNC_FASTPATH": "n"}
+
+
+def ladder_run():
+    """An icount run of the ladder: round trips 1100, 1000, 900, 600, 500 and l4's 250."""
+    scale = {"mach-split": 5.5, "mach": 5, "mach-ds": 4.5, "mach-fast": 3, "mach-fast-lazy": 2.5, "l4": 1.25}
+    results = [result(p, "pingpong", "roundtrip/other-space/0B", 200 * k) for p, k in scale.items()]
+    results += [rpc_result(p, n, 100 * k) for p, k in scale.items() for n in (1, 8)]
+    return Run({"date": "2026-01-02T03:04:05+00:00", "host": "box", "mode": "icount",
+                "unit": "instructions"}, results)
+
+
+def profile_rows(*rows):
+    """Profile rows as harness.profile makes them."""
+    from harness.profile import Row
+    return [Row(*row) for row in rows]
+
+
+class LadderTest(unittest.TestCase):
+    """From Mach to L4: the ladder's table, the goal and what remains."""
+
+    def setUp(self):
+        self.presets = report.resolve_presets(LADDER_CONFIGS, LADDER_DEFAULTS)
+        self.sources = report.sort_sources([("results/runs/ladder.json", ladder_run())],
+                                           list(self.presets))
+
+    def section(self, profiles=None):
+        return "\n".join(report.section_ladder(self.sources, self.presets, "median", profiles))
+
+    def test_steps_savings_and_ratios(self):
+        text = self.section()
+        self.assertIn("| `mach-split` | start | 1100 | - | 4.40× |", text)
+        self.assertIn("| `mach` | ASYNC_RPC=combined | 1000 | 100 | 4.00× |", text)
+        self.assertIn("| `mach-ds` | DIRECT_SWITCH=y | 900 | 100 | 3.60× |", text)
+        self.assertIn("| `mach-fast` | ASYNC_FASTPATH=y | 600 | 300 | 2.40× |", text)
+        self.assertIn("| `l4` | target | 250 | - | 1.00× |", text)
+        self.assertIn("Best Mach-style preset: `mach-fast-lazy`, 500 against 250", text)
+        self.assertIn("2.00×, the goal being at most 2.5× (met)", text)
+
+    def test_goal_not_met_is_said(self):
+        self.presets.pop("mach-fast-lazy")
+        self.presets.pop("mach-fast")
+        self.assertIn("(not met)", self.section())
+
+    def test_remaining_by_cost_class(self):
+        label = "pingpong roundtrip/other-space/0B"
+        profiles = {"mach-fast-lazy": {label: profile_rows(("syscall_general", True, 40),
+                                                           ("user_copy", True, 30),
+                                                           ("sched_direct", True, 50),
+                                                           ("bench_pingpong", False, 60))},
+                    "l4": {label: profile_rows(("sync_fastpath_call", True, 60),
+                                               ("bench_pingpong", False, 60))}}
+        text = self.section(profiles)
+        self.assertIn("| buffer copy | 30 | 0 | +30 |", text)
+        self.assertIn("| scheduling and switch | 50 | 0 | +50 |", text)
+        self.assertIn("| IPC checks and straight-line paths | 0 | 60 | −60 |", text)
+        self.assertIn("| total | 180 | 120 | +60 |", text)
+
+    def test_without_profiles_it_says_how_to_make_them(self):
+        self.assertIn("harness.profile --config NAME", self.section({}))
+
+    def test_without_the_ladder(self):
+        sources = report.sort_sources([("results/runs/icount.json", timing_run(
+            presets=["l4", "l4-nods"]))], list(self.presets))
+        text = "\n".join(report.section_ladder(sources, self.presets, "median"))
+        self.assertIn("No icount run with a ladder preset", text)
+
+
 class ReportTest(unittest.TestCase):
     """The whole report from made-up runs."""
 
