@@ -74,11 +74,40 @@ class Row:
     per_iteration: float
 
 
-def by_function(pcs: dict[int, int], occurrences: int, symbols: Symbols) -> list[Row]:
-    """Per-address counts summed by function, per occurrence, most first."""
+def read_inlined(addr2line_out: str) -> dict[int, str]:
+    """The innermost function of each address from `addr2line -a -f -i`
+    output: an address line, then function and place lines, innermost first."""
+    found: dict[int, str] = {}
+    lines = addr2line_out.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("0x") and i + 1 < len(lines):
+            try:
+                found[int(line, 16)] = lines[i + 1].strip()
+            except ValueError:
+                continue
+    return found
+
+
+def inlined_names(elf: Path, pcs: Iterable[int]) -> dict[int, str]:
+    """The innermost (inlined) function of each of pcs in elf, by its debug
+    information; addresses it cannot name are left out."""
+    wanted = "\n".join(f"{pc:#x}" for pc in sorted(set(pcs)))
+    try:
+        done = subprocess.run(["addr2line", "-a", "-f", "-i", "-e", str(elf)], input=wanted,
+                              capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"cannot read the inlining of {elf}: {err}") from None
+    return {pc: name for pc, name in read_inlined(done.stdout).items() if name != "??"}
+
+
+def by_function(pcs: dict[int, int], occurrences: int, symbols: Symbols,
+                inlined: Optional[dict[int, str]] = None) -> list[Row]:
+    """Per-address counts summed by function, per occurrence, most first;
+    with inlined, an address counts for the function inlined there."""
     totals: dict[tuple[str, bool], int] = {}
     for pc, count in pcs.items():
-        key = (symbols.name(pc), pc >= KERNEL_BASE)
+        name = (inlined or {}).get(pc) or symbols.name(pc)
+        key = (name, pc >= KERNEL_BASE)
         totals[key] = totals.get(key, 0) + count
     rows = [Row(name, kernel, total / occurrences) for (name, kernel), total in totals.items()]
     return sorted(rows, key=lambda r: (-r.per_iteration, r.function))
@@ -132,11 +161,12 @@ def annotate(elf: Path, symbols: Symbols, function: str, pcs: dict[int, int],
 
 
 def profile_record(config: str, date: str, commit: str, dirty: bool,
-                   cases: dict[str, list[Row]]) -> dict:
-    """What --store writes: the preset, when and at which commit, and each
-    case's rows (function, kernel or user, instructions per iteration)."""
+                   cases: dict[str, list[Row]], inlined: bool = False) -> dict:
+    """What --store writes: the preset, when and at which commit, whether
+    inlined functions were named (--inlined), and each case's rows
+    (function, kernel or user, instructions per iteration)."""
     return {"meta": {"config": config, "date": date, "commit": commit, "dirty": dirty,
-                     "unit": "instructions", "mode": "footprint"},
+                     "unit": "instructions", "mode": "footprint", "inlined": inlined},
             "cases": {label: [[r.function, r.kernel, r.per_iteration] for r in rows]
                       for label, rows in cases.items()}}
 
@@ -188,6 +218,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--qemu", default=qemu.default_qemu(), metavar="PROGRAM",
                         help=f"the QEMU binary (default: ${qemu.QEMU_ENV} if set, "
                              f"else {qemu.QEMU})")
+    parser.add_argument("--inlined", action="store_true",
+                        help="count each kernel instruction for the function inlined there "
+                             "(addr2line -i), not the one it was inlined into")
     parser.add_argument("--store", action="store_true",
                         help=f"also keep the rows of every case in {PROFILES_DIR}/")
     args = parser.parse_args(argv)
@@ -218,7 +251,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         occurrences = (record.footprint or {}).get(region, {}).get("occurrences", 0)
         if not occurrences:
             continue
-        rows = by_function(profiles[region], occurrences, symbols)
+        inlined = inlined_names(elves[0], [pc for pc in profiles[region] if pc >= KERNEL_BASE]) \
+            if args.inlined else None
+        rows = by_function(profiles[region], occurrences, symbols, inlined)
         kept[label] = rows
         print("\n".join(format_table(f"{args.config} {label}", rows, args.top or None)))
         print()
@@ -238,7 +273,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     if args.store:
         commit, dirty = runs.git_state(root)
-        path = store_profile(root, profile_record(args.config, runs.now(), commit, dirty, kept))
+        record = profile_record(args.config, runs.now(), commit, dirty, kept, args.inlined)
+        path = store_profile(root, record)
         say(f"profile: stored {path.relative_to(root)}")
     return 0
 

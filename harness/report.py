@@ -1579,16 +1579,20 @@ LADDER_GOAL = 2.5                    # best round trip of the model / the base's
 LADDER_RPC = (("rpc", "1-client"), ("rpc", "8-clients"))
 
 # Where a profiled function's instructions go, by the first matching name
-# prefix; code inlined into a function counts where it was inlined.
+# prefix.  Profiles stored with --inlined name the function inlined at each
+# instruction; others count inlined code in the function it was inlined into.
 COST_CLASSES = (
     ("entry and exit", ("syscall_", "resume_user")),
     ("scheduling and switch", ("sched_", "schedule", "switch_to", "context_", "wait_",
-                               "block_current", "tq_", "fastpath_switch")),
-    ("reply-port handling", ("reply_", "deliver_commit")),
+                               "block_current", "tq_", "fastpath_switch", "become",
+                               "space_activate", "write_cr3", "cpu_set_kernel_stack")),
     ("queue management", ("port_put_msg", "port_get_msg", "port_wait", "call_on")),
-    ("buffer copy", ("user_copy", "memcpy", "copy_", "deliver_copy", "fp_clear")),
-    ("IPC checks and straight-line paths", ("ipc_", "sync_fastpath", "call_fp",
-                                            "reply_recv_fp")),
+    ("reply-port handling", ("reply_", "deliver_commit", "port_put", "call_begin", "own_port")),
+    ("buffer copy", ("user_copy", "memcpy", "copy_", "deliver_copy", "fp_clear", "outside_user")),
+    ("IPC checks and straight-line paths", ("ipc_", "sync_fastpath", "call_fp", "reply_recv_fp",
+                                            "port_fp", "partner_ok", "cap_", "port_lookup",
+                                            "send_args", "timeout_check", "thread_frame",
+                                            "thread_stack_top")),
 )
 OTHER_KERNEL = "other kernel functions"
 USER_CODE = "user code (the benchmark)"
@@ -1700,7 +1704,7 @@ def remaining_table(profiles: dict, best: str, target: str) -> list[str]:
     if not mine or not theirs:
         return ["", f"No stored profile of {code(label)} for both {code(best)} and "
                     f"{code(target)} (`python3 -m harness.profile --config NAME "
-                    f"--case {HEADLINE[1]} --store` makes one)."]
+                    f"--case {HEADLINE[1]} --inlined --store` makes one)."]
     a, b = cost_by_class(mine), cost_by_class(theirs)
     classes = [name for name, _ in COST_CLASSES] + [OTHER_KERNEL, USER_CODE]
     rows = [[name, fmt_number(a.get(name, 0)), fmt_number(b.get(name, 0)),
@@ -1710,10 +1714,14 @@ def remaining_table(profiles: dict, best: str, target: str) -> list[str]:
                  signed(sum(a.values()) - sum(b.values()))])
     return ["", f"### What remains between {code(best)} and {code(target)}", "",
             f"Instructions per round trip ({code(label)}) by where they run, from the "
-            f"newest stored profile of each preset (`python3 -m harness.profile --store`: "
+            f"newest stored profile of each preset (`python3 -m harness.profile --inlined "
+            f"--store`: "
             f"footprint mode with per-address counts, so it includes the benchmark's "
-            f"measuring code, which both presets share).  A function's inlined helpers "
-            f"count in it.", "",
+            f"measuring code, which both presets share).  With `--inlined` each kernel "
+            f"instruction counts for the function inlined there; a fast path in assembly "
+            f"is one function, its checks, copy and switch together.  Message "
+            f"handoff (the partner's frame, its wait ended) counts with reply-port "
+            f"handling.", "",
             *md_table(["cost", best, target, "difference"], rows)]
 
 

@@ -64,6 +64,24 @@ if __name__ == "__main__":
 
 @unittest.skipUnless(shutil.which("gcc") and shutil.which("objdump") and shutil.which("nm"),
                      "needs gcc, objdump and nm")
+class InlinedTest(unittest.TestCase):
+    """--inlined: an address counts for the innermost function inlined there."""
+
+    def test_read_inlined(self):
+        text = ("0xffffffff80100010\ndeliver_copy_fp\nasync.c:170\nipc_call\nasync.c:400\n"
+                "0xffffffff80100020\nipc_call\nasync.c:401\n0xffffffff80100030\n??\n??:0\n")
+        self.assertEqual(profile.read_inlined(text), {0xffffffff80100010: "deliver_copy_fp",
+                                                      0xffffffff80100020: "ipc_call",
+                                                      0xffffffff80100030: "??"})
+
+    def test_by_function_with_inlined_names(self):
+        symbols = profile.read_symbols(["ffffffff80100000 T ipc_call"])
+        pcs = {0xffffffff80100010: 30, 0xffffffff80100020: 10}
+        rows = profile.by_function(pcs, 10, symbols, {0xffffffff80100010: "deliver_copy_fp"})
+        self.assertEqual(rows, [profile.Row("deliver_copy_fp", True, 3.0),
+                                profile.Row("ipc_call", True, 1.0)])
+
+
 class StoreTest(unittest.TestCase):
     """--store keeps the rows; the report reads the newest of each preset."""
 
