@@ -469,13 +469,17 @@ def _boot_badargs(options: Options, config: str, case: badargs.Case, report: Rep
 # The benchmarks must notice a broken message copy: one build per IPC model
 # (each root preset) with BREAK_COPY=y (Makefile), in its own folder, whose
 # ping-pong and bulk cases must fail with the line of a failed data check
-# (bench/target/).
-BREAK_COPY_CONFIGS = tuple(runs.root_presets(Path(__file__).resolve().parents[1]))
+# (bench/target/); and the presets whose messages take a copy of their own
+# (BREAK_COPY_OWN_COPY: the async fast path's, ASYNC_FASTPATH), where they exist.
+_TREE = Path(__file__).resolve().parents[1]
 # The root presets (one per model, including no other): the boots that test
 # the kernel's core apart from the IPC axes (arguments, memory, the e1000 echo,
 # SMP, the ISO through GRUB) run on these only, so that a preset which only
 # turns an axis costs make test its ktest and its IPC boots, not a copy of all.
-ROOT_CONFIGS = BREAK_COPY_CONFIGS
+ROOT_CONFIGS = tuple(runs.root_presets(_TREE))
+BREAK_COPY_OWN_COPY = ("mach-fast-lazy",)
+BREAK_COPY_CONFIGS = ROOT_CONFIGS + tuple(
+    p for p in BREAK_COPY_OWN_COPY if p in runs.preset_files(_TREE))
 BREAK_COPY_BENCHES = ("pingpong", "bulk")
 BREAK_COPY_ARGS = "bench=" + ",".join(BREAK_COPY_BENCHES)
 _MISMATCH = re.compile(r"^bench: (\S+) \S+: iteration \d+, (word \d+|the message's round word): "

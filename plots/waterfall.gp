@@ -12,7 +12,7 @@ set key top right
 set title sprintf("%s: one %s, step by step (%s mode)", laddertitle, case, mode)
 set ylabel sprintf('%s per round trip', unit)
 set arrow 1 from graph 0, first goal to graph 1, first goal nohead dashtype 2 linecolor rgb '#555555'
-set label 1 goaltext at graph 0.02, first goal offset 0, 0.7 textcolor rgb '#555555'
+set label 1 goaltext at graph 0.98, first goal right offset 0, 0.7 textcolor rgb '#555555' front
 # columns: index, label, bottom, top, kind (1 whole, 2 a step's saving, 3 target), shown value
 plot datafile using 1:(($3 + $4) / 2):($1 - 0.35):($1 + 0.35):3:4:($5):xtic(2) \
          with boxxyerror linecolor variable, \
