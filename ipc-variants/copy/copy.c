@@ -1,0 +1,388 @@
+/* Copy-style synchronous IPC (QNX MsgSend, L4 long IPC): a rendezvous on an
+ * endpoint, as in sync, but a message of up to IPC_MSG_MAX bytes lives in
+ * user memory (at r8, its length in rsi's bits 0..15, a buffer's room in
+ * bits 16..31), and the kernel copies it once, when both parties are there,
+ * from the sender's buffer straight into the receiver's.  The party that is
+ * not running is reached through its own page tables and the physmap, so
+ * no kernel buffer holds the message.  call = send + wait for the reply
+ * into the same buffer; reply_recv = reply to our caller + wait for the
+ * next message.  There is no fast path: with direct switch the general
+ * path hands over to the partner (wait_block_final), as sync's C path does,
+ * and page faults take the general path (ipc_kernel_call). */
+#include "ipc.h"
+#include "mmu.h"
+
+struct endpoint {
+	struct kobj obj;
+	bool dead;
+	struct tqueue senders;        /* WAIT_SEND and WAIT_CALL threads */
+	struct tqueue receivers;      /* WAIT_RECV threads */
+};
+
+int ipc_create(struct trap_frame *f)
+{
+	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_IPC);
+}
+
+/* The endpoint in slot with the right, and its badge; or an error. */
+static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
+{
+	struct cap *c;
+	int err = cap_get(slot, OBJ_IPC, right, &c);
+	if (err)
+		return err;
+	*ep = (struct endpoint *)c->obj;
+	*badge = c->badge;
+	return (*ep)->dead ? E_DEAD : IPC_OK;
+}
+
+/* Where the copy reads (write: writes) t's buffer byte at va, up to the end
+ * of its page; NULL if it may not.  A kernel buffer (ipc_kernel_call) is
+ * used as it is; user memory through t's own page tables, so that it need
+ * not be the running space: a present user page (writable, to write) of
+ * memory the physmap covers, never device registers (PCD). */
+static void *buf_at(const struct thread *t, vaddr_t va, bool write)
+{
+	if (t->kernel_buf)
+		return (void *)va;
+	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	uint64_t pte = mmu_lookup_user(t->space->root, va);
+	paddr_t pa = pte & PTE_ADDR;
+	if ((pte & need) != need || (pte & PTE_PCD) || pa >= PHYSMAP_LIMIT)
+		return NULL;
+	return (uint8_t *)phys_to_virt(pa) + va % PAGE_SIZE;
+}
+
+/* Copy n bytes from from's buffer at src into to's at dst, in pieces that
+ * cross no page of either.  IPC_OK, or E_FAULT with *bad the thread whose
+ * address is wrong (a user range reaching USER_TOP, as copy_from_user and
+ * copy_to_user refuse it, or a page buf_at refuses). */
+static int copy_bytes(struct thread *to, vaddr_t dst, struct thread *from, vaddr_t src,
+		      uint64_t n, struct thread **bad)
+{
+	*bad = from;
+	if (!from->kernel_buf && outside_user(src, n))
+		return E_FAULT;
+	*bad = to;
+	if (!to->kernel_buf && outside_user(dst, n))
+		return E_FAULT;
+	while (n) {
+		uint64_t piece = MIN(n, PAGE_SIZE - MAX(src % PAGE_SIZE, dst % PAGE_SIZE));
+		const void *s = buf_at(from, src, false);
+		void *d = buf_at(to, dst, true);
+		if (!s || !d) {
+			*bad = s ? to : from;
+			return E_FAULT;
+		}
+		memcpy(d, s, piece);
+		src += piece;
+		dst += piece;
+		n -= piece;
+	}
+	return IPC_OK;
+}
+
+/* The one copy: from's message (its frame: length, r8) into to's buffer
+ * (its frame: room, r8); to's frame then holds the length (rsi) and the
+ * badge (rdi).  Returns IPC_OK, or the error of *bad, the party at fault:
+ * from (E_FAULT: its message cannot be read) or to (E_FAULT: its buffer
+ * cannot be written; E_TOOBIG: it is too small, and its rsi says how much
+ * room the message needs).  (BREAK_COPY=y, a test build: the last word is
+ * not copied, which the benchmarks' checks must notice.) */
+static int transfer(struct thread *to, struct thread *from, uint64_t badge, struct thread **bad)
+{
+	struct trap_frame *tf = thread_frame(to);
+	const struct trap_frame *ff = thread_frame(from);
+	uint64_t len = ff->rsi & IPC_LEN_MASK;
+	*bad = to;
+	if (len > (tf->rsi >> IPC_CAP_SHIFT & IPC_LEN_MASK)) {
+		tf->rsi = len;
+		return E_TOOBIG;
+	}
+	uint64_t n = CONFIG_BREAK_COPY && len >= 16 ? len - 8 : len;
+	int err = copy_bytes(to, tf->r8, from, ff->r8, n, bad);
+	if (err)
+		return err;
+	tf->rsi = len;
+	tf->rdi = badge;
+	return IPC_OK;
+}
+
+/* A server will never reply to its caller's call. */
+static void reply_abandon(struct thread *server)
+{
+	struct thread *c = server->caller;
+	server->caller = NULL;
+	c->callee = NULL;
+	wait_end(c, E_DEAD);
+}
+
+/* Our message (current's) to the first receiver of ep that can take it; a
+ * receiver that cannot (its buffer too small or not writable) ends its
+ * receive with that error, and the next one is tried.  Returns the
+ * receiver, its wait finished but not yet ready, or NULL: none waits, or
+ * *err says our message cannot be read (the receivers wait on). */
+static struct thread *give(struct endpoint *ep, uint64_t badge, int *err)
+{
+	struct thread *r, *bad;
+	*err = IPC_OK;
+	while ((r = ep->receivers.head)) {
+		int e = transfer(r, current, badge, &bad);
+		if (e && bad == current) {
+			*err = e;
+			return NULL;
+		}
+		if (!e) {
+			wait_finish(r, IPC_OK);
+			return r;
+		}
+		wait_end(r, e);
+	}
+	return NULL;
+}
+
+/* The first waiting sender's message into our buffer; a sender whose
+ * message cannot be read ends its send with E_FAULT, and the next one is
+ * tried.  A caller then waits for our reply; a plain sender is done.
+ * Returns IPC_OK; E_TIMEOUT if no sender waits; or our buffer's error
+ * (E_FAULT, E_TOOBIG), the sender staying queued. */
+static int take(struct endpoint *ep)
+{
+	struct thread *s, *bad;
+	while ((s = ep->senders.head)) {
+		int err = transfer(current, s, s->badge, &bad);
+		if (err && bad == current)
+			return err;
+		tq_pop(&ep->senders);
+		if (err) {
+			wait_end(s, err);
+		} else if (s->wait == WAIT_CALL) {
+			if (current->caller)            /* one reply at a time: the old call dies */
+				reply_abandon(current);
+			s->wait = WAIT_REPLY;           /* still blocked; its timeout runs on */
+			s->callee = current;
+			current->caller = s;
+			return IPC_OK;
+		} else {
+			wait_end(s, IPC_OK);
+			return IPC_OK;
+		}
+	}
+	return E_TIMEOUT;
+}
+
+/* Check a send's arguments: endpoint, length, timeout. */
+static int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t *badge)
+{
+	int err = ep_lookup(f->rdi, RIGHT_SEND, ep, badge);
+	if (err)
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
+		return E_TOOBIG;
+	return timeout_check(f->rdx);
+}
+
+int ipc_send(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = send_args(f, &ep, &badge);
+	if (err)
+		return err;
+	struct thread *r = give(ep, badge, &err);
+	if (r) {
+		sched_wake(r);                  /* it runs when the scheduler says */
+		return IPC_OK;
+	}
+	if (err)
+		return err;
+	if (f->rdx == TIMEOUT_NONE)
+		return E_TIMEOUT;
+	current->badge = badge;                 /* the message waits in our buffer */
+	wait_block_final(&ep->senders, WAIT_SEND, f->rdx, NULL);
+}
+
+int ipc_recv(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	err = take(ep);
+	if (err != E_TIMEOUT || f->rdx == TIMEOUT_NONE)
+		return err;
+	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, NULL);
+}
+
+/* A call's timeout bounds both its send and its wait for the reply, except
+ * that 0 ("send at once or fail") waits for the reply for ever. */
+static inline uint64_t reply_timeout(uint64_t timeout)
+{
+	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
+}
+
+/* The call, its arguments checked: our message to a waiting receiver, or
+ * queued, then wait for the reply into the same buffer.  final: return to
+ * user from the wait (a system call); else come back here (the kernel's). */
+static int call_on(struct endpoint *ep, uint64_t badge, uint64_t timeout, bool final)
+{
+	int err;
+	struct thread *r = give(ep, badge, &err);
+	struct tqueue *q = NULL;
+	enum wait_kind kind = WAIT_REPLY;
+	if (err)
+		return err;
+	if (r) {
+		if (r->caller)                  /* one reply at a time: the old call dies */
+			reply_abandon(r);
+		r->caller = current;
+		current->callee = r;
+		timeout = reply_timeout(timeout);
+	} else {
+		if (timeout == TIMEOUT_NONE)
+			return E_TIMEOUT;
+		current->badge = badge;         /* the message waits in our buffer */
+		q = &ep->senders;
+		kind = WAIT_CALL;
+	}
+	if (final)
+		wait_block_final(q, kind, timeout, r);
+	return wait_block(q, kind, timeout, r);
+}
+
+int ipc_call(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	uint64_t badge;
+	int err = send_args(f, &ep, &badge);
+	return err ? err : call_on(ep, badge, f->rdx, true);
+}
+
+/* The fault message and the reply travel through a kernel buffer on our
+ * stack: r8 points at it for the time of the call (kernel_buf), and the
+ * core restores the frame afterwards.  A reply longer than the fault
+ * message does not fit (E_TOOBIG), as in async. */
+int ipc_kernel_call(struct kobj *o, uint64_t badge, const uint64_t msg[FAULT_MSG_WORDS],
+		    uint64_t reply[2])
+{
+	struct endpoint *ep = (struct endpoint *)o;
+	struct trap_frame *f = thread_frame(current);
+	uint64_t buf[FAULT_MSG_WORDS];
+	if (ep->dead)
+		return E_DEAD;
+	memcpy(buf, msg, sizeof(buf));
+	f->r8 = (uint64_t)buf;
+	f->rsi = sizeof(buf) << IPC_CAP_SHIFT | sizeof(buf);
+	current->kernel_buf = true;
+	int err = call_on(ep, badge, TIMEOUT_FOREVER, false);
+	current->kernel_buf = false;
+	uint64_t len = f->rsi & IPC_LEN_MASK;
+	reply[0] = !err && len >= 8 ? buf[0] : ~0ul;
+	reply[1] = !err && len >= 16 ? buf[1] : ~0ul;
+	return err;
+}
+
+/* No fast path for faults: the general one (ipc_kernel_call) takes them all. */
+void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
+{
+	(void)f;
+	(void)addr;
+}
+
+int ipc_fault_reply(uint64_t reply[2])
+{
+	(void)reply;
+	return E_DEAD;                          /* unreachable: ipc_fault_fast takes none */
+}
+
+int ipc_reply_recv(struct trap_frame *f)
+{
+	struct endpoint *ep;
+	struct thread *bad;
+	uint64_t badge;
+	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);
+	if (err || (err = timeout_check(f->rdx)))
+		return err;
+	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
+		return E_TOOBIG;
+	/* The reply: never blocks, since our caller is waiting for it.  A
+	 * reply we cannot read keeps the right (answer again with a good
+	 * buffer); one the caller cannot take ends its call with that error. */
+	struct thread *c = current->caller;
+	if (c) {
+		err = transfer(c, current, 0, &bad);
+		if (err && bad == current)
+			return err;
+		current->caller = NULL;
+		c->callee = NULL;
+		wait_finish(c, err);
+	}
+	/* The receive. */
+	err = take(ep);
+	if (err != E_TIMEOUT || f->rdx == TIMEOUT_NONE) {
+		if (c)
+			sched_wake(c);
+		return err;
+	}
+	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, c);
+}
+
+int ipc_stats(struct trap_frame *f)
+{
+	(void)f;
+	return E_NOSYS;
+}
+
+int ipc_check_thread(const struct thread *t)
+{
+	CHECK(!t->caller || (t->caller->callee == t && t->caller->wait == WAIT_REPLY),
+	      "thread %u's caller %u does not wait for it", t->id, t->caller->id);
+	CHECK(!t->callee || t->callee->caller == t, "thread %u's callee %u forgot it", t->id,
+	      t->callee->id);
+	return IPC_OK;
+}
+
+const struct thread *ipc_waits_for(const struct thread *t)
+{
+	return t->wait == WAIT_REPLY ? t->callee : NULL;
+}
+
+void ipc_wait_cancelled(struct thread *t)
+{
+	if (t->wait == WAIT_REPLY && t->callee) {
+		t->callee->caller = NULL;
+		t->callee = NULL;
+	}
+}
+
+void ipc_thread_dies(struct thread *t)
+{
+	if (t->caller)
+		reply_abandon(t);
+	if (t->wait != WAIT_NONE) {
+		ipc_wait_cancelled(t);
+		wait_finish(t, E_DEAD);
+	}
+}
+
+bool ipc_object_dead(const struct kobj *o)
+{
+	return ((const struct endpoint *)o)->dead;
+}
+
+void ipc_object_destroy(struct kobj *o)
+{
+	struct endpoint *ep = (struct endpoint *)o;
+	if (ep->dead)
+		return;
+	ep->dead = true;
+	wait_end_all(&ep->senders, E_DEAD);
+	wait_end_all(&ep->receivers, E_DEAD);
+}
+
+void ipc_object_free(struct kobj *o)
+{
+	ipc_object_destroy(o);
+	kobj_free(o, sizeof(struct endpoint));
+}
