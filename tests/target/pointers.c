@@ -2,7 +2,10 @@
  * address: the exact error docs/abi.md names, and nothing changed by a call
  * that was refused.  One table, call x address class -> expected error.  The
  * sync model takes no pointer at all (messages travel in registers): its row
- * sends the same addresses as message words, which must arrive untouched. */
+ * sends the same addresses as message words, which must arrive untouched.
+ * Where messages are copied, a "queued" message is in the queue (buffered
+ * sends) or in a thread blocked sending it (a rendezvous, IPC_SENDS_BUFFERED
+ * 0): the same cells, the same answers. */
 #include "ktest.h"
 #include "ipc.h"
 #include "device.h"
@@ -13,6 +16,7 @@
 #define PEER (SLOT_FREE + 83)        /* the server or client thread */
 #define CREATED (SLOT_FREE + 84)     /* the thread under test */
 #define LOWEST (SLOT_FREE + 85)      /* until_blocked's */
+#define SENDER (SLOT_FREE + 86)      /* a rendezvous' queued message (queue_msg) */
 #define LAST_PAGE (USER_TOP - 4096)
 
 _Static_assert(USER_TOP == 0x800000000000ul, "USER_TOP is the first non-canonical address");
@@ -296,9 +300,71 @@ static long try_sync_words(const struct addr_class *c)
 	return err;
 }
 
+static struct ipc_msg peer_msg;
+
+/* A rendezvous' queued message: a thread blocked sending peer_msg. */
+static void peer_send(uint64_t slot)
+{
+	sys_exit(ipc_send(slot, &peer_msg, TIMEOUT_FOREVER));
+}
+
+/* A rendezvous' waiting receiver: a thread blocked receiving into peer_msg. */
+static void peer_recv(uint64_t slot)
+{
+	sys_exit(ipc_recv(slot, &peer_msg, TIMEOUT_FOREVER));
+}
+
+/* Queue m on PORT: in the port, or (a rendezvous) in a thread blocked
+ * sending it. */
+static long queue_msg(struct ipc_msg *m)
+{
+	if (IPC_SENDS_BUFFERED)
+		return ipc_send(PORT, m, TIMEOUT_NONE);
+	peer_msg = *m;
+	long err = spawn(peer_send, PORT, SENDER);
+	if (err == IPC_OK)
+		until_blocked(LOWEST);
+	return err;
+}
+
+/* A rendezvous: queue_msg's sender has ended well, its message taken. */
+static void queue_end(void)
+{
+	uint64_t how, code, addr;
+	if (!IPC_SENDS_BUFFERED && (join(SENDER, &how, &code, &addr) != IPC_OK ||
+				    how != JOIN_EXITED || code != IPC_OK))
+		CELL_FAIL("the queued message's sender ended how %lu code %lu", how, code);
+}
+
+/* Rendezvous send from c to a waiting receiver: refused, it still waits
+ * (and takes the next message); sent, it holds c's bytes. */
+static long try_send_rendezvous(const struct addr_class *c)
+{
+	uint64_t how, code, addr;
+	struct ipc_msg next = { .len = 1, .b = { 0x5a } };
+	memset(&peer_msg, 0, sizeof(peer_msg));
+	SETUP(ipc_create(PORT));
+	SETUP(spawn(peer_recv, PORT, PEER));
+	until_blocked(LOWEST);
+	long err = under_test(SYS_SEND, PORT, ipc_len(c), TIMEOUT_NONE, 0, c->addr, 0);
+	if (err != IPC_OK)
+		SETUP(ipc_send(PORT, &next, TIMEOUT_NONE));
+	if (join(PEER, &how, &code, &addr) != IPC_OK || how != JOIN_EXITED || code != IPC_OK)
+		CELL_FAIL("returned %ld; the receiver ended how %lu code %lu", err, how, code);
+	if (err != IPC_OK && !(peer_msg.len == 1 && peer_msg.b[0] == 0x5a))
+		CELL_FAIL("refused (%ld), yet the receiver got %lu bytes", err, peer_msg.len);
+	if (err == IPC_OK && !(peer_msg.len == c->len && c->mapped &&
+			       same((const uint8_t *)c->addr, peer_msg.b, c->len)))
+		CELL_FAIL("sent, but the receiver got %lu bytes", peer_msg.len);
+	sys_cap_delete(PORT);
+	return err;
+}
+
 /* Async send from c: refused, nothing is queued; sent, the bytes are c's. */
 static long try_send(const struct addr_class *c)
 {
+	if (!IPC_SENDS_BUFFERED)
+		return try_send_rendezvous(c);
 	struct ipc_msg m = { 0 };
 	SETUP(ipc_create(PORT));
 	long err = under_test(SYS_SEND, PORT, ipc_len(c), TIMEOUT_NONE, 0, c->addr, 0);
@@ -312,14 +378,14 @@ static long try_send(const struct addr_class *c)
 	return err;
 }
 
-/* Async receive into c of a message that fits: refused, it stays queued;
+/* Receive into c of a message that fits: refused, it stays queued;
  * received, c holds it. */
 static long try_recv(const struct addr_class *c)
 {
 	struct ipc_msg m = { 0 };
 	SETUP(ipc_create(PORT));
 	fill(&m, msg_len(c), 0x40);
-	SETUP(ipc_send(PORT, &m, TIMEOUT_NONE));
+	SETUP(queue_msg(&m));
 	long err = under_test(SYS_RECV, PORT, ipc_len(c) << IPC_CAP_SHIFT, TIMEOUT_NONE, 0,
 			      c->addr, 0);
 	memset(&m, 0, sizeof(m));
@@ -329,11 +395,12 @@ static long try_recv(const struct addr_class *c)
 	if (err == IPC_OK && !(got == E_TIMEOUT && c->mapped &&
 			       holds((const uint8_t *)c->addr, msg_len(c), 0x40)))
 		CELL_FAIL("received, but not into the buffer, or twice (%ld)", got);
+	queue_end();
 	sys_cap_delete(PORT);
 	return err;
 }
 
-/* Async call with c as request and reply buffer.  Refused, the server saw
+/* Call with c as request and reply buffer.  Refused, the server saw
  * nothing (a readable but not writable buffer: the request went, the reply
  * could not come back); either way the next call gets its own reply. */
 static long try_call(const struct addr_class *c)
@@ -399,7 +466,7 @@ static void client_end(bool replied)
 			  client_len);
 }
 
-/* Async reply_recv with c as reply and receive buffer, a client waiting for
+/* reply_recv with c as reply and receive buffer, a client waiting for
  * the reply and a next request queued.  Refused before the reply, we keep
  * the right to answer and the request stays queued; a readable, not
  * writable buffer has answered, and only the receive failed. */
@@ -413,7 +480,7 @@ static long try_reply_recv(const struct addr_class *c)
 	until_blocked(LOWEST);
 	SETUP(ipc_recv(PORT, &m, TIMEOUT_NONE));             /* its call: ours to answer */
 	fill(&m, msg_len(c), 0x40);
-	SETUP(ipc_send(PORT, &m, TIMEOUT_NONE));             /* the next request */
+	SETUP(queue_msg(&m));                                /* the next request */
 	long err = under_test(SYS_REPLY_RECV, PORT, ipc_len(c) | ipc_len(c) << IPC_CAP_SHIFT,
 			      TIMEOUT_NONE, 0, c->addr, 0);
 	until_blocked(LOWEST);
@@ -427,6 +494,7 @@ static long try_reply_recv(const struct addr_class *c)
 	if (err != IPC_OK)
 		reply_recv_again(c, err, replied);
 	client_end(replied);
+	queue_end();
 	sys_cap_delete(PORT);
 	return err;
 }
