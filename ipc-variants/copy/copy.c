@@ -37,13 +37,14 @@ static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64
 }
 
 /* Where the copy reads (write: writes) t's buffer byte at va, up to the end
- * of its page; NULL if it may not.  A kernel buffer (ipc_kernel_call) is
- * used as it is; user memory through t's own page tables, so that it need
- * not be the running space: a present user page (writable, to write) of
+ * of its page; NULL if it may not.  The running thread's memory and a
+ * kernel buffer (ipc_kernel_call) are used as they are, through the page
+ * tables loaded now; the other party's user memory through its own page
+ * tables and the physmap: a present user page (writable, to write) of
  * memory the physmap covers, never device registers (PCD). */
 static void *buf_at(const struct thread *t, vaddr_t va, bool write)
 {
-	if (t->kernel_buf)
+	if (t == current || t->kernel_buf)
 		return (void *)va;
 	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
 	uint64_t pte = mmu_lookup_user(t->space->root, va);
@@ -55,8 +56,10 @@ static void *buf_at(const struct thread *t, vaddr_t va, bool write)
 
 /* Copy n bytes from from's buffer at src into to's at dst, in pieces that
  * cross no page of either.  IPC_OK, or E_FAULT with *bad the thread whose
- * address is wrong (a user range reaching USER_TOP, as copy_from_user and
- * copy_to_user refuse it, or a page buf_at refuses). */
+ * address is wrong: a user range reaching USER_TOP (as copy_from_user and
+ * copy_to_user refuse it), a page buf_at refuses, or a fault of user_copy,
+ * which can only be in the running thread's memory (the physmap and kernel
+ * buffers do not fault). */
 static int copy_bytes(struct thread *to, vaddr_t dst, struct thread *from, vaddr_t src,
 		      uint64_t n, struct thread **bad)
 {
@@ -70,11 +73,10 @@ static int copy_bytes(struct thread *to, vaddr_t dst, struct thread *from, vaddr
 		uint64_t piece = MIN(n, PAGE_SIZE - MAX(src % PAGE_SIZE, dst % PAGE_SIZE));
 		const void *s = buf_at(from, src, false);
 		void *d = buf_at(to, dst, true);
-		if (!s || !d) {
-			*bad = s ? to : from;
+		if (!s || !d || user_copy(d, s, piece)) {
+			*bad = !s || (d && from == current) ? from : to;
 			return E_FAULT;
 		}
-		memcpy(d, s, piece);
 		src += piece;
 		dst += piece;
 		n -= piece;
