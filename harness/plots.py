@@ -287,7 +287,7 @@ def plan(sources: Sources, presets: dict, stat: str = "median") -> tuple[list[Pl
             made += cycles_plots(run, models) or []
         for name, plot in (("round trip", roundtrip_plot(run, stat)),
                            ("message size", msgsize_plot(run, models, stat)),
-                           ("bulk data", bulk_plot(run, models, stat)),
+                           ("bulk data", bulk_plot(run, report.size_models(presets), stat)),
                            ("rpc", rpc_plot(run))):
             if plot:
                 made.append(plot)

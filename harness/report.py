@@ -213,6 +213,18 @@ def model_presets(presets: dict[str, Preset],
             for name, p in presets.items() if not p.includes}
 
 
+def size_models(presets: dict[str, Preset]) -> dict[str, str]:
+    """model_presets and, after them, each preset whose API is a user library
+    over its kernel's IPC (IPC_LIB), named after the library and the model
+    beneath it: the models the size section and plot set side by side."""
+    models = model_presets(presets)
+    libs = {name: f"{p.axes['IPC_LIB']} library over "
+                  f"{MODEL_STYLES.get(p.axes.get('IPC', ''), p.axes.get('IPC', '?'))}"
+            for name, p in presets.items()
+            if p.axes.get("IPC_LIB", "none") not in ("none", "unset", "")}
+    return {**models, **libs}
+
+
 def model_order(models: dict[str, str], base: Optional[str] = None) -> list[str]:
     """The root presets of models, base (make's default preset) first, then by name."""
     base = BASE_PRESET if base is None else base
@@ -1780,7 +1792,7 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
               "instructions, kvm and iso-real TSC ticks, host runs TSC ticks or cycles."],
              section_summary(sources, presets, stat), section_runs(sources),
              section_models(sources, models, presets, stat), section_faults(sources, models, stat),
-             section_sizes(sources, models, stat),
+             section_sizes(sources, size_models(presets), stat),
              section_ladder(sources, presets, stat, profiles),
              section_async_on_sync(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),

@@ -644,6 +644,14 @@ class AsyncOnSyncTest(unittest.TestCase):
         self.assertIn("| pingpong | roundtrip/other-space/0B | 800 | 200 | 200 | 0.25× |", text)
         self.assertIn("the user library `asyncsync` over the kernel of `l4`", text)
 
+    def test_size_models(self):
+        """The size section's models are the root presets, then each library preset,
+        named after its library and the model beneath it."""
+        models = report.size_models(self.presets)
+        self.assertEqual(list(models)[-1], "l4-async")
+        self.assertEqual(models["l4-async"], "asyncsync library over L4-style")
+        self.assertEqual(models["mach"], "Mach-style")
+
     def test_without_a_library(self):
         """No IPC_LIB preset: the section says so in one line."""
         presets = report.resolve_presets(CONFIGS)
