@@ -29,6 +29,24 @@ static inline struct endpoint *ep_fp(uint64_t slot, uint32_t right, uint64_t *ba
 	return ep;
 }
 
+/* The point of no return of a call from current into r, the first receiver
+ * waiting on ep: r leaves the queue and its wait, and current waits for r's
+ * reply. */
+static inline void call_into(struct endpoint *ep, struct thread *r)
+{
+	ep->receivers.head = r->wnext;
+	if (!r->wnext)
+		ep->receivers.tail = NULL;
+	r->wnext = NULL;
+	r->wq = NULL;
+	r->wait = WAIT_NONE;
+	r->wait_err = IPC_OK;
+	r->caller = current;
+	current->callee = r;
+	current->wait = WAIT_REPLY;
+	current->wait_err = IPC_OK;
+}
+
 int ipc_call(struct trap_frame *f)
 {
 	uint64_t badge;
@@ -42,18 +60,8 @@ int ipc_call(struct trap_frame *f)
 	}
 	/* Point of no return: the receiver takes the message and our call. */
 	fp_count(FP_CALL, true);
-	ep->receivers.head = r->wnext;
-	if (!r->wnext)
-		ep->receivers.tail = NULL;
-	r->wnext = NULL;
-	r->wq = NULL;
-	r->wait = WAIT_NONE;
-	r->wait_err = IPC_OK;
+	call_into(ep, r);
 	msg_transfer(thread_frame(r), f, badge);
-	r->caller = current;
-	current->callee = r;
-	current->wait = WAIT_REPLY;
-	current->wait_err = IPC_OK;
 	sched_block(current);
 	wait_resume_at_user();
 	sched_direct_final(r);
@@ -99,13 +107,9 @@ void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
 		     !r || r->timeout_at || r->caller || !sched_direct_ok_fp(r)))
 		return;
 	/* Point of no return: the pager takes the fault as a call from us. */
-	ep->receivers.head = r->wnext;
-	if (!r->wnext)
-		ep->receivers.tail = NULL;
-	r->wnext = NULL;
-	r->wq = NULL;
-	r->wait = WAIT_NONE;
-	r->wait_err = IPC_OK;
+	call_into(ep, r);
+	current->in_fault = true;
+	current->fault_addr = addr;
 	struct trap_frame *to = thread_frame(r);
 	_Static_assert(FAULT_MSG_WORDS == 3, "message words 0..2 travel in r8, r9, r10");
 	to->r8 = addr;
@@ -114,12 +118,6 @@ void ipc_fault_fast(struct trap_frame *f, uint64_t addr)
 	to->r12 = to->r13 = to->r14 = to->r15 = to->rbx = to->rdx = 0;
 	to->rsi = FAULT_MSG_WORDS * 8;
 	to->rdi = current->pager_badge;
-	r->caller = current;
-	current->callee = r;
-	current->in_fault = true;
-	current->fault_addr = addr;
-	current->wait = WAIT_REPLY;
-	current->wait_err = IPC_OK;
 	sched_block(current);
 	wait_resume_at_fault();
 	sched_direct_final(r);
