@@ -174,6 +174,21 @@
 #endif
 .endm
 
+/* The partner (r11) becomes current and runs on its own kernel stack:
+ * rcx = its stack top, rdx = its space; on to same if that is ours (rax's). */
+.macro RUN_PARTNER same
+	mov %r11, current(%rip)
+	movb $THREAD_RUNNING_V, T_STATE(%r11)
+	lea THREAD_STACK_SIZE(%r11), %rcx
+#if !CONFIG_KPTI_KPTI
+	mov %rcx, tss + TSS_RSP0(%rip)    /* KPTI: it stays at the entry stack */
+#endif
+	mov %rcx, %gs:PERCPU_KSTACK
+	mov T_SPACE(%r11), %rdx
+	cmp T_SPACE(%rax), %rdx
+	je \same
+.endm
+
 /* The last of the exit: rax and rdx carry IPC_OK and 0. */
 .macro FASTPATH_SYSRET
 	xor %eax, %eax
@@ -286,16 +301,7 @@ fastpath_fault_reply:
 	mov %r9, %rdx
 1:	mov %rcx, T_FAULT_REPLY(%r11)
 	mov %rdx, T_FAULT_REPLY + 8(%r11)
-	mov %r11, current(%rip)
-	movb $THREAD_RUNNING_V, T_STATE(%r11)
-	lea THREAD_STACK_SIZE(%r11), %rcx
-#if !CONFIG_KPTI_KPTI
-	mov %rcx, tss + TSS_RSP0(%rip)    /* KPTI: it stays at the entry stack */
-#endif
-	mov %rcx, %gs:PERCPU_KSTACK
-	mov T_SPACE(%r11), %rdx
-	cmp T_SPACE(%rax), %rdx
-	je 2f
+	RUN_PARTNER 2f
 #if CONFIG_KPTI_KPTI
 	/* resume_fault_c runs on its kernel table and trap_return's exit
 	 * loads its user table: both must be the faulter's, as after any
@@ -334,17 +340,8 @@ fp_clear_6:
 fp_clear_7:
 	xor %ebx, %ebx
 fp_clear_8:
-	mov %r11, current(%rip)
 	movb $0, T_RESUME_USER(%r11)
-	movb $THREAD_RUNNING_V, T_STATE(%r11)
-	lea THREAD_STACK_SIZE(%r11), %rcx
-#if !CONFIG_KPTI_KPTI
-	mov %rcx, tss + TSS_RSP0(%rip)    /* KPTI: it stays at the entry stack */
-#endif
-	mov %rcx, %gs:PERCPU_KSTACK
-	mov T_SPACE(%r11), %rdx
-	cmp T_SPACE(%rax), %rdx
-	je 1f
+	RUN_PARTNER 1f
 #if CONFIG_KPTI_KPTI
 	/* No cr3 write here: the exit below loads the partner's user table
 	 * and its next entry its kernel table (the kernel half is shared). */
