@@ -191,11 +191,9 @@ resume_fault:
 	call resume_fault_c
 	jmp trap_return
 
-/* context_restore(new_ksp): the second half of context_switch, for a thread
- * that leaves nothing behind to come back to. */
-	.globl context_restore
-context_restore:
-	mov %rdi, %rsp
+/* Pop a switch frame (struct switch_frame, cpu.h) at rsp: the callee-saved
+ * registers, then return to where it says. */
+.macro SWITCH_FRAME_RETURN
 	pop %r15
 	pop %r14
 	pop %r13
@@ -203,6 +201,14 @@ context_restore:
 	pop %rbx
 	pop %rbp
 	ret
+.endm
+
+/* context_restore(new_ksp): the second half of context_switch, for a thread
+ * that leaves nothing behind to come back to. */
+	.globl context_restore
+context_restore:
+	mov %rdi, %rsp
+	SWITCH_FRAME_RETURN
 
 /* context_switch(&old->ksp, new_ksp): save the callee-saved registers on the
  * old kernel stack, switch stacks, restore the new thread's and return into
@@ -217,13 +223,7 @@ context_switch:
 	push %r15
 	mov %rsp, (%rdi)
 	mov %rsi, %rsp
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
-	ret
+	SWITCH_FRAME_RETURN
 
 /* KPTI: where interrupts and exceptions from user mode push their frame
  * (tss.rsp[0]) before trap_common moves it to the thread's stack, and where
