@@ -23,6 +23,19 @@ static void add_ram(struct bootinfo *b, uint64_t base, uint64_t len)
 	b->ram[b->nranges++] = (struct boot_range){ base, len };
 }
 
+/* One memory-map entry as both multiboot versions lay it out (base, length,
+ * type; unaligned): kept if it is RAM (type 1). */
+static void add_mmap_entry(struct bootinfo *b, const uint8_t *e)
+{
+	uint64_t base, len;
+	uint32_t type;
+	memcpy(&base, e, 8);
+	memcpy(&len, e + 8, 8);
+	memcpy(&type, e + 16, 4);
+	if (type == 1)
+		add_ram(b, base, len);
+}
+
 static void add_module(struct bootinfo *b, paddr_t start, paddr_t end, const char *cmd, size_t max)
 {
 	if (b->nmodules == BOOT_MAX_MODULES || end < start) {
@@ -64,16 +77,10 @@ static bool parse_mb1(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
 			return false;
 		for (uint64_t off = 0; off + 24 <= mi->mmap_length;) {
 			uint32_t size;
-			uint64_t base, len;
-			uint32_t type;
 			memcpy(&size, p + off, 4);
 			if (size < 20)                   /* base, length, type */
 				return false;
-			memcpy(&base, p + off + 4, 8);
-			memcpy(&len, p + off + 12, 8);
-			memcpy(&type, p + off + 20, 4);
-			if (type == 1)
-				add_ram(b, base, len);
+			add_mmap_entry(b, p + off + 4);
 			off += (uint64_t)size + 4;
 		}
 	} else if (mi->flags & 1u) {
@@ -102,15 +109,8 @@ static void parse_mb2_mmap(const uint8_t *t, uint32_t size, struct bootinfo *b)
 	memcpy(&entry_size, t + 8, 4);
 	if (entry_size < 24)
 		return;
-	for (uint64_t off = 16; off + entry_size <= size; off += entry_size) {
-		uint64_t base, len;
-		uint32_t type;
-		memcpy(&base, t + off, 8);
-		memcpy(&len, t + off + 8, 8);
-		memcpy(&type, t + off + 16, 4);
-		if (type == 1)
-			add_ram(b, base, len);
-	}
+	for (uint64_t off = 16; off + entry_size <= size; off += entry_size)
+		add_mmap_entry(b, t + off);
 }
 
 static bool parse_mb2(paddr_t info, boot_phys_fn phys, struct bootinfo *b)
