@@ -13,7 +13,6 @@ _Static_assert(sizeof(struct space) <= SPACE_PAGES * PAGE_SIZE, "struct space ou
 #define FRAMES_MAX_PAGES 1024          /* one SYS_FRAMES_CREATE: 4 MiB at most */
 #define PHYS_LIMIT (1ull << 52)         /* the architecture's largest physical address */
 #define LOW_MEMORY 0x100000ull          /* BIOS, VGA text screen: the kernel's */
-#define MSR_APIC_BASE 0x1b
 
 static struct boot_range ram[BOOT_MAX_RANGES];
 static unsigned nram;

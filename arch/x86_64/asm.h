@@ -11,6 +11,7 @@
 #define CR4_PAE (1 << 5)
 #define CR4_PGE (1 << 7)
 #define CR4_PCIDE (1 << 17)
+#define MSR_APIC_BASE 0x1b
 #define MSR_EFER 0xC0000080
 #define EFER_SCE (1 << 0)
 #define EFER_LME (1 << 8)

@@ -5,7 +5,6 @@
 #include "cpu.h"
 #include "mmu.h"
 
-#define MSR_APIC_BASE 0x1b
 #define APIC_BASE_X2APIC (1u << 10)
 #define APIC_BASE_ENABLE (1u << 11)
 #define LAPIC_TPR 0x080
