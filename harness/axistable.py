@@ -17,6 +17,9 @@ AXES_FILE = Path("axes.mk")
 MODELS_DIR = Path("ipc-variants")
 MODEL_HEADER = "model.h"
 USER_STUB = "ipc_user.h"           # a model's user-side stub: not kernel code
+# Compiled to assembly only, for the offsets the model's .S files read: not
+# linked into the kernel (the Makefile leaves it out of KSRC).
+ASM_OFFSETS = "asm-offsets.c"
 
 # `IPC.kind := choice`, `AXES := IPC ...` (with `\` continuation lines joined),
 # `AXES += KPTI` (an axis added on a line of its own).
@@ -121,11 +124,12 @@ def default_preset(root: Path) -> Optional[str]:
 def privileged_files(root: Path, model: str) -> list[Path]:
     """The privileged code of a kernel with this model: arch/x86_64, kernel/ (not
     its subfolders: kernel/drivers/ is linked in only on request) and
-    ipc-variants/ with the model's folder, but for its user-side stub."""
+    ipc-variants/ with the model's folder, but for its user-side stub and its
+    asm-offsets.c (a build-time generator, not linked in)."""
     globs = ("arch/x86_64/*.[chS]", "kernel/*.[ch]", f"{MODELS_DIR}/*.h",
              f"{MODELS_DIR}/{model}/*")
     return sorted(p for g in globs for p in root.glob(g)
-                  if p.is_file() and p.name != USER_STUB)
+                  if p.is_file() and p.name not in (USER_STUB, ASM_OFFSETS))
 
 
 def privileged_lines(root: Path, model: str) -> int:
