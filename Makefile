@@ -228,8 +228,10 @@ FUZZ_CONFIGS ?= $(CONFIG)
 fuzz: deps deps-run
 	$(Q)$(PYTHON) -m harness.fuzz --configs $(FUZZ_CONFIGS) --seed $(SEED) --calls $(CALLS)
 
+# The presets' on-target tests JOBS at once (default: the cores), each boot
+# one QEMU on one core; their lines come as they finish, each naming its preset.
 test: deps deps-run deps-iso
-	$(Q)$(PYTHON) -m harness test $(foreach p,$(PRESETS),--config $(p))
+	$(Q)$(PYTHON) -m harness test --jobs $(or $(JOBS),$(shell nproc)) $(foreach p,$(PRESETS),--config $(p))
 
 # ktest in every combination of the axes, each built into build/axes-<name>/
 # (python3 -m harness axes --list names them); JOBS at once, default the cores.

@@ -132,7 +132,7 @@ def cmd_test(args: argparse.Namespace) -> int:
                       only=tuple(args.only), host=not args.skip_host,
                       target=not args.skip_target, iso=not args.skip_iso,
                       timeout=args.timeout, verbose=args.verbose, qemu=args.qemu,
-                      **guest_of(args))
+                      jobs=args.jobs, **guest_of(args))
     return run_tests(options)
 
 
@@ -612,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-target", action="store_true", help="skip the on-target tests")
     p.add_argument("--skip-iso", action="store_true", help="skip the ISO boot")
     p.add_argument("--verbose", action="store_true", help="stream serial output while booting")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="presets whose on-target tests run at once (default: 1; make test "
+                        "gives the cores)")
     _add_common(p)
     p.set_defaults(func=cmd_test)
 

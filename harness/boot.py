@@ -4,6 +4,7 @@ import importlib
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -103,12 +104,18 @@ def make_argv(target: Optional[str] = None, config: Optional[str] = None,
             *([f"CONFIG={config}"] if config else []), *variables]
 
 
+# One make at a time, whichever thread asks (harness test --jobs): builds of
+# different presets share build/plugin/ and the dependency check.
+_MAKE_LOCK = threading.Lock()
+
+
 def build(root: Path, target: Optional[str] = None, config: Optional[str] = None,
           variables: Sequence[str] = ()) -> None:
     """Run make in the tree; raise HarnessError if it fails."""
     what = " ".join([str(config or target), *variables])
     try:
-        done = subprocess.run(make_argv(target, config, variables), cwd=root, check=False)
+        with _MAKE_LOCK:
+            done = subprocess.run(make_argv(target, config, variables), cwd=root, check=False)
     except OSError as err:
         raise HarnessError(f"build of {what} failed: cannot run make: {err.strerror}") from err
     if done.returncode != 0:

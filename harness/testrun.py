@@ -17,6 +17,8 @@ name (no '/') names an on-target test and reaches the guest as
 import os
 import re
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -63,16 +65,18 @@ class Tally:
         self.passed = 0
         self.failed = 0
         self.skipped = 0
+        self.lock = threading.Lock()       # presets tested at once report here
 
     def __call__(self, outcome: TestOutcome) -> None:
         """Print one result line and count it."""
-        print(outcome.line(), file=self.out, flush=True)
-        if outcome.skipped:
-            self.skipped += outcome.count
-        elif outcome.passed:
-            self.passed += outcome.count
-        else:
-            self.failed += outcome.count
+        with self.lock:
+            print(outcome.line(), file=self.out, flush=True)
+            if outcome.skipped:
+                self.skipped += outcome.count
+            elif outcome.passed:
+                self.passed += outcome.count
+            else:
+                self.failed += outcome.count
 
     def summary(self) -> str:
         """The last line of a run: `N passed, N failed` (`, N skipped` if any were)."""
@@ -97,6 +101,7 @@ class Options:
     smp: int = 1
     machine: str = DEFAULT_MACHINE
     memory: str = DEFAULT_MEMORY   # the guests' RAM, but for the tests of memory sizes
+    jobs: int = 1                  # presets whose on-target tests run at once
 
     def guest(self) -> dict:
         """The BootRequest fields of the emulated PC."""
@@ -341,29 +346,41 @@ def target_boot_problem(verdict: qemu.Verdict, serial: SerialReport) -> Optional
 
 
 def run_target_tests(options: Options, report: Report) -> None:
-    """Boot each configuration under TCG with ktest and report its TEST lines."""
+    """Boot each configuration under TCG with ktest and report its TEST lines;
+    options.jobs configurations at once (each boot is one QEMU, one core)."""
     if not options.target:
         return
+    if options.jobs > 1 and len(options.configs) > 1:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            list(pool.map(lambda config: target_tests_of(options, config, report),
+                          options.configs))
+        return
     for config in options.configs:
-        selection = narrow(options.only, f"target/{config}/", bare=True)
-        if not selection:
-            continue
-        try:
-            build(options.root, None, config)
-            markers = load_markers(options.root)
-        except (HarnessError, MarkerError) as err:
-            report(TestOutcome(f"target/{config}/build", False, str(err)))
-            continue
-        # kernel_fault, fuzz, ... are boots of their own, not ktest tests.
-        tests = ("",) if selection.everything else tuple(
-            name for name in selection.names
-            if not any(boot_test.startswith(name) for boot_test in BOOT_TESTS))
-        for test in tests:
-            _boot_target(options, config, test, markers, report)
-        for name, runs_on, boot_test in own_boots():
-            if (runs_on is None or config in runs_on) and \
-                    narrow(options.only, f"target/{config}/{name}"):
-                boot_test(options, config, report)
+        target_tests_of(options, config, report)
+
+
+def target_tests_of(options: Options, config: str, report: Report) -> None:
+    """One configuration's on-target tests: its ktest boot and its own boots."""
+    selection = narrow(options.only, f"target/{config}/", bare=True)
+    if not selection:
+        return
+    try:
+        build(options.root, None, config)
+        markers = load_markers(options.root)
+    except (HarnessError, MarkerError) as err:
+        report(TestOutcome(f"target/{config}/build", False, str(err)))
+        return
+    # kernel_fault, fuzz, ... are boots of their own, not ktest tests.
+    tests = ("",) if selection.everything else tuple(
+        name for name in selection.names
+        if not any(boot_test.startswith(name) for boot_test in BOOT_TESTS))
+    for test in tests:
+        _boot_target(options, config, test, markers, report)
+    for name, runs_on, boot_test in own_boots():
+        if (runs_on is None or config in runs_on) and \
+                narrow(options.only, f"target/{config}/{name}"):
+            boot_test(options, config, report)
+
 
 KERNEL_FAULT_TEST = "kernel_fault"
 HOSTILE_TEST = "hostile_modules"

@@ -461,6 +461,25 @@ class WholeRunTest(unittest.TestCase):
         argv = (self.root / "qemu-argv.json").read_text()
         self.assertIn("run=ktest nic=loop test=fault_pf unit=tsc", argv)
 
+    def test_presets_at_once(self):
+        """--jobs 2 tests two presets at once: the same lines as one at a time
+        (in the order they finish), each counted once."""
+        root = Path(self.tmp.name) / "two"
+        root.mkdir()
+        fake = str(make_tree(root, configs=("l4", "mach")))
+        outcomes = {}
+        for jobs in (1, 2):
+            out = io.StringIO()
+            options = Options(root=root, qemu=fake, configs=("l4", "mach"),
+                              only=("fault_pf",), jobs=jobs)
+            with contextlib.redirect_stderr(io.StringIO()):
+                status = run_tests(options, Tally(out))
+            lines = out.getvalue().splitlines()
+            self.assertEqual((status, lines[-1]), (0, "2 passed, 0 failed"))
+            outcomes[jobs] = sorted(lines[:-1])
+        self.assertEqual(outcomes[2], ["ok   target/l4/fault_pf", "ok   target/mach/fault_pf"])
+        self.assertEqual(outcomes[1], outcomes[2])
+
     def test_argument_error(self):
         """A program's refusal of an argument is found, root's start-up line is not."""
         lines = ["root: 3 boot modules, run=ktest\r",
