@@ -189,7 +189,7 @@ def footprint_plot(sources: Sources) -> Optional[Plot]:
 def waterfall_plot(run: Run, ladder, many: bool, stat: str) -> Optional[Plot]:
     """A ladder (report.Ladder) as a waterfall: the first step whole, each later
     step as the saving it makes (a floating bar), the target whole; the goal
-    (report.LADDER_GOAL times the target) as a line.  many: more than one
+    (the model's report.LADDER_GOALS times the target, if it has one) as a line.  many: more than one
     ladder, so that the plot's name says the model's."""
     bench, case = report.HEADLINE
     values, target = list(ladder.steps), ladder.target_value
@@ -201,14 +201,14 @@ def waterfall_plot(run: Run, ladder, many: bool, stat: str) -> Optional[Plot]:
                      f"{fmt_number(after)} ({'−' if after <= before else '+'}"
                      f"{fmt_number(abs(before - after))})"])
     rows.append([len(rows) + 1, ladder.target, 0, target, 3, fmt_number(target)])
-    goal = report.LADDER_GOAL * target
+    goal = ladder.goal * target if ladder.goal else 0     # 0: no goal line
     name = f"ladder-{ladder.model}-" if many else "ladder-"
     return Plot(f"{name}{run.meta.get('mode', '?')}", "waterfall",
                 dat_text(["index", "step", "bottom", "top", "kind", "shown"], rows),
                 {**base_variables(run, stat), "case": f"{bench} {case}", "goal": goal,
                  "laddertitle": ladder.title,
-                 "goaltext": f"goal: {report.LADDER_GOAL:g} × {ladder.target} "
-                             f"= {fmt_number(goal)}"})
+                 "goaltext": f"goal: {ladder.goal:g} × {ladder.target} = {fmt_number(goal)}"
+                             if ladder.goal else ""})
 
 
 def first_key(result: dict, keys: Sequence[str]) -> Optional[float]:

@@ -4,6 +4,7 @@ import json
 import shutil
 import tempfile
 import unittest
+import unittest.mock
 from contextlib import redirect_stderr, redirect_stdout
 from io import StringIO
 from pathlib import Path
@@ -354,6 +355,21 @@ class LadderTest(unittest.TestCase):
 
     def test_without_profiles_it_says_how_to_make_them(self):
         self.assertIn("harness.profile --config NAME", self.section({}))
+
+    def test_mitigations_stay_off_the_ladder(self):
+        """A preset that turns an axis that is no IPC design (KPTI, counters) is
+        not a step, however its round trip falls; a model without a goal gets
+        none: only the Mach-style ladder has issue 14's."""
+        configs = {**LADDER_CONFIGS, "mach-kpti": "include configs/mach.mk\nKPTI := kpti\n"}
+        presets = report.resolve_presets(configs, {**LADDER_DEFAULTS, "KPTI": "none"})
+        self.assertNotIn("mach-kpti", report.ladder_members(presets, "mach"))
+        self.assertIn("mach-fast-lazy", report.ladder_members(presets, "mach"))
+        ladder, = report.ladders(ladder_run(), presets, "median")
+        self.assertEqual(ladder.goal, 2.5)
+        styles = {**report.MODEL_STYLES, "async": "Other-style"}
+        with unittest.mock.patch.object(report, "MODEL_STYLES", styles):
+            ladder, = report.ladders(ladder_run(), presets, "median")
+        self.assertIsNone(ladder.goal)
 
     def test_without_the_ladder(self):
         sources = report.sort_sources([("results/runs/icount.json", timing_run(
