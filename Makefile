@@ -103,7 +103,7 @@ help:
 	@echo "make iso             build build/<name>/ipclab.iso for GRUB / a real PC"
 	@echo "make bench           measure every model's root preset, compare, plot (the main job)"
 	@echo "make test            every test: host units, on-target suite, ISO boot"
-	@echo "make test-axes       ktest in all 24 combinations of the axes (JOBS=n)"
+	@echo "make test-axes       ktest in every combination of the axes, 12 per model (JOBS=n)"
 	@echo "make fuzz            a long seeded fuzz (FUZZ_CONFIGS=all SEED=n CALLS=n)"
 	@echo "make report          results/REPORT.md from the newest stored runs"
 	@echo "make plots           plots/*.png and *.svg from the same runs"

@@ -1,7 +1,7 @@
 """`make test-axes`: every combination of the independent axes, built and run.
 
 axes.mk says how each axis is covered.  The crossed ones (IPC,
-DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS: 24 combinations) are crossed in full.
+DIRECT_SWITCH, SCHED_QUEUES, TIMEOUTS: 12 combinations per model) are crossed in full.
 The others with test values (MSG_REGS 1, 4, 8, the async limits at their
 extremes, KPTI and PCID) are covered, not crossed: within each IPC model the
 combinations take their values in turn (a mixed radix over the combination's
