@@ -4,29 +4,10 @@
 #ifndef IPC_USER_H
 #define IPC_USER_H
 
-/* Async: r8 points at the data; rsi has the length, the room for a reply
- * or a received message, and flags (IPC_SEND_REPLY). */
-static inline long ipc_trap_flags(uint64_t nr, uint64_t slot, struct ipc_msg *m,
-				  uint64_t timeout, uint64_t flags)
-{
-	register uint64_t rax asm("rax") = nr, rdi asm("rdi") = slot;
-	register uint64_t rsi asm("rsi") = (m->len & IPC_LEN_MASK) |
-					   (uint64_t)IPC_MSG_MAX << IPC_CAP_SHIFT | flags;
-	register uint64_t rdx asm("rdx") = timeout, r8 asm("r8") = (uint64_t)m->b;
-	asm volatile("syscall"
-		     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r8)
-		     :
-		     : "rcx", "r11", "r9", "r10", "memory");
-	if (rax == IPC_OK) {
-		m->badge = rdi;
-		m->len = rsi;
-	}
-	return (long)rax;
-}
-
+/* The message in memory (user/lib/ipc.h, ipc_trap_mem); flags: IPC_SEND_REPLY. */
 static inline long ipc_trap(uint64_t nr, uint64_t slot, struct ipc_msg *m, uint64_t timeout)
 {
-	return ipc_trap_flags(nr, slot, m, timeout, 0);
+	return ipc_trap_mem(nr, slot, m, timeout, 0);
 }
 
 /* user/lib/ipc.h's ipc_call and ipc_reply_recv are ipc_user_call and
@@ -42,7 +23,7 @@ static inline long ipc_user_call(uint64_t slot, struct ipc_msg *m, uint64_t time
 {
 	if (!CONFIG_ASYNC_RPC_SPLIT)
 		return ipc_trap(SYS_CALL, slot, m, timeout);
-	long err = ipc_trap_flags(SYS_SEND, slot, m, timeout, IPC_SEND_REPLY);
+	long err = ipc_trap_mem(SYS_SEND, slot, m, timeout, IPC_SEND_REPLY);
 	if (err)
 		return err;
 	return ipc_trap(SYS_RECV, IPC_SLOT_REPLY, m, timeout ? timeout : TIMEOUT_FOREVER);

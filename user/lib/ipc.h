@@ -40,6 +40,27 @@ static inline void ipc_msg_get(const struct ipc_msg *m, void *out, uint64_t size
 	__builtin_memcpy(out, m->b, have < sizeof(m->b) ? have : sizeof(m->b));
 }
 
+/* One IPC system call whose message is in memory, for the models that copy
+ * it (their ipc_user.h): r8 points at the data; rsi has the length, the
+ * room for a reply or a received message, and the model's flags. */
+static inline long ipc_trap_mem(uint64_t nr, uint64_t slot, struct ipc_msg *m,
+				uint64_t timeout, uint64_t flags)
+{
+	register uint64_t rax asm("rax") = nr, rdi asm("rdi") = slot;
+	register uint64_t rsi asm("rsi") = (m->len & IPC_LEN_MASK) |
+					   (uint64_t)IPC_MSG_MAX << IPC_CAP_SHIFT | flags;
+	register uint64_t rdx asm("rdx") = timeout, r8 asm("r8") = (uint64_t)m->b;
+	asm volatile("syscall"
+		     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r8)
+		     :
+		     : "rcx", "r11", "r9", "r10", "memory");
+	if (rax == IPC_OK) {
+		m->badge = rdi;
+		m->len = rsi;
+	}
+	return (long)rax;
+}
+
 /* ipc_trap(nr, slot, m, timeout): one IPC system call with message m, in
  * the compiled model's way (its ipc-variants/<model>/ipc_user.h). */
 #include <ipc_user.h>
