@@ -170,7 +170,7 @@
 	BLOCK_CURRENT
 	QUEUE_EDITS
 #if CONFIG_FASTPATH_STATS
-	incq fp_asm_hits + 8(%rip)
+	incq fp_hits + 8(%rip)
 #endif
 .endm
 
@@ -248,7 +248,7 @@ ipc_entry_call:
 	BLOCK_CURRENT
 	QUEUE_EDITS
 #if CONFIG_FASTPATH_STATS
-	incq fp_asm_hits(%rip)
+	incq fp_hits(%rip)
 #endif
 	jmp fastpath_switch
 9:	BAIL SYS_CALL

@@ -117,8 +117,9 @@ static int call_on(struct endpoint *ep, uint64_t badge, struct trap_frame *f, ui
 	return wait_block(q, kind, timeout, r);
 }
 
-int call_slow(struct trap_frame *f)
+int ipc_call(struct trap_frame *f)
 {
+	fp_miss(FP_CALL);
 	struct endpoint *ep;
 	uint64_t badge;
 	int err = send_args(f, &ep, &badge);
@@ -152,8 +153,9 @@ int ipc_fault_reply(uint64_t reply[2])
 	return IPC_OK;
 }
 
-int reply_recv_slow(struct trap_frame *f)
+int ipc_reply_recv(struct trap_frame *f)
 {
+	fp_miss(FP_REPLY_RECV);
 	struct endpoint *ep;
 	uint64_t badge;
 	int err = ep_lookup(f->rdi, RIGHT_RECV, &ep, &badge);

@@ -57,8 +57,16 @@ static inline uint64_t reply_timeout(uint64_t timeout)
 	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
 }
 
-int call_slow(struct trap_frame *f);
-int reply_recv_slow(struct trap_frame *f);
+/* Fast-path counters (FASTPATH_STATS=y): hits by entry_fastpath.S, misses
+ * by the general path, which takes whatever the fast path declined. */
+enum { FP_CALL, FP_REPLY_RECV };
+extern uint64_t fp_hits[2], fp_misses[2];
+
+static inline void fp_miss(unsigned which)
+{
+	if (CONFIG_FASTPATH_STATS)
+		fp_misses[which]++;
+}
 void reply_abandon(struct thread *server);
 
 #endif
