@@ -1,17 +1,16 @@
-/* Counting the processors in the ACPI MADT or the MP table (cpus.h). */
+/* Counting the processors in the ACPI MADT (cpus.h). */
 #include "cpus.h"
 
-#define TABLE_MAX (1u << 20)           /* no MADT or MP table is near 1 MiB */
+#define TABLE_MAX (1u << 20)           /* no MADT is near 1 MiB */
 #define SDT_HEADER 36
 #define MADT_ENTRIES 44                /* header, local APIC address, flags */
-#define MP_ENTRIES 44                  /* the MP configuration table's header */
 
 /* Little-endian fields read bytewise: the tables do not align them. */
 static uint32_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
 static uint32_t get32(const uint8_t *p) { return get16(p) | get16(p + 2) << 16; }
 static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
-/* Do len bytes sum to 0 modulo 256, as every ACPI and MP structure must? */
+/* Do len bytes sum to 0 modulo 256, as every ACPI structure must? */
 static bool sums_to_zero(const uint8_t *p, uint64_t len)
 {
 	uint8_t sum = 0;
@@ -125,46 +124,7 @@ static const uint8_t *find_madt(boot_phys_fn phys)
 	return NULL;
 }
 
-/* The processors of the MP table; false (and problem) if it is malformed. */
-static bool mp_walk(boot_phys_fn phys, struct cpu_list *out)
-{
-	const uint8_t *bda = phys(0x413, 2);
-	uint64_t base_kib = bda ? get16(bda) : 0;
-	paddr_t fp_pa = 0;
-	if (base_kib >= 512 && base_kib <= 640)   /* the last KiB of base memory */
-		fp_pa = scan(phys, (base_kib - 1) * 1024, 1024, "_MP_", 16);
-	if (!fp_pa)
-		fp_pa = scan_bios(phys, 0xf0000, 0x10000, "_MP_", 16);
-	const uint8_t *fp = fp_pa ? phys(fp_pa, 16) : NULL;
-	if (!fp)
-		return false;
-	if (fp[11]) {                     /* a default configuration: two CPUs */
-		add_cpu(out, 0);
-		add_cpu(out, 1);
-		return true;
-	}
-	const uint8_t *t = phys(get32(fp + 4), MP_ENTRIES);
-	uint32_t len = t ? get16(t + 4) : 0;
-	if (!t || memcmp(t, "PCMP", 4) || len < MP_ENTRIES || !(t = phys(get32(fp + 4), len)) ||
-	    !sums_to_zero(t, len)) {
-		out->problem = "MP table ignored: bad configuration table";
-		return false;
-	}
-	uint32_t off = MP_ENTRIES;
-	for (uint32_t i = 0, n = get16(t + 34); i < n; i++) {
-		/* A processor entry is 20 bytes; bus, I/O APIC and interrupt ones 8. */
-		if (off >= len || t[off] > 4 || (t[off] == 0 ? 20u : 8u) > len - off) {
-			out->problem = "MP table ignored: an entry overruns the table";
-			return false;
-		}
-		if (t[off] == 0 && (t[off + 3] & 1))
-			add_cpu(out, t[off + 1]);
-		off += t[off] == 0 ? 20 : 8;
-	}
-	return true;
-}
-
-/* The MADT's processors, else the MP table's, else none (cpus.h). */
+/* The MADT's processors, else none (cpus.h). */
 void cpus_find(boot_phys_fn phys, struct cpu_list *out)
 {
 	*out = (struct cpu_list){ .source = NULL };
@@ -175,14 +135,5 @@ void cpus_find(boot_phys_fn phys, struct cpu_list *out)
 	}
 	if (madt && !out->problem)
 		out->problem = "ACPI MADT ignored: it lists no enabled processor";
-	const char *madt_problem = out->problem;
-	out->n = 0;
-	if (mp_walk(phys, out) && out->n) {
-		out->source = "MP table";
-		out->problem = madt_problem;
-		return;
-	}
-	if (!out->problem)
-		out->problem = madt_problem;
 	out->n = 0;
 }

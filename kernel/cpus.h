@@ -1,9 +1,8 @@
-/* The processors the firmware lists: the ACPI MADT, else the MP table.
- * Layouts: ACPI 6.5 sections 5.2.5 (RSDP), 5.2.7-8 (RSDT, XSDT) and 5.2.12
- * (MADT); Intel MultiProcessor Specification 1.4, chapter 4.  ipclab runs on
- * one CPU; the others are only counted, to say in the banner that they sit
- * unused.  The MP table is the fallback for firmware without ACPI; SeaBIOS's
- * lists one processor per socket, so it undercounts cores. */
+/* The processors the firmware lists in the ACPI MADT.  Layouts: ACPI 6.5
+ * sections 5.2.5 (RSDP), 5.2.7-8 (RSDT, XSDT) and 5.2.12 (MADT).  ipclab runs
+ * on one CPU; the others are only counted, to say in the banner that they sit
+ * unused.  There is no MP-table fallback: x86_64 firmware has ACPI, and the
+ * MP table SeaBIOS builds lists one processor per socket, not every core. */
 #ifndef KERNEL_CPUS_H
 #define KERNEL_CPUS_H
 
@@ -12,7 +11,7 @@
 #define CPUS_MAX 64                   /* APIC ids kept; more are only counted */
 
 struct cpu_list {
-	const char *source;           /* "ACPI MADT", "MP table", or NULL: none usable */
+	const char *source;           /* "ACPI MADT", or NULL: none usable */
 	const char *problem;          /* why a table that was found was ignored, or NULL */
 	unsigned n;                   /* enabled processors listed */
 	uint32_t apic_id[CPUS_MAX];   /* the first CPUS_MAX of their APIC ids */

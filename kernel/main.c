@@ -67,7 +67,7 @@ static void print_cpus(void)
 	cpuid(1, 0, r);
 	uint32_t self = r[1] >> 24;
 	if (!cpus.source) {
-		kprintf("ipclab: cpu count unknown (no usable ACPI MADT or MP table%s%s), "
+		kprintf("ipclab: cpu count unknown (no usable ACPI MADT%s%s), "
 			"running on apic id %u\n", cpus.problem ? ": " : "",
 			cpus.problem ? cpus.problem : "", self);
 		return;

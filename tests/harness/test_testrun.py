@@ -302,13 +302,13 @@ class MachineTestsTest(unittest.TestCase):
 
     def test_every_other_cpu_named(self):
         self.assertIsNone(smp_problem(["x", self.CPUS + "\r"], 4))
-        self.assertIsNone(smp_problem(["ipclab: 2 cpus (MP table), running on apic id 1; "
+        self.assertIsNone(smp_problem(["ipclab: 2 cpus (ACPI MADT), running on apic id 1; "
                                        "unused: apic ids 0"], 2))
 
     def test_wrong_or_missing_count(self):
         self.assertIn("counts 4 cpus", smp_problem([self.CPUS], 2))
         self.assertIn("no `ipclab: N cpus", smp_problem(["ipclab: cpu count unknown (no usable "
-                                                         "ACPI MADT or MP table)"], 4))
+                                                         "ACPI MADT)"], 4))
         self.assertIn("expected 3", smp_problem([self.CPUS.replace(" 3", "")], 4))
         self.assertIn("expected 3", smp_problem([self.CPUS.replace("1 2 3", "0 1 2")], 4))
         self.assertIn("expected 3", smp_problem(["ipclab: 4 cpus (ACPI MADT), running on "

@@ -1,4 +1,4 @@
-/* Host tests of counting processors in the ACPI MADT and the MP table
+/* Host tests of counting processors in the ACPI MADT
  * (kernel/cpus.c), on the physical memory model of fake_phys.h. */
 /* test-links: kernel/cpus.c */
 #include "check.h"
@@ -250,106 +250,6 @@ static void more_cpus_than_kept(void)
 	CHECK_EQ(c.apic_id[CPUS_MAX - 1], CPUS_MAX - 1);
 }
 
-/* ---- MP table ---- */
-
-#define MPC 0x9fd00ull
-
-/* An MP floating pointer in the ROM pointing at a configuration table in the
- * EBDA with the processor flags given (one 20-byte entry each) and a bus. */
-static void mp_std(const uint8_t *flags, unsigned ncpus)
-{
-	bios_new();
-	uint8_t *fp = rom + 0x10000 + 0x40;    /* in 0xf0000..0xfffff */
-	memcpy(fp, "_MP_", 4);
-	put(fp, 4, MPC, 4);
-	fp[8] = 1;
-	fp[9] = 4;
-	checksum(fp, 16, 10);
-	uint8_t *t = ebda + (MPC - EBDA);
-	uint32_t len = 44 + 20 * ncpus + 8;
-	memcpy(t, "PCMP", 4);
-	put(t, 4, len, 2);
-	put(t, 34, ncpus + 1, 2);
-	for (unsigned i = 0; i < ncpus; i++) {
-		t[44 + 20 * i] = 0;
-		t[44 + 20 * i + 1] = (uint8_t)i;
-		t[44 + 20 * i + 3] = flags[i];
-	}
-	t[44 + 20 * ncpus] = 1;                /* a bus entry */
-	checksum(t, len, 7);
-}
-
-static void mp_counts_enabled_cpus(void)
-{
-	uint8_t flags[] = { 3, 1, 0, 1 };
-	mp_std(flags, 4);
-	struct cpu_list c = found();
-	CHECK_STREQ(c.source, "MP table");
-	CHECK(c.problem == NULL);
-	CHECK_EQ(c.n, 3);
-	CHECK_EQ(c.apic_id[2], 3);
-}
-
-static void mp_default_configuration(void)
-{
-	uint8_t flags[] = { 3 };
-	mp_std(flags, 1);
-	uint8_t *fp = rom + 0x10040;
-	fp[11] = 5;                            /* default configuration 5 */
-	checksum(fp, 16, 10);
-	CHECK_EQ(found().n, 2);
-}
-
-static void mp_entry_count_overruns(void)
-{
-	uint8_t flags[] = { 3, 1 };
-	mp_std(flags, 2);
-	uint8_t *t = ebda + (MPC - EBDA);
-	put(t, 34, 60000, 2);
-	checksum(t, 44 + 20 * 2 + 8, 7);
-	struct cpu_list c = found();
-	CHECK(c.source == NULL);
-	CHECK_STREQ(c.problem, "MP table ignored: an entry overruns the table");
-}
-
-static void mp_unknown_entry_type(void)
-{
-	uint8_t flags[] = { 3, 1 };
-	mp_std(flags, 2);
-	uint8_t *t = ebda + (MPC - EBDA);
-	t[44 + 20] = 77;
-	checksum(t, 44 + 20 * 2 + 8, 7);
-	CHECK(found().source == NULL);
-}
-
-static void mp_bad_checksum(void)
-{
-	uint8_t flags[] = { 3, 1 };
-	mp_std(flags, 2);
-	(ebda + (MPC - EBDA))[50]++;
-	struct cpu_list c = found();
-	CHECK(c.source == NULL);
-	CHECK_STREQ(c.problem, "MP table ignored: bad configuration table");
-}
-
-static void broken_madt_falls_back_to_mp(void)
-{
-	uint8_t flags[] = { 3, 1 };
-	mp_std(flags, 2);
-	uint8_t e[16];
-	unsigned n = lapic(e, 0, true);
-	e[n + 1] = 1;                          /* an entry shorter than its header */
-	n += 8;
-	rsdp_at(rom + 0x10, TABLES, 0);
-	paddr_t t = TABLES + 0x200;
-	rsdt_new(TABLES, &t, 1);
-	madt_new(t, e, n);
-	struct cpu_list c = found();
-	CHECK_STREQ(c.source, "MP table");
-	CHECK_EQ(c.n, 2);
-	CHECK_STREQ(c.problem, "ACPI MADT ignored: an entry overruns the table");
-}
-
 static void no_tables(void)
 {
 	bios_new();
@@ -373,8 +273,7 @@ static int fuzz_child(void)
 		unsigned n = lapic(e, 0, true);
 		n += lapic(e + n, 1, true);
 		n += lapic(e + n, 2, true);
-		uint8_t flags[] = { 3, 1 };
-		mp_std(flags, 2);
+		bios_new();
 		rsdp_at(rom + 0x10, TABLES, 0);
 		paddr_t t = TABLES + 0x200;
 		rsdt_new(TABLES, &t, 1);
@@ -383,8 +282,6 @@ static int fuzz_child(void)
 			{ (uint8_t *)phys(t, 44 + n), 44 + n, 9 },
 			{ (uint8_t *)phys(TABLES, 40), 40, 9 },
 			{ rom + 0x10, 20, 8 },
-			{ ebda + (MPC - EBDA), 44 + 40 + 8, 7 },
-			{ rom + 0x10040, 16, 10 },
 		};
 		unsigned v = check_rand_below(&seed, ARRAY_SIZE(victims));
 		for (unsigned k = 1 + check_rand_below(&seed, 4); k; k--)
@@ -418,12 +315,6 @@ static const struct check_case cases[] = {
 	CASE(rsdt_lies_about_its_length),
 	CASE(rsdt_points_nowhere),
 	CASE(more_cpus_than_kept),
-	CASE(mp_counts_enabled_cpus),
-	CASE(mp_default_configuration),
-	CASE(mp_entry_count_overruns),
-	CASE(mp_unknown_entry_type),
-	CASE(mp_bad_checksum),
-	CASE(broken_madt_falls_back_to_mp),
 	CASE(no_tables),
 	CASE(fuzz),
 };
