@@ -86,6 +86,15 @@ class AxisTableTest(unittest.TestCase):
         for model, traits in axistable.read_models(axes.ROOT).items():
             self.assertIn("IPC_MODEL_STYLE", traits, model)
 
+    def test_every_model_within_the_size_goal(self):
+        """Issue 15's budget holds in the tree: each model's kernel (arch/,
+        kernel/, the model) has at most report.SIZE_GOAL code lines."""
+        from harness import report
+        for model in axistable.read_models(axes.ROOT):
+            lines = axistable.privileged_code_lines(axes.ROOT, model)
+            self.assertLessEqual(lines, report.SIZE_GOAL,
+                                 f"{model}: {lines} code lines of privileged code")
+
 
 class PresetFilesTest(unittest.TestCase):
     """Presets in configs/ and in a model's own folder."""
