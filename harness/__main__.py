@@ -456,7 +456,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     info = runs.HostInfo(args.host, capture.cpu, None, commit, dirty)
     presets = {r["variant"]: r["axes"] for r in capture.results}
     meta = runs.make_meta(info, runs.REAL_MODE, capture.results, runs.now(), accel="none",
-                          presets=presets, source=Path(args.file).name)
+                          presets=presets, source=Path(args.file).name,
+                          hypervisor=capture.hypervisor)
     run = runs.Run(meta, list(capture.results))
     problem = axes_problem(root, run)
     if problem:

@@ -28,8 +28,9 @@ REAL_MODE = "iso-real"
 # `KEY := value` (also `=` and `?=`) in a configs/<name>.mk file.
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|\?=|=)\s*(.*?)\s*$")
 
-# The kernel's CPU line: `ipclab: cpu <vendor> "<model>": ...`.
+# The kernel's CPU line: `ipclab: cpu <vendor> "<model>": ... hypervisor=<yes|no> ...`.
 _CPU_LINE = re.compile(r'ipclab: cpu \S+ "([^"]*)"')
+_HYPERVISOR = re.compile(r"\bhypervisor=(yes|no)\b")
 
 
 class RunError(Exception):
@@ -192,6 +193,9 @@ class Capture:
     results: tuple[dict, ...]
     cpu: str
     problems: tuple[str, ...]
+    # Whether the CPU said it runs under a hypervisor (CPUID's bit): a log from a
+    # virtual machine is no real PC's.  None: the CPU line did not say.
+    hypervisor: Optional[bool] = None
 
 
 def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] = None,
@@ -201,11 +205,13 @@ def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] =
     config names the variant when the log has no banner (and wins over it);
     axes_of(name) gives a variant's axes when neither result nor banner does.
     """
-    variant, axes, cpu = config, {}, "unknown"
+    variant, axes, cpu, hypervisor = config, {}, "unknown", None
     results, problems = [], []
     for line in lines:
         if cpu == "unknown" and (match := _CPU_LINE.search(line)):
             cpu = match.group(1).strip()
+            said = _HYPERVISOR.search(line)
+            hypervisor = said.group(1) == "yes" if said else None
         item = classify_line(line, markers)
         if isinstance(item, Banner):
             name, axes = read_banner(item.text, markers)
@@ -220,7 +226,7 @@ def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] =
             else:
                 name = item.data.get("variant", variant)
                 results.append(complete(item.data, name, axes or axes_of(name), "tsc"))
-    return Capture(tuple(results), cpu, tuple(problems))
+    return Capture(tuple(results), cpu, tuple(problems), hypervisor)
 
 
 # --- Metadata ---------------------------------------------------------------------

@@ -424,6 +424,7 @@ class FakeTreeTest(unittest.TestCase):
         self.assertEqual((run.meta["mode"], run.meta["unit"], run.meta["host"]),
                          ("iso-real", "tsc", "real-pc"))
         self.assertEqual(run.meta["cpu"], "Intel(R) Core(TM) i5-8250U CPU @ 1.60GHz")
+        self.assertIsNone(run.meta["hypervisor"])     # the log's CPU line does not say
         self.assertEqual(list(run.meta["presets"]), ["l4", "mach"])
         self.assertIn("null_syscall  104   107", out)
 

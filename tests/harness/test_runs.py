@@ -223,6 +223,14 @@ class CaptureTest(unittest.TestCase):
         self.assertEqual(capture.results[0]["axes"], {"IPC": "l4"})
         self.assertEqual(capture.cpu, "unknown")
 
+    def test_hypervisor_flag(self):
+        """The CPU line's hypervisor= tells a real PC's log from a virtual machine's."""
+        line = 'ipclab: cpu AuthenticAMD "AMD EPYC": pcid=no hypervisor={} pmu=absent'
+        for said, seen in (("yes", True), ("no", False)):
+            capture = runs.read_capture([line.format(said)], MARKERS)
+            self.assertEqual((capture.cpu, capture.hypervisor), ("AMD EPYC", seen))
+        self.assertIsNone(runs.read_capture(CAPTURED.split("\n"), MARKERS).hypervisor)
+
 
 if __name__ == "__main__":
     unittest.main()
