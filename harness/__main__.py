@@ -520,10 +520,19 @@ def chosen_runs(args: argparse.Namespace) -> Optional[tuple[report.Sources, dict
             f"makes one)")
         return None
     try:
-        return report.load_sources(root, paths, list(presets)), presets
+        return report.load_sources(root, paths, list(presets), paired_runs(args, root, paths)), \
+            presets
     except runs.RunError as err:
         say(str(err))
         return None
+
+
+def paired_runs(args: argparse.Namespace, root: Path, chosen: Sequence[Path]) -> list[Path]:
+    """The runs read only to set the model beside real cycles: --pair-runs, else with
+    the default runs every stored pair of the same commit, else none."""
+    if getattr(args, "pair_runs", None):
+        return [Path(f) for f in args.pair_runs]
+    return [] if args.runs else report.default_pairs(root, chosen)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -684,6 +693,10 @@ def _add_report(commands) -> None:
                                         "preset per benchmark, Mach-style / L4-style ratios, "
                                         "the cost of each technique, the paper check.")
     _add_runs(p)
+    p.add_argument("--pair-runs", nargs="+", metavar="FILE",
+                   help="more runs, read only to set the cycle model beside real cycles of "
+                        "their commit (default with the default runs: every stored cycles "
+                        "and real-cycle run of the same commit)")
     p.add_argument("--output", type=Path, metavar="FILE",
                    help=f"where to write the report (default: {report.REPORT})")
     _add_stat(p)

@@ -3,7 +3,8 @@
 It sets every preset side by side, measures every IPC model against the
 default preset's (each named by its model.h), isolates the cost of each technique by comparing presets that
 differ in exactly one axis, and puts the classic published figures beside the
-ratios measured here.  Every number comes from the runs it names, except the
+ratios measured here, and sets the cycle model beside real cycles (kvm, a real
+PC) of the same commit.  Every number comes from the runs it names, except the
 published figures, which are quoted with their sources, and the size of each
 kernel, counted in the tree.
 
@@ -14,10 +15,12 @@ Everything but the functions that read files is pure.
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from harness import axistable, qemu, runs, sizes, tables
+from harness.plugin import cycles
 from harness.runs import Run
 from harness.sizes import sized_case, slope
 from harness.tables import fmt_number, number
@@ -325,11 +328,14 @@ class Sources:
     footprint: list[Run] = field(default_factory=list)   # newest first
     baselines: list[Run] = field(default_factory=list)   # Linux on the host, in a guest
     drivers: list[Run] = field(default_factory=list)     # e1000-<mode>: the driver benchmark
+    # Runs read only to set the model beside real cycles of their commit
+    # (section_model_real), older than the newest of their kind.
+    paired: list[Run] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # id(run) -> its file
 
     def all(self) -> list[Run]:
         """Every run, timing runs first."""
-        return [*self.timing, *self.footprint, *self.baselines, *self.drivers]
+        return [*self.timing, *self.footprint, *self.baselines, *self.drivers, *self.paired]
 
     def name(self, run: Run) -> str:
         """The file a run was read from."""
@@ -356,14 +362,35 @@ def sort_sources(named: Sequence[tuple[str, Run]], preset_names: Sequence[str]) 
     return sources
 
 
-def load_sources(root: Path, paths: Sequence[Path], preset_names: Sequence[str]) -> Sources:
-    """Read the runs; RunError if one cannot be read."""
+def load_sources(root: Path, paths: Sequence[Path], preset_names: Sequence[str],
+                 paired: Sequence[Path] = ()) -> Sources:
+    """Read the runs, and those read only for the model against real cycles
+    (Sources.paired); RunError if one cannot be read."""
     def shown(path: Path) -> str:
         try:
             return str(path.resolve().relative_to(root.resolve()))
         except ValueError:
             return str(path)
-    return sort_sources([(shown(p), runs.load_run(p)) for p in paths], preset_names)
+    sources = sort_sources([(shown(p), runs.load_run(p)) for p in paths], preset_names)
+    for path in paired:
+        run = runs.load_run(path)
+        sources.paired.append(run)
+        sources.names[id(run)] = shown(path)
+    return sources
+
+
+def default_pairs(root: Path, chosen: Sequence[Path]) -> list[Path]:
+    """The stored runs of every pair of model and real cycles (model_real_pairs)
+    that the chosen runs leave out: what compare reads beside default_runs."""
+    stored = stored_runs(root)
+    path_of = {id(run): path for path, run in stored}
+    taken = {path.resolve() for path in chosen}
+    found: list[Path] = []
+    for pair in model_real_pairs([run for _, run in stored]):
+        for path in (path_of[id(pair.real)], path_of[id(pair.model)]):
+            if path.resolve() not in taken and path not in found:
+                found.append(path)
+    return found
 
 
 # --- Looking values up ----------------------------------------------------------------
@@ -549,9 +576,18 @@ def section_runs(sources: Sources) -> list[str]:
              "their sources.", "",
              *md_table(["run", "mode", "date", "host (cpu)", "commit", "qemu", "presets"], rows, 7),
              "", "To make this report again from the same runs:", "",
-             "    python3 -m harness compare --runs " +
-             " ".join(sources.name(r) for r in sources.all())]
+             "    " + rerun_command(sources)]
     return lines + run_warnings(sources)
+
+
+def rerun_command(sources: Sources) -> str:
+    """The compare command that reads the same runs, each in the same role."""
+    paired = {id(run) for run in sources.paired}
+    command = "python3 -m harness compare --runs " + " ".join(
+        sources.name(run) for run in sources.all() if id(run) not in paired)
+    if sources.paired:
+        command += " --pair-runs " + " ".join(sources.name(run) for run in sources.paired)
+    return command
 
 
 def run_warnings(sources: Sources) -> list[str]:
@@ -990,6 +1026,169 @@ def signed(value: float) -> str:
     if value == 0:
         return "±0"
     return ("+" if value > 0 else "−") + fmt_number(abs(value))
+
+
+# --- The model against real cycles ---------------------------------------------------------
+
+# The units of a real CPU's clock: the TSC (kvm, a real PC) or a cycle counter.
+REAL_UNITS = ("tsc", "cycles")
+
+HOW_TO_PAIR = (
+    "make one with `python3 -m harness run --config l4 --mode kvm` on a host with VT-x/AMD-V, "
+    "or `make iso`, a boot of build/l4/ipclab.iso on a PC and `python3 -m harness ingest "
+    "<serial log>` in the checkout that built it; then `python3 -m harness run --config l4 "
+    "--mode cycles` of the same commit, both from a tree without uncommitted changes")
+
+MODEL_REAL_INTRO = (
+    "Each commit that has a cycles run and a real-cycle run (kvm with hardware "
+    "virtualization, or a serial log of a real PC) sets the cycle model beside the real "
+    "CPU, case by case, so that the model can be judged: real is the guest's median per "
+    "operation in its unit after the warm-up rounds, with the cost of reading the clock "
+    "subtracted, so warm / real judges the model and cold / real shows what a cold start "
+    "would add; the model's region also holds the two clock reads (docs/cycles.md).  "
+    "TSC ticks run at the CPU's "
+    "nominal clock, not its core clock (turbo, power saving), so a ratio of 1 is the "
+    "model meeting the TSC, not necessarily the cycles.  Runs of a tree with uncommitted "
+    "changes are not paired.")
+
+
+def real_source(meta: dict) -> Optional[str]:
+    """Where a run's real cycles come from, in words; None if its clock is no real CPU's.
+
+    A kvm run is real when QEMU used KVM (accel kvm): the harness takes kvm only on a
+    CPU with vmx or svm, and stores a run that fell back as icount on TCG.  An
+    ingested log is real unless its CPU said it ran under a hypervisor.
+    """
+    mode = meta.get("mode")
+    if mode == "kvm" and meta.get("accel") == "kvm":
+        return "kvm with hardware virtualization"
+    if mode == runs.REAL_MODE and meta.get("hypervisor") is not True:
+        return "a real PC (ingested serial log)"
+    return None
+
+
+def clean_commit(meta: dict) -> Optional[str]:
+    """The commit a run was built from; None if unknown or the tree had changes."""
+    commit = str(meta.get("commit") or "unknown")
+    return None if commit == "unknown" or meta.get("dirty") is not False else commit
+
+
+def model_profile(run: Run) -> Optional[str]:
+    """The profile of a cycles run's model figures, or None if it has none."""
+    return ", ".join(sorted({str(r["model_profile"]) for r in run.results
+                             if "model_profile" in r})) or None
+
+
+def run_date(run: Run) -> float:
+    """A run's date as a timestamp, for ordering; 0 if it has none."""
+    try:
+        return datetime.fromisoformat(str(run.meta.get("date"))).timestamp()
+    except ValueError:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class ModelReal:
+    """A real-cycle run and a cycles run of the same commit."""
+
+    commit: str
+    real: Run
+    model: Run
+    profile: str
+
+
+def model_real_pairs(candidates: Sequence[Run]) -> list[ModelReal]:
+    """For each commit, its newest real-cycle run of each mode and CPU beside its
+    newest cycles run of each profile; newest real runs first."""
+    real: dict[tuple, Run] = {}
+    model: dict[tuple, Run] = {}
+    for run in sorted(candidates, key=run_date, reverse=True):
+        commit, profile = clean_commit(run.meta), model_profile(run)
+        if commit is None:
+            continue
+        if real_source(run.meta):
+            real.setdefault((commit, run.meta.get("mode"), run.meta.get("cpu")), run)
+        elif run.meta.get("mode") == CYCLES_MODE and profile:
+            model.setdefault((commit, profile), run)
+    return [ModelReal(commit, run, cycles_run, profile)
+            for (commit, _, _), run in real.items()
+            for (model_commit, profile), cycles_run in model.items() if model_commit == commit]
+
+
+def real_value(result: dict) -> Optional[float]:
+    """A result's real median per operation, or None (another unit, a throughput case)."""
+    if result.get("unit") not in REAL_UNITS or tables.is_throughput(result):
+        return None
+    return number(result.get("median"))
+
+
+def model_real_rows(pair: ModelReal) -> list[tuple[dict, float, dict]]:
+    """(real result, its median, the model's result) of every case in both runs."""
+    model = {(r["variant"], r["bench"], r["case"]): r for r in pair.model.results
+             if number(r.get("model_cycles_warm")) is not None}
+    rows = []
+    for result in pair.real.results:
+        value = real_value(result)
+        other = model.get((result["variant"], result["bench"], result["case"]))
+        if value is not None and other is not None:
+            rows.append((result, value, other))
+    return rows
+
+
+def model_real_cells(real: dict, value: float, model: dict) -> list[str]:
+    """One row: preset, case, real, model warm and cold, and model / real."""
+    warm, cold = number(model.get("model_cycles_warm")), number(model.get("model_cycles_cold"))
+    shown = fmt_number(value) + (" (unstable)" if real.get("stable") is False else "")
+    return [code(real["variant"]), f"{real['bench']} {real['case']}", shown,
+            fmt_or_missing(warm), fmt_or_missing(cold), fmt_ratio(ratio(warm, value)),
+            fmt_ratio(ratio(cold, value))]
+
+
+def family_note(pair: ModelReal) -> list[str]:
+    """A note when the real CPU is not of the family the profile models."""
+    cpu = str(pair.real.meta.get("cpu") or "unknown")
+    if cycles.models_cpu(pair.profile, cpu):
+        return []
+    return ["", f"> Note: indicative only: the real CPU ({cpu}) is not of the family profile "
+                f"{pair.profile} models ({cycles.profile_family(pair.profile)}), so the "
+                f"ratios mix the model's error with the difference between the CPUs."]
+
+
+def ratio_span(rows: Sequence[tuple[dict, float, dict]], key: str) -> str:
+    """`0.80×–1.30×`: the least and most model / real over the rows."""
+    found = [r for r in (ratio(number(m.get(key)), v) for _, v, m in rows) if r is not None]
+    return f"{fmt_ratio(min(found))}–{fmt_ratio(max(found))}" if found else tables.MISSING
+
+
+def model_real_table(pair: ModelReal, sources: Sources) -> list[str]:
+    """One pair's heading, where each side comes from, and its rows."""
+    meta, unit = pair.real.meta, unit_of(pair.real)
+    cpu = meta.get("cpu") or "unknown"
+    rows = model_real_rows(pair)
+    lines = [f"### Commit {pair.commit[:12]}: {meta.get('mode', '?')} on {cpu} against "
+             f"{cycles.label(pair.profile)}", "",
+             f"Real: {real_source(meta)}, {unit}, CPU {cpu} as the run recorded it, "
+             f"`{sources.name(pair.real)}`.  Model: {cycles.label(pair.profile)}, the median "
+             f"over the marked region's occurrences, `{sources.name(pair.model)}`.",
+             *family_note(pair), ""]
+    if not rows:
+        return lines + ["The two runs have no case in common."]
+    header = ["preset", "case", f"real median ({unit})", "model warm", "model cold",
+              "warm / real", "cold / real"]
+    spans = [f"{state} {ratio_span(rows, f'model_cycles_{state}')}" for state in ("warm", "cold")]
+    return lines + md_table(header, [model_real_cells(*row) for row in rows], 2) + [
+        "", f"Model / real over these {len(rows)} cases: {', '.join(spans)}."]
+
+
+def section_model_real(sources: Sources) -> list[str]:
+    """The cycle model beside real cycles of the same commit, or how to get them."""
+    pairs = model_real_pairs([*sources.timing, *sources.paired])
+    title = "## Model against real cycles"
+    if not pairs:
+        return [title, "", "No commit among these runs has both a cycles run and a real-cycle "
+                           f"run, so the model is not set beside real cycles: {HOW_TO_PAIR}."]
+    return [title, "", MODEL_REAL_INTRO,
+            *(line for pair in pairs for line in ["", *model_real_table(pair, sources)])]
 
 
 def section_footprint(sources: Sources) -> list[str]:
@@ -1804,7 +2003,8 @@ def build_report(sources: Sources, presets: dict[str, Preset], stat: str = "medi
              section_ladder(sources, presets, stat, profiles),
              section_async_on_sync(sources, models, presets, stat),
              section_techniques(sources, presets, stat), section_measurements(sources, stat),
-             section_footprint(sources), section_baselines(sources, stat),
+             section_model_real(sources), section_footprint(sources),
+             section_baselines(sources, stat),
              section_drivers(sources), section_size(sizes),
              section_paper(sources, presets, stat)]
     return "\n".join(line for part in parts for line in ["", *part]).lstrip("\n") + "\n"

@@ -49,6 +49,32 @@ def profile_path(root: Path, name: str) -> Path:
     return PROFILES / f"{name}.conf"
 
 
+# The real CPUs each profile models, told by their brand string (CPUID's, as a
+# kvm run records the host's and an ingested log the PC's): the family's name
+# and a pattern.  A brand no pattern matches counts as another family, so a
+# missing pattern only makes a comparison be called indicative.
+PROFILE_CPUS = {
+    "skylake": ("Skylake client: Core i3/i5/i7/i9 6000 to 9000 and 10000 (Comet Lake), "
+                "Xeon E3 v5/v6 and E-2100/2200",
+                re.compile(r"Intel.*(\bi[3579]-([6-9]\d{3}|10\d{3})(?!G)|E3-12\d\d v[56]"
+                           r"|\bE-2[12]\d\d)")),
+    "zen2": ("Zen 2: Ryzen 3000 desktop (not G), Ryzen 4000, Threadripper 3000, EPYC 7002",
+             re.compile(r"AMD (Ryzen \d (PRO )?(3\d{3}(?![GUH\d])|4\d{3})"
+                        r"|Ryzen Threadripper (PRO )?3\d{3}|EPYC 7\d\d2)")),
+}
+
+
+def profile_family(profile: str) -> str:
+    """The CPU family a profile models, in words; the profile's name if unknown."""
+    return PROFILE_CPUS.get(profile, (profile, None))[0]
+
+
+def models_cpu(profile: str, brand: str) -> bool:
+    """Whether a real CPU (its brand string) is of the family the profile models."""
+    pattern = PROFILE_CPUS.get(profile, (None, None))[1]
+    return bool(pattern and pattern.search(brand or ""))
+
+
 def label(profile: str) -> str:
     """How every figure of the model is named."""
     return f"model cycles (profile {profile})"

@@ -9,6 +9,10 @@ and the profiles themselves, and writes two tables between the markers
 (instructions, model cycles warm and cold), and the model beside published
 figures, each with its source and the model's error.  Nothing in them is typed
 by hand but the published figures below, each with where it was published.
+Below them, the model beside real cycles: every stored pair of a cycles run
+and a real-cycle run (kvm with hardware virtualization, an ingested real PC's
+log) of the same commit, as the report's "Model against real cycles" sets them,
+or a line saying that no pair is stored yet.
 """
 
 import argparse
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from harness import runs
+from harness import report, runs
 from harness.plugin import cycles
 from harness.runs import Run
 
@@ -154,6 +158,21 @@ def validation_table(root: Path, found: dict[str, tuple[Path, Run]]) -> list[str
     return lines
 
 
+def real_tables(root: Path) -> list[str]:
+    """The model beside real cycles of the same commit, for every stored pair, or
+    one line saying that none is stored and how to make one."""
+    stored = report.stored_runs(root)
+    pairs = report.model_real_pairs([run for _, run in stored])
+    if not pairs:
+        return ["Against real cycles: no stored pair yet of a cycles run and a real-cycle "
+                "run of the same commit, so the model's error on ipclab's own paths is not "
+                f"measured; {report.HOW_TO_PAIR}."]
+    named = report.Sources(names={id(run): path.name for path, run in stored})
+    return ["Against real cycles, every stored pair of the same commit "
+            "(`python3 -m harness compare` sets the same in its report):",
+            *(line for pair in pairs for line in ["", *report.model_real_table(pair, named)])]
+
+
 def tables(root: Path) -> list[str]:
     """Everything between the markers."""
     found = newest_cycles_runs(root)
@@ -163,7 +182,7 @@ def tables(root: Path) -> list[str]:
     if not found:
         lines += ["(no stored cycles run with l4 and mach: `python3 -m harness matrix "
                   "--configs l4,mach --modes cycles` makes one)", ""]
-    return lines + validation_table(root, found)
+    return lines + validation_table(root, found) + [""] + real_tables(root)
 
 
 def replace_between(text: str, body: list[str]) -> str:
