@@ -143,6 +143,18 @@ $(B)/config.h: FORCE
 	  echo '#define CONFIG_AXES_JSON "{$(subst $(space),$(comma),$(foreach a,$(AXES),$(call axis-json,$(a))))}"'; \
 	} > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
+# The commit the kernel is built from, for its banner: a run ingested from a
+# real PC's serial log is stored under the commit that built the image, not
+# the one checked out where it is read.  Fixed width, so that the kernel's
+# layout (and with it the cycle model's figures) does not move with it.
+$(B)/commit.h: FORCE
+	@mkdir -p $(@D)
+	$(Q)c=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	  d=$$(git status --porcelain 2>/dev/null | head -c1 | wc -c); \
+	  printf '#define BUILD_COMMIT "%-40.40s"\n#define BUILD_CHANGED %d\n' "$$c" "$$d" > $@.tmp && \
+	  { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(B)/kernel/main.c.o: $(B)/commit.h
+
 $(B)/%.c.o: %.c $(B)/config.h
 	@mkdir -p $(@D)
 	$(SAY) "  CC    $<"

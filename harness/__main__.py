@@ -452,7 +452,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not capture.results:
         say(f"{args.file}: no result lines, nothing stored")
         return 1
-    commit, dirty = runs.git_state(root)
+    # The commit that built the image, as its kernel says; an older kernel
+    # does not, and then the checkout here is all there is to go by.
+    commit, dirty = capture.built_from or runs.git_state(root)
+    if capture.built_from is None:
+        say(f"{args.file}: the kernel does not say its commit; storing the run under "
+            f"this checkout's ({commit[:12]})")
     info = runs.HostInfo(args.host, capture.cpu, None, commit, dirty)
     presets = {r["variant"]: r["axes"] for r in capture.results}
     meta = runs.make_meta(info, runs.REAL_MODE, capture.results, runs.now(), accel="none",

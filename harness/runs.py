@@ -31,6 +31,8 @@ _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::=|\?=|=)\s*(.*?)\s
 # The kernel's CPU line: `ipclab: cpu <vendor> "<model>": ... hypervisor=<yes|no> ...`.
 _CPU_LINE = re.compile(r'ipclab: cpu \S+ "([^"]*)"')
 _HYPERVISOR = re.compile(r"\bhypervisor=(yes|no)\b")
+# The kernel's build line: `ipclab: built from commit <40 hex>[ with changes]`.
+_BUILT_FROM = re.compile(r"ipclab: built from commit ([0-9a-f]{40})( with changes)?")
 
 
 class RunError(Exception):
@@ -196,6 +198,9 @@ class Capture:
     # Whether the CPU said it runs under a hypervisor (CPUID's bit): a log from a
     # virtual machine is no real PC's.  None: the CPU line did not say.
     hypervisor: Optional[bool] = None
+    # The commit the kernel was built from and whether that tree had changes
+    # (the banner's build line), or None: the kernel did not say.
+    built_from: Optional[tuple[str, bool]] = None
 
 
 def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] = None,
@@ -205,9 +210,11 @@ def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] =
     config names the variant when the log has no banner (and wins over it);
     axes_of(name) gives a variant's axes when neither result nor banner does.
     """
-    variant, axes, cpu, hypervisor = config, {}, "unknown", None
+    variant, axes, cpu, hypervisor, built_from = config, {}, "unknown", None, None
     results, problems = [], []
     for line in lines:
+        if built_from is None and (built := _BUILT_FROM.search(line)):
+            built_from = built.group(1), bool(built.group(2))
         if cpu == "unknown" and (match := _CPU_LINE.search(line)):
             cpu = match.group(1).strip()
             said = _HYPERVISOR.search(line)
@@ -226,7 +233,7 @@ def read_capture(lines: Iterable[str], markers: Markers, config: Optional[str] =
             else:
                 name = item.data.get("variant", variant)
                 results.append(complete(item.data, name, axes or axes_of(name), "tsc"))
-    return Capture(tuple(results), cpu, tuple(problems), hypervisor)
+    return Capture(tuple(results), cpu, tuple(problems), hypervisor, built_from)
 
 
 # --- Metadata ---------------------------------------------------------------------

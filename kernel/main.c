@@ -6,6 +6,7 @@
 #include "mmu.h"
 #include "timer.h"
 #include "device.h"
+#include <commit.h>
 #include <ipclab/format.h>
 #include <ipclab/result.h>
 
@@ -35,6 +36,8 @@ void poweroff(bool pass)
 static void print_banner(void)
 {
 	kprintf(BANNER_PREFIX "%s (%s)\n", CONFIG_NAME, CONFIG_AXES);
+	kprintf("ipclab: built from commit %s%s\n", BUILD_COMMIT,
+		BUILD_CHANGED ? " with changes" : "");
 	kprintf("ipclab: cpu %s \"%s\": pcid=%s invpcid=%s pge=%s nx=%s rdtscp=%s x2apic=%s "
 		"invariant-tsc=%s hypervisor=%s pmu=",
 		cpu.vendor, cpu.brand, cpu.pcid ? "yes" : "no", cpu.invpcid ? "yes" : "no",

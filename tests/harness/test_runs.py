@@ -231,6 +231,16 @@ class CaptureTest(unittest.TestCase):
             self.assertEqual((capture.cpu, capture.hypervisor), ("AMD EPYC", seen))
         self.assertIsNone(runs.read_capture(CAPTURED.split("\n"), MARKERS).hypervisor)
 
+    def test_built_from(self):
+        """The build line names the commit a run is stored under, changes or not."""
+        commit = "0123456789abcdef0123456789abcdef01234567"
+        for tail, changed in (("", False), (" with changes", True)):
+            line = f"ipclab: built from commit {commit}{tail}\r"
+            self.assertEqual(runs.read_capture([line], MARKERS).built_from, (commit, changed))
+        self.assertIsNone(runs.read_capture(["ipclab: built from commit unknown"],
+                                            MARKERS).built_from)
+        self.assertIsNone(runs.read_capture(CAPTURED.split("\n"), MARKERS).built_from)
+
 
 if __name__ == "__main__":
     unittest.main()
