@@ -36,8 +36,9 @@ void poweroff(bool pass)
 static void print_banner(void)
 {
 	kprintf(BANNER_PREFIX "%s (%s)\n", CONFIG_NAME, CONFIG_AXES);
+	/* The same bytes in every build (layout): the tail is or is not printed. */
 	kprintf("ipclab: built from commit %s%s\n", BUILD_COMMIT,
-		BUILD_CHANGED ? " with changes" : "");
+		&" with changes"[BUILD_CHANGED ? 0 : sizeof(" with changes") - 1]);
 	kprintf("ipclab: cpu %s \"%s\": pcid=%s invpcid=%s pge=%s nx=%s rdtscp=%s x2apic=%s "
 		"invariant-tsc=%s hypervisor=%s pmu=",
 		cpu.vendor, cpu.brand, cpu.pcid ? "yes" : "no", cpu.invpcid ? "yes" : "no",
