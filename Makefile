@@ -63,9 +63,16 @@ COMMON := -std=gnu11 -O2 -g $(WARN) -MMD -MP -ffreestanding -fno-pie -fno-stack-
 KCFLAGS := $(COMMON) -mcmodel=kernel -mno-red-zone -Iarch/x86_64 -Ikernel -Iipc-variants
 UCFLAGS := $(COMMON) -Iuser/lib $(if $(filter-out none,$(IPC_LIB)),-Iipc-variants/$(IPC_LIB))
 
+# A model may build on shared parts, folders of ipc-variants/ without a
+# model.h, named by `IPC_SHARED := <part> ...` in its model.mk: their .c files
+# are compiled into the kernel with the model's (docs/variants.md).
+IPC_SHARED :=
+-include ipc-variants/$(IPC)/model.mk
+$(foreach p,$(IPC_SHARED),$(if $(wildcard ipc-variants/$(p)/model.h)$(if $(wildcard ipc-variants/$(p)/.),,x),\
+  $(error ipc-variants/$(IPC)/model.mk: IPC_SHARED names '$(p)', which is not a shared part (a folder of ipc-variants/ without a model.h))))
 # A model's asm-offsets.c is compiled to assembly only (asm-offsets.h below).
 KSRC := $(filter-out %/asm-offsets.c,$(wildcard arch/x86_64/*.S arch/x86_64/*.c kernel/*.c \
-          ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S))
+          ipc-variants/$(IPC)/*.c ipc-variants/$(IPC)/*.S $(IPC_SHARED:%=ipc-variants/%/*.c)))
 KOBJ := $(patsubst %,$(B)/%.o,$(KSRC))
 # The e1000 driver, user-level and (E1000_IN_KERNEL=y) in-kernel builds.
 include bench/e1000/e1000.mk
@@ -167,7 +174,7 @@ $(B)/%.S.o: %.S $(B)/config.h
 # Structure offsets for the assembly files: the core's (tools/asm-offsets.c)
 # and the model's (ipc-variants/<model>/asm-offsets.c, if it has one).
 ASM_OFFSETS_SRC := tools/asm-offsets.c $(wildcard ipc-variants/$(IPC)/asm-offsets.c)
-$(B)/asm-offsets.h: $(ASM_OFFSETS_SRC) $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/$(IPC)/*.h)
+$(B)/asm-offsets.h: $(ASM_OFFSETS_SRC) $(B)/config.h $(wildcard kernel/*.h arch/x86_64/*.h ipc-variants/*.h ipc-variants/$(IPC)/*.h $(IPC_SHARED:%=ipc-variants/%/*.h))
 	@mkdir -p $(@D)
 	$(Q)for src in $(ASM_OFFSETS_SRC); do \
 	  $(CC) $(KCFLAGS) -Itools -MF $(B)/$$(echo $$src | tr / _).d -MT $@ -S -o - $$src || exit 1; \

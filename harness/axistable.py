@@ -4,8 +4,9 @@ The Makefile includes axes.mk to check values and write config.h; the
 harness reads the same file for an axis's technique name (the report), its
 default (a preset may leave it out) and how make test-axes covers it.  A
 model is a folder of ipc-variants/ with a model.h; its traits (the report's
-name for it, IPC_MODEL_STYLE) are read from there.  Pure but for the readers
-at the end.
+name for it, IPC_MODEL_STYLE) are read from there, and the shared parts it
+builds on (folders of ipc-variants/ without a model.h) from its model.mk.
+Pure but for the readers at the end.
 """
 
 import re
@@ -17,6 +18,9 @@ AXES_FILE = Path("axes.mk")
 MODELS_DIR = Path("ipc-variants")
 MODEL_HEADER = "model.h"
 USER_STUB = "ipc_user.h"           # a model's user-side stub: not kernel code
+# A model's build fragment (`IPC_SHARED := rendezvous`): the shared parts whose
+# .c files the Makefile compiles into its kernel.  Not kernel code itself.
+MODEL_MAKEFILE = "model.mk"
 # Compiled to assembly only, for the offsets the model's .S files read: not
 # linked into the kernel (the Makefile leaves it out of KSRC).
 ASM_OFFSETS = "asm-offsets.c"
@@ -121,15 +125,42 @@ def default_preset(root: Path) -> Optional[str]:
     return match.group(1) if match else None
 
 
+def parse_shared_parts(text: str) -> tuple[str, ...]:
+    """The shared parts a model.mk text names (`IPC_SHARED := a b`, `+= c`)."""
+    parts: list[str] = []
+    for line in _logical_lines(text):
+        match = _FIELD.match(line)
+        if match and match.group(1) == "IPC_SHARED" and match.group(2) is None:
+            parts = (parts if match.group(3) == "+" else []) + match.group(4).split()
+    return tuple(parts)
+
+
+def shared_parts(root: Path, model: str) -> tuple[str, ...]:
+    """The shared parts the model builds on (its model.mk; none without one).
+    ValueError names a part that is not a folder of ipc-variants/ without a
+    model.h, as the Makefile refuses it."""
+    path = root / MODELS_DIR / model / MODEL_MAKEFILE
+    parts = parse_shared_parts(path.read_text(encoding="utf-8")) if path.is_file() else ()
+    for part in parts:
+        folder = root / MODELS_DIR / part
+        if not folder.is_dir() or (folder / MODEL_HEADER).exists():
+            raise ValueError(f"{path.relative_to(root)}: IPC_SHARED names '{part}', "
+                             f"which is not a shared part (a folder of {MODELS_DIR}/ "
+                             f"without a {MODEL_HEADER})")
+    return parts
+
+
 def privileged_files(root: Path, model: str) -> list[Path]:
     """The privileged code of a kernel with this model: arch/x86_64, kernel/ (not
-    its subfolders: kernel/drivers/ is linked in only on request) and
-    ipc-variants/ with the model's folder, but for its user-side stub and its
-    asm-offsets.c (a build-time generator, not linked in)."""
+    its subfolders: kernel/drivers/ is linked in only on request),
+    ipc-variants/*.h, the model's folder and the shared parts it builds on,
+    but for its user-side stub, its model.mk and its asm-offsets.c (a
+    build-time generator, not linked in)."""
+    folders = (model,) + shared_parts(root, model)
     globs = ("arch/x86_64/*.[chS]", "kernel/*.[ch]", f"{MODELS_DIR}/*.h",
-             f"{MODELS_DIR}/{model}/*")
+             *(f"{MODELS_DIR}/{folder}/*" for folder in folders))
     return sorted(p for g in globs for p in root.glob(g)
-                  if p.is_file() and p.name not in (USER_STUB, ASM_OFFSETS))
+                  if p.is_file() and p.name not in (USER_STUB, MODEL_MAKEFILE, ASM_OFFSETS))
 
 
 def privileged_lines(root: Path, model: str) -> int:

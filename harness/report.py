@@ -1773,10 +1773,11 @@ def section_size(sizes: Optional[Sizes]) -> list[str]:
     return ["## Privileged code per preset", "",
             f"C and assembly compiled into each preset's kernel: `arch/x86_64/`, `kernel/` "
             f"(not `kernel/drivers/`, linked in only with `E1000_IN_KERNEL=y`) and "
-            f"`ipc-variants/` with the preset's model (`harness/axistable.py`, "
-            f"`privileged_files`), counted in {sizes.where}.  `code lines` leaves out blank "
-            f"and comment-only lines, as SLOCCount does and as published kernel sizes are "
-            f"given; `all lines` is `wc -l`.  The goal is at most {SIZE_GOAL} code lines.", "",
+            f"`ipc-variants/` with the preset's model and the shared parts it builds on "
+            f"(its `model.mk`; `harness/axistable.py`, `privileged_files`), counted in "
+            f"{sizes.where}.  `code lines` leaves out blank and comment-only lines, as "
+            f"SLOCCount does and as published kernel sizes are given; `all lines` is "
+            f"`wc -l`.  The goal is at most {SIZE_GOAL} code lines.", "",
             *md_table(["preset", "model", "code lines", "all lines", f"≤ {SIZE_GOAL}"], rows)]
 
 

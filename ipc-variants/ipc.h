@@ -1,5 +1,5 @@
 /* The interface every IPC model implements.  Exactly one model's folder
- * (ipc-variants/sync or ipc-variants/async) is compiled into a kernel; the
+ * (with the shared parts its model.mk names) is compiled into a kernel; the
  * system-call table points at these functions whatever the model. */
 #ifndef IPC_VARIANTS_IPC_H
 #define IPC_VARIANTS_IPC_H

@@ -8,33 +8,10 @@
  * into the same buffer; reply_recv = reply to our caller + wait for the
  * next message.  There is no fast path: with direct switch the general
  * path hands over to the partner (wait_block_final), as sync's C path does,
- * and page faults take the general path (ipc_kernel_call). */
-#include "ipc.h"
+ * and page faults take the general path (ipc_kernel_call).  The endpoint,
+ * its life and the call links are the shared rendezvous's (rendezvous.h). */
+#include "rendezvous/rendezvous.h"
 #include "mmu.h"
-
-struct endpoint {
-	struct kobj obj;
-	bool dead;
-	struct tqueue senders;        /* WAIT_SEND and WAIT_CALL threads */
-	struct tqueue receivers;      /* WAIT_RECV threads */
-};
-
-int ipc_create(struct trap_frame *f)
-{
-	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_IPC);
-}
-
-/* The endpoint in slot with the right, and its badge; or an error. */
-static int ep_lookup(uint64_t slot, uint32_t right, struct endpoint **ep, uint64_t *badge)
-{
-	struct cap *c;
-	int err = cap_get(slot, OBJ_IPC, right, &c);
-	if (err)
-		return err;
-	*ep = (struct endpoint *)c->obj;
-	*badge = c->badge;
-	return (*ep)->dead ? E_DEAD : IPC_OK;
-}
 
 /* Where the copy reads (write: writes) t's buffer byte at va, up to the end
  * of its page; NULL if it may not.  The running thread's memory and a
@@ -110,15 +87,6 @@ static int transfer(struct thread *to, struct thread *from, uint64_t badge, stru
 	return IPC_OK;
 }
 
-/* A server will never reply to its caller's call. */
-static void reply_abandon(struct thread *server)
-{
-	struct thread *c = server->caller;
-	server->caller = NULL;
-	c->callee = NULL;
-	wait_end(c, E_DEAD);
-}
-
 /* Our message (current's) to the first receiver of ep that can take it; a
  * receiver that cannot (its buffer too small or not writable) ends its
  * receive with that error, and the next one is tried.  Returns the
@@ -159,11 +127,7 @@ static int take(struct endpoint *ep)
 		if (err) {
 			wait_end(s, err);
 		} else if (s->wait == WAIT_CALL) {
-			if (current->caller)            /* one reply at a time: the old call dies */
-				reply_abandon(current);
-			s->wait = WAIT_REPLY;           /* still blocked; its timeout runs on */
-			s->callee = current;
-			current->caller = s;
+			call_taken_from(s);
 			return IPC_OK;
 		} else {
 			wait_end(s, IPC_OK);
@@ -171,17 +135,6 @@ static int take(struct endpoint *ep)
 		}
 	}
 	return E_TIMEOUT;
-}
-
-/* Check a send's arguments: endpoint, length, timeout. */
-static int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t *badge)
-{
-	int err = ep_lookup(f->rdi, RIGHT_SEND, ep, badge);
-	if (err)
-		return err;
-	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
-		return E_TOOBIG;
-	return timeout_check(f->rdx);
 }
 
 int ipc_send(struct trap_frame *f)
@@ -217,13 +170,6 @@ int ipc_recv(struct trap_frame *f)
 	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, NULL);
 }
 
-/* A call's timeout bounds both its send and its wait for the reply, except
- * that 0 ("send at once or fail") waits for the reply for ever. */
-static inline uint64_t reply_timeout(uint64_t timeout)
-{
-	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
-}
-
 /* The call, its arguments checked: our message to a waiting receiver, or
  * queued, then wait for the reply into the same buffer.  final: return to
  * user from the wait (a system call); else come back here (the kernel's). */
@@ -236,10 +182,7 @@ static int call_on(struct endpoint *ep, uint64_t badge, uint64_t timeout, bool f
 	if (err)
 		return err;
 	if (r) {
-		if (r->caller)                  /* one reply at a time: the old call dies */
-			reply_abandon(r);
-		r->caller = current;
-		current->callee = r;
+		call_taken_by(r);
 		timeout = reply_timeout(timeout);
 	} else {
 		if (timeout == TIMEOUT_NONE)
@@ -316,8 +259,7 @@ int ipc_reply_recv(struct trap_frame *f)
 		err = transfer(c, current, 0, &bad);
 		if (err && bad == current)
 			return err;
-		current->caller = NULL;
-		c->callee = NULL;
+		call_unlink(current, c);
 		wait_finish(c, err);
 	}
 	/* The receive. */
@@ -334,57 +276,4 @@ int ipc_stats(struct trap_frame *f)
 {
 	(void)f;
 	return E_NOSYS;
-}
-
-int ipc_check_thread(const struct thread *t)
-{
-	CHECK(!t->caller || (t->caller->callee == t && t->caller->wait == WAIT_REPLY),
-	      "thread %u's caller %u does not wait for it", t->id, t->caller->id);
-	CHECK(!t->callee || t->callee->caller == t, "thread %u's callee %u forgot it", t->id,
-	      t->callee->id);
-	return IPC_OK;
-}
-
-const struct thread *ipc_waits_for(const struct thread *t)
-{
-	return t->wait == WAIT_REPLY ? t->callee : NULL;
-}
-
-void ipc_wait_cancelled(struct thread *t)
-{
-	if (t->wait == WAIT_REPLY && t->callee) {
-		t->callee->caller = NULL;
-		t->callee = NULL;
-	}
-}
-
-void ipc_thread_dies(struct thread *t)
-{
-	if (t->caller)
-		reply_abandon(t);
-	if (t->wait != WAIT_NONE) {
-		ipc_wait_cancelled(t);
-		wait_finish(t, E_DEAD);
-	}
-}
-
-bool ipc_object_dead(const struct kobj *o)
-{
-	return ((const struct endpoint *)o)->dead;
-}
-
-void ipc_object_destroy(struct kobj *o)
-{
-	struct endpoint *ep = (struct endpoint *)o;
-	if (ep->dead)
-		return;
-	ep->dead = true;
-	wait_end_all(&ep->senders, E_DEAD);
-	wait_end_all(&ep->receivers, E_DEAD);
-}
-
-void ipc_object_free(struct kobj *o)
-{
-	ipc_object_destroy(o);
-	kobj_free(o, sizeof(struct endpoint));
 }

@@ -6,51 +6,16 @@
  * call and reply_recv; everything here is the general path behind them. */
 #include "sync.h"
 
-int ipc_create(struct trap_frame *f)
-{
-	return kobj_create(f->rdi, sizeof(struct endpoint), OBJ_IPC);
-}
-
-/* The endpoint in slot with the right, and its badge; or an error.
- * Inlined into each caller, as GCC chose before the fault paths grew the file. */
-static inline __attribute__((always_inline)) int ep_lookup(uint64_t slot, uint32_t right,
-							   struct endpoint **ep, uint64_t *badge)
-{
-	struct cap *c;
-	int err = cap_get(slot, OBJ_IPC, right, &c);
-	if (err)
-		return err;
-	*ep = (struct endpoint *)c->obj;
-	*badge = c->badge;
-	return (*ep)->dead ? E_DEAD : IPC_OK;
-}
-
-/* Check a send's arguments: endpoint, length, timeout. */
-static int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t *badge)
-{
-	int err = ep_lookup(f->rdi, RIGHT_SEND, ep, badge);
-	if (err)
-		return err;
-	if ((f->rsi & IPC_LEN_MASK) > IPC_MSG_MAX)
-		return E_TOOBIG;
-	return timeout_check(f->rdx);
-}
-
 /* Take the first waiting sender's message into our frame f.  A caller then
  * waits for our reply; a plain sender is done. */
 static void take_sender(struct endpoint *ep, struct trap_frame *f)
 {
 	struct thread *s = tq_pop(&ep->senders);
 	msg_transfer(f, thread_frame(s), s->badge);
-	if (s->wait == WAIT_CALL) {
-		if (current->caller)            /* one reply at a time: the old call dies */
-			reply_abandon(current);
-		s->wait = WAIT_REPLY;           /* still blocked; its timeout runs on */
-		s->callee = current;
-		current->caller = s;
-	} else {
+	if (s->wait == WAIT_CALL)
+		call_taken_from(s);
+	else
 		wait_end(s, IPC_OK);
-	}
 }
 
 int ipc_send(struct trap_frame *f)
@@ -100,10 +65,7 @@ static int call_on(struct endpoint *ep, uint64_t badge, struct trap_frame *f, ui
 	if (r) {
 		msg_transfer(thread_frame(r), f, badge);
 		wait_finish(r, IPC_OK);
-		if (r->caller)                  /* one reply at a time: the old call dies */
-			reply_abandon(r);
-		r->caller = current;
-		current->callee = r;
+		call_taken_by(r);
 		timeout = reply_timeout(timeout);
 	} else {
 		if (timeout == TIMEOUT_NONE)
@@ -166,8 +128,7 @@ int ipc_reply_recv(struct trap_frame *f)
 	/* The reply: never blocks, since our caller is waiting for it. */
 	struct thread *c = current->caller;
 	if (c) {
-		current->caller = NULL;
-		c->callee = NULL;
+		call_unlink(current, c);
 		reply_transfer(c, f);
 		wait_finish(c, IPC_OK);
 	}
@@ -184,66 +145,4 @@ int ipc_reply_recv(struct trap_frame *f)
 		return E_TIMEOUT;
 	}
 	wait_block_final(&ep->receivers, WAIT_RECV, f->rdx, c);
-}
-
-/* A server will never reply to t's call. */
-void reply_abandon(struct thread *server)
-{
-	struct thread *c = server->caller;
-	server->caller = NULL;
-	c->callee = NULL;
-	wait_end(c, E_DEAD);
-}
-
-int ipc_check_thread(const struct thread *t)
-{
-	CHECK(!t->caller || (t->caller->callee == t && t->caller->wait == WAIT_REPLY),
-	      "thread %u's caller %u does not wait for it", t->id, t->caller->id);
-	CHECK(!t->callee || t->callee->caller == t, "thread %u's callee %u forgot it", t->id,
-	      t->callee->id);
-	return IPC_OK;
-}
-
-const struct thread *ipc_waits_for(const struct thread *t)
-{
-	return t->wait == WAIT_REPLY ? t->callee : NULL;
-}
-
-void ipc_wait_cancelled(struct thread *t)
-{
-	if (t->wait == WAIT_REPLY && t->callee) {
-		t->callee->caller = NULL;
-		t->callee = NULL;
-	}
-}
-
-void ipc_thread_dies(struct thread *t)
-{
-	if (t->caller)
-		reply_abandon(t);
-	if (t->wait != WAIT_NONE) {
-		ipc_wait_cancelled(t);
-		wait_finish(t, E_DEAD);
-	}
-}
-
-bool ipc_object_dead(const struct kobj *o)
-{
-	return ((const struct endpoint *)o)->dead;
-}
-
-void ipc_object_destroy(struct kobj *o)
-{
-	struct endpoint *ep = (struct endpoint *)o;
-	if (ep->dead)
-		return;
-	ep->dead = true;
-	wait_end_all(&ep->senders, E_DEAD);
-	wait_end_all(&ep->receivers, E_DEAD);
-}
-
-void ipc_object_free(struct kobj *o)
-{
-	ipc_object_destroy(o);
-	kobj_free(o, sizeof(struct endpoint));
 }

@@ -1,16 +1,16 @@
 /* The sync model's private parts, shared by its general path and its fast
- * path. */
+ * path; the endpoint and the call links are the shared rendezvous's. */
 #ifndef SYNC_H
 #define SYNC_H
 
 #include "ipc.h"
 
-struct endpoint {
-	struct kobj obj;
-	bool dead;
-	struct tqueue senders;        /* WAIT_SEND and WAIT_CALL threads */
-	struct tqueue receivers;      /* WAIT_RECV threads */
-};
+struct endpoint;
+/* The shared lookup (rendezvous.h) inlined into each caller of the general
+ * paths, as GCC chose before the fault paths grew sync.c. */
+static inline __attribute__((always_inline)) int ep_lookup(uint64_t slot, uint32_t right,
+							   struct endpoint **ep, uint64_t *badge);
+#include "rendezvous/rendezvous.h"
 
 /* Move a message from one saved frame to another: the words its length
  * covers, the length, and the badge.  The receiver's other message
@@ -50,13 +50,6 @@ static inline void reply_transfer(struct thread *c, const struct trap_frame *f)
 	c->fault_reply[1] = CONFIG_MSG_REGS > 1 && len >= 16 ? f->r9 : ~0ul;
 }
 
-/* A call's timeout bounds both its send and its wait for the reply, except
- * that 0 ("send at once or fail") waits for the reply for ever. */
-static inline uint64_t reply_timeout(uint64_t timeout)
-{
-	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
-}
-
 /* Fast-path counters (FASTPATH_STATS=y): hits by entry_fastpath.S, misses
  * by the general path, which takes whatever the fast path declined. */
 enum { FP_CALL, FP_REPLY_RECV };
@@ -67,6 +60,5 @@ static inline void fp_miss(unsigned which)
 	if (CONFIG_FASTPATH_STATS)
 		fp_misses[which]++;
 }
-void reply_abandon(struct thread *server);
 
 #endif

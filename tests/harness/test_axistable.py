@@ -96,6 +96,44 @@ class AxisTableTest(unittest.TestCase):
                                  f"{model}: {lines} code lines of privileged code")
 
 
+class SharedPartTest(unittest.TestCase):
+    """A shared part (ipc-variants/rendezvous/) counted for the models that use it."""
+
+    def test_the_tree(self):
+        """The rendezvous is privileged code of l4's and copy's kernels, not of
+        mach's, and no model (no IPC value of its own)."""
+        part = {axes.ROOT / "ipc-variants/rendezvous" / name
+                for name in ("rendezvous.c", "rendezvous.h", "rendezvous_thread.h")}
+        for preset, counted in (("l4", True), ("copy", True), ("mach", False)):
+            model = runs.config_axes(axes.ROOT, preset)["IPC"]
+            files = set(axistable.privileged_files(axes.ROOT, model))
+            self.assertEqual(part & files, part if counted else set(), preset)
+        self.assertNotIn("rendezvous", axistable.read_models(axes.ROOT))
+
+    def test_model_mk(self):
+        """IPC_SHARED (`:=`, `+=`, comments) names the parts; the model.mk itself
+        is not counted; a part that is a model or no folder is a ValueError."""
+        self.assertEqual(axistable.parse_shared_parts(
+            "# uses\nIPC_SHARED := a b  # two\nIPC_SHARED += c\nOTHER := d\n"), ("a", "b", "c"))
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            for path, text in (("ipc-variants/m/model.h", "x;\n"),
+                               ("ipc-variants/m/model.mk", "IPC_SHARED := part\n"),
+                               ("ipc-variants/part/part.c", "y;\nz;\n"),
+                               ("ipc-variants/other/model.h", "w;\n")):
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(text)
+            self.assertEqual([p.relative_to(root).as_posix()
+                              for p in axistable.privileged_files(root, "m")],
+                             ["ipc-variants/m/model.h", "ipc-variants/part/part.c"])
+            self.assertEqual(axistable.privileged_code_lines(root, "m"), 3)
+            self.assertEqual(axistable.privileged_code_lines(root, "other"), 1)
+            for bad in ("other", "missing"):
+                (root / "ipc-variants/m/model.mk").write_text(f"IPC_SHARED := {bad}\n")
+                with self.assertRaisesRegex(ValueError, f"model.mk: IPC_SHARED names '{bad}'"):
+                    axistable.privileged_files(root, "m")
+
+
 class PresetFilesTest(unittest.TestCase):
     """Presets in configs/ and in a model's own folder."""
 
