@@ -177,23 +177,7 @@ static int call_on(struct endpoint *ep, uint64_t badge, uint64_t timeout, bool f
 {
 	int err;
 	struct thread *r = give(ep, badge, &err);
-	struct tqueue *q = NULL;
-	enum wait_kind kind = WAIT_REPLY;
-	if (err)
-		return err;
-	if (r) {
-		call_taken_by(r);
-		timeout = reply_timeout(timeout);
-	} else {
-		if (timeout == TIMEOUT_NONE)
-			return E_TIMEOUT;
-		current->badge = badge;         /* the message waits in our buffer */
-		q = &ep->senders;
-		kind = WAIT_CALL;
-	}
-	if (final)
-		wait_block_final(q, kind, timeout, r);
-	return wait_block(q, kind, timeout, r);
+	return err ? err : call_wait(ep, r, badge, timeout, final);
 }
 
 int ipc_call(struct trap_frame *f)

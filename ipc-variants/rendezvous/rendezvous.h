@@ -45,19 +45,19 @@ static inline int send_args(struct trap_frame *f, struct endpoint **ep, uint64_t
 	return timeout_check(f->rdx);
 }
 
-/* A call's timeout bounds both its send and its wait for the reply, except
- * that 0 ("send at once or fail") waits for the reply for ever. */
-static inline uint64_t reply_timeout(uint64_t timeout)
-{
-	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
-}
-
 /* server no longer holds its caller c's call: it answered, or c's wait
  * ended. */
 static inline void call_unlink(struct thread *server, struct thread *c)
 {
 	server->caller = NULL;
 	c->callee = NULL;
+}
+
+/* A call's timeout bounds both its send and its wait for the reply, except
+ * that 0 ("send at once or fail") waits for the reply for ever. */
+static inline uint64_t reply_timeout(uint64_t timeout)
+{
+	return timeout == TIMEOUT_NONE ? TIMEOUT_FOREVER : timeout;
 }
 
 /* The server will never reply to its caller's call. */
@@ -90,6 +90,32 @@ static inline __attribute__((always_inline)) void call_taken_by(struct thread *r
 		reply_abandon(r);
 	r->caller = current;
 	current->callee = r;
+}
+
+/* The rest of current's call on ep with badge, its message taken by the
+ * receiver r or, r NULL, by none: wait for r's reply, or in ep's send queue
+ * (the message waits with us) unless timeout says not to wait.  final:
+ * return to user from the wait (a system call); else come back here (the
+ * kernel's calls). */
+static inline __attribute__((always_inline)) int call_wait(struct endpoint *ep, struct thread *r,
+							   uint64_t badge, uint64_t timeout,
+							   bool final)
+{
+	struct tqueue *q = NULL;
+	enum wait_kind kind = WAIT_REPLY;
+	if (r) {
+		call_taken_by(r);
+		timeout = reply_timeout(timeout);
+	} else {
+		if (timeout == TIMEOUT_NONE)
+			return E_TIMEOUT;
+		current->badge = badge;
+		q = &ep->senders;
+		kind = WAIT_CALL;
+	}
+	if (final)
+		wait_block_final(q, kind, timeout, r);
+	return wait_block(q, kind, timeout, r);
 }
 
 #endif

@@ -60,23 +60,11 @@ static int call_on(struct endpoint *ep, uint64_t badge, struct trap_frame *f, ui
 		   bool final)
 {
 	struct thread *r = tq_pop(&ep->receivers);
-	struct tqueue *q = NULL;
-	enum wait_kind kind = WAIT_REPLY;
 	if (r) {
 		msg_transfer(thread_frame(r), f, badge);
 		wait_finish(r, IPC_OK);
-		call_taken_by(r);
-		timeout = reply_timeout(timeout);
-	} else {
-		if (timeout == TIMEOUT_NONE)
-			return E_TIMEOUT;
-		current->badge = badge;         /* the message waits in our frame */
-		q = &ep->senders;
-		kind = WAIT_CALL;
 	}
-	if (final)
-		wait_block_final(q, kind, timeout, r);
-	return wait_block(q, kind, timeout, r);
+	return call_wait(ep, r, badge, timeout, final);
 }
 
 int ipc_call(struct trap_frame *f)
