@@ -43,6 +43,7 @@ class Axis:
     default: Optional[str] = None      # None: every preset sets it
     test: tuple[str, ...] = ()         # ("cross",) or the values test-axes takes in turn
     letter: str = ""                   # its letter in a test-axes combination's name
+    c: str = ""                        # a choice's constant prefix (default: its name)
 
     @property
     def crossed(self) -> bool:
@@ -85,7 +86,8 @@ def parse_axes(text: str, models: tuple[str, ...]) -> list[Axis]:
             raise ValueError(f"axes.mk: axis {name} has no kind (flag, choice or range)")
         values = ("y", "n") if f["kind"] == "flag" else tuple(f.get("values", "").split())
         axes.append(Axis(name, f["kind"], values, f.get("about", name), f.get("default"),
-                         tuple(f.get("test", "").split()), f.get("letter", "")))
+                         tuple(f.get("test", "").split()), f.get("letter", ""),
+                         f.get("c", name)))
     return axes
 
 
@@ -173,16 +175,132 @@ def privileged_lines(root: Path, model: str) -> int:
 _C_TOKEN = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 
 
-def code_lines_of(text: str) -> int:
-    """Lines that hold code, as SLOCCount counts them: neither blank nor only
-    comment.  C and preprocessed assembly (.S) alike use /* */ and //."""
+def _without_comments(text: str) -> str:
+    """text with every comment blanked (its line breaks kept), strings kept."""
     def blank(match: re.Match) -> str:
         token = match.group(0)
         return token if token[0] in "\"'" else "\n" * token.count("\n") + " "
-    return sum(1 for line in _C_TOKEN.sub(blank, text).splitlines() if line.strip())
+    return _C_TOKEN.sub(blank, text)
 
 
-def privileged_code_lines(root: Path, model: str) -> int:
-    """Lines of privileged_files that hold code: no blank or comment-only lines."""
-    return sum(code_lines_of(p.read_text(errors="replace"))
-               for p in privileged_files(root, model))
+def code_lines_of(text: str) -> int:
+    """Lines that hold code, as SLOCCount counts them: neither blank nor only
+    comment.  C and preprocessed assembly (.S) alike use /* */ and //."""
+    return sum(1 for line in _without_comments(text).splitlines() if line.strip())
+
+
+def privileged_code_lines(root: Path, model: str,
+                          defines: Optional[dict[str, str]] = None) -> int:
+    """Lines of privileged_files that hold code: no blank or comment-only lines;
+    with defines, only those the preprocessor keeps (code_lines_kept)."""
+    return sum(code_lines_of(text) if defines is None else code_lines_kept(text, defines)
+               for p in privileged_files(root, model)
+               for text in [p.read_text(errors="replace")])
+
+
+# --- What a preset's preprocessor keeps --------------------------------------------------
+
+def config_defines(table: list[Axis], axes: dict[str, str]) -> dict[str, str]:
+    """The constants config.h defines for a preset's axes, as the Makefile
+    writes them: CONFIG_<AXIS> for a flag (1 or 0) or a range (the number),
+    CONFIG_<c>_<VALUE> for each value of a choice (1 for the chosen one)."""
+    defines = {}
+    for axis in table:
+        value = axes.get(axis.name, axis.default or "")
+        if axis.kind == "flag":
+            defines[f"CONFIG_{axis.name}"] = "1" if value == "y" else "0"
+        elif axis.kind == "range":
+            defines[f"CONFIG_{axis.name}"] = value
+        else:
+            for v in axis.values:
+                name = f"CONFIG_{axis.c or axis.name}_{v.upper().replace('-', '_')}"
+                defines[name] = "1" if v == value else "0"
+    return defines
+
+
+# `#define NAME value` (not a string, not a macro with arguments) in a header.
+_VALUE_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s+([^\s\"][^\"]*?)\s*$")
+
+
+def preset_defines(root: Path, table: list[Axis], axes: dict[str, str]) -> dict[str, str]:
+    """config_defines, and the value macros of the preset's model.h (its traits,
+    e.g. IPC_ENTRY_FASTPATH), which #if lines in arch/ and the model ask."""
+    header = root / MODELS_DIR / axes.get("IPC", "") / MODEL_HEADER
+    text = _without_comments(header.read_text(encoding="utf-8")) if header.is_file() else ""
+    found = {m.group(1): m.group(2) for m in map(_VALUE_DEFINE.match, text.splitlines()) if m}
+    return {**found, **config_defines(table, axes)}
+
+
+_DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)$")
+_CPP_TOKEN = re.compile(r"\s*(?:(\d+)[uUlL]*|([A-Za-z_]\w*)|(&&|\|\||[!=<>]=|[-+*/%<>()!]))")
+
+
+def cpp_value(expr: str, defines: dict[str, str], depth: int = 0) -> Optional[int]:
+    """The value of an #if expression under defines, as cpp computes it, or None
+    if it names an identifier defines does not hold (then nothing is left out:
+    the count never shrinks on a guess)."""
+    out, pos, expr = [], 0, expr.strip()
+    while pos < len(expr):
+        match = _CPP_TOKEN.match(expr, pos)
+        if not match:
+            return None
+        pos = match.end()
+        number, name, op = match.groups()
+        if number:
+            out.append(number)
+        elif name == "defined":
+            ref = re.match(r"\s*\(?\s*([A-Za-z_]\w*)\s*\)?", expr[pos:])
+            if not ref or ref.group(1) not in defines:
+                return None
+            out.append("1")
+            pos += ref.end()
+        elif name:
+            if name not in defines or depth > 8:
+                return None
+            value = cpp_value(defines[name], defines, depth + 1)
+            if value is None:
+                return None
+            out.append(str(value))
+        else:
+            out.append({"&&": " and ", "||": " or ", "!": " not ", "/": "//"}.get(op, op))
+    try:
+        return int(eval("".join(out) or "None", {"__builtins__": {}}))   # only numbers and operators
+    except (SyntaxError, TypeError, ZeroDivisionError):
+        return None
+
+
+def code_lines_kept(text: str, defines: dict[str, str]) -> int:
+    """code_lines_of the lines the preprocessor keeps under defines: a block of
+    #if/#elif/#else whose condition is known false is left out (the directive
+    lines count where their block's context is kept); a condition cpp_value
+    cannot decide keeps every branch."""
+    stack: list[list] = []             # [kept, state]: state taken, waiting or unknown
+    count = 0
+
+    def kept(frames: list[list]) -> bool:
+        return all(frame[0] for frame in frames)
+
+    for line in _without_comments(text).splitlines():
+        directive = _DIRECTIVE.match(line)
+        if not directive:
+            count += bool(kept(stack) and line.strip())
+            continue
+        kind, rest = directive.groups()
+        if kind in ("if", "ifdef", "ifndef"):
+            count += kept(stack)
+            value = (cpp_value(rest, defines) if kind == "if" else
+                     None if rest.strip() not in defines else int(kind == "ifdef"))
+            stack.append([value is None or bool(value),
+                          "unknown" if value is None else "taken" if value else "waiting"])
+        elif stack:
+            count += kept(stack[:-1])
+            top = stack[-1]
+            if kind == "endif":
+                stack.pop()
+            elif top[1] == "waiting":
+                value = cpp_value(rest, defines) if kind == "elif" else 1
+                top[:] = [value is None or bool(value),
+                          "unknown" if value is None else "taken" if value else "waiting"]
+            elif top[1] == "taken":
+                top[0] = False
+    return count

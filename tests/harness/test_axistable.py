@@ -86,14 +86,26 @@ class AxisTableTest(unittest.TestCase):
         for model, traits in axistable.read_models(axes.ROOT).items():
             self.assertIn("IPC_MODEL_STYLE", traits, model)
 
-    def test_every_model_within_the_size_goal(self):
-        """Issue 15's budget holds in the tree: each model's kernel (arch/,
-        kernel/, the model) has at most report.SIZE_GOAL code lines."""
+    def test_every_preset_within_the_size_goal(self):
+        """Issue 15's budget holds in the tree: each preset's kernel (arch/,
+        kernel/, its model, as its preprocessor keeps them) has at most
+        report.SIZE_GOAL code lines."""
         from harness import report
-        for model in axistable.read_models(axes.ROOT):
-            lines = axistable.privileged_code_lines(axes.ROOT, model)
-            self.assertLessEqual(lines, report.SIZE_GOAL,
-                                 f"{model}: {lines} code lines of privileged code")
+        for name, size in report.preset_sizes(axes.ROOT,
+                                              report.read_presets(axes.ROOT)).lines.items():
+            self.assertLessEqual(size[1], report.SIZE_GOAL,
+                                 f"{name}: {size[1]} code lines of privileged code")
+
+    def test_config_defines_of_the_tree(self):
+        """config_defines gives what the Makefile writes into config.h: a flag's
+        0/1, a range's number, a choice's constant per value (c's prefix)."""
+        table = axistable.read_axes(axes.ROOT)
+        found = axistable.config_defines(table, {"IPC": "sync", "SCHED_QUEUES": "eager",
+                                                 "MSG_REGS": "4", "DIRECT_SWITCH": "y"})
+        self.assertEqual((found["CONFIG_IPC_SYNC"], found["CONFIG_IPC_ASYNC"]), ("1", "0"))
+        self.assertEqual((found["CONFIG_SCHED_EAGER"], found["CONFIG_SCHED_LAZY"]), ("1", "0"))
+        self.assertEqual((found["CONFIG_MSG_REGS"], found["CONFIG_DIRECT_SWITCH"]), ("4", "1"))
+
 
 
 class SharedPartTest(unittest.TestCase):
@@ -132,6 +144,39 @@ class SharedPartTest(unittest.TestCase):
                 (root / "ipc-variants/m/model.mk").write_text(f"IPC_SHARED := {bad}\n")
                 with self.assertRaisesRegex(ValueError, f"model.mk: IPC_SHARED names '{bad}'"):
                     axistable.privileged_files(root, "m")
+
+
+class PreprocessorTest(unittest.TestCase):
+    """What a preset's preprocessor keeps, counted."""
+
+    DEFINES = {"CONFIG_A": "1", "CONFIG_B": "0", "CONFIG_N": "8", "TRAIT": "CONFIG_A"}
+
+    def test_cpp_value(self):
+        """#if expressions as cpp computes them; an unknown name decides nothing."""
+        value = lambda expr: axistable.cpp_value(expr, self.DEFINES)
+        self.assertEqual(value("CONFIG_A"), 1)
+        self.assertEqual(value("!CONFIG_A || CONFIG_B"), 0)
+        self.assertEqual(value("TRAIT && (CONFIG_N >= 8)"), 1)
+        self.assertEqual(value("defined(CONFIG_B)"), 1)
+        self.assertIsNone(value("CONFIG_UNKNOWN"))
+        self.assertIsNone(value("CONFIG_A +"))
+
+    def test_code_lines_kept(self):
+        """A known-false block is left out, its directives counted; #else and
+        #elif follow; an undecided condition keeps every branch."""
+        text = ("a;\n#if CONFIG_B\nb;\nb;\n#elif TRAIT\nc;\n#else\nd;\n#endif\n"
+                "#ifndef GUARD_H\ne; /* comment */\n#if CONFIG_A\n#else\nf;\n#endif\n#endif\n"
+                "#if OTHER\ng;\n#else\nh;\n#endif\n")
+        self.assertEqual(axistable.code_lines_kept(text, self.DEFINES),
+                         1 + 5 + 6 + 5)
+        self.assertEqual(axistable.code_lines_kept(text, {}), axistable.code_lines_of(text))
+
+    def test_preset_defines(self):
+        """A preset's defines hold its model.h's value traits beside config.h's."""
+        table = axistable.read_axes(axes.ROOT)
+        found = axistable.preset_defines(axes.ROOT, table, {"IPC": "sync",
+                                                            "DIRECT_SWITCH": "n"})
+        self.assertEqual(axistable.cpp_value("IPC_ENTRY_FASTPATH", found), 0)
 
 
 class PresetFilesTest(unittest.TestCase):
