@@ -30,13 +30,16 @@
  * What the plugin cannot see (QEMU 7.2's API reads neither registers nor
  * guest memory): the value written to CR3, so the address space is
  * identified by a heuristic (space_tag_for_cr3_write), and the PCID
- * no-flush bit comes from the option cr3=flush|keep; invlpg's operand, so
- * invlpg invalidates nothing; interrupt and exception delivery, which cost
- * nothing.  docs/cycles.md says more.
+ * no-flush bit comes from the option cr3=flush|keep (the harness picks it
+ * from the preset's PCID axis and the profile's pcid key); invlpg's
+ * operand, so invlpg invalidates nothing; interrupt and exception
+ * delivery, which cost nothing.  docs/cycles.md says more.
  *
  * Options: cpu=<profile file> (required), cr3=flush|keep (default flush:
- * a CR3 write empties the non-global TLB entries), global=on|off (default
- * on: kernel-half entries are global and survive a CR3 write).
+ * a CR3 write empties the non-global TLB entries; keep: it keeps them, as
+ * a PCID kernel's no-flush write does, and needs a profile with pcid = 1),
+ * global=on|off (default on: kernel-half entries are global and survive a
+ * CR3 write).
  *
  * Output at exit, one line per region ID through qemu_plugin_outs:
  *   @@ipclab-cycles {json} @@end
@@ -105,6 +108,7 @@ struct profile {
 	uint64_t memory_latency;
 	struct tlb_cfg tlb[N_TLB];
 	uint64_t stlb_shared;                  /* 1: the STLB serves code too */
+	uint64_t pcid;                         /* 1: the CPU has PCID (cr3=keep allowed) */
 	uint64_t cost[N_CLS];
 	uint64_t mov_cr3_noflush, rep_per_line; /* rep: per 64 bytes moved */
 };
@@ -158,6 +162,7 @@ static void keys_init(void)
 		}
 	}
 	key_add("stlb.shared", &prof.stlb_shared, false);
+	key_add("pcid", &prof.pcid, false);
 	for (int c = 0; c < N_CLS; c++) {
 		snprintf(name, sizeof(name), "cost.%s", cls_name[c]);
 		key_add(name, &prof.cost[c], true);
@@ -251,6 +256,10 @@ static const char *profile_check(char *why, size_t len)
 			snprintf(why, len, "cache %d: size/64/ways must be a power of two", c);
 			return why;
 		}
+	}
+	if (prof.stlb_shared > 1 || prof.pcid > 1) {
+		snprintf(why, len, "stlb.shared and pcid must be 0 or 1");
+		return why;
 	}
 	for (int t = 0; t < N_TLB; t++) {
 		struct tlb_cfg *cfg = &prof.tlb[t];
@@ -947,9 +956,11 @@ static void put_parts(struct buf *b, const char *key, const uint64_t *part, uint
 static void report_region(const struct region *r)
 {
 	struct buf b = { .len = 0 };
-	put(&b, "@@ipclab-cycles {\"region\":%u,\"profile\":\"%s\",\"occurrences\":%zu"
-		",\"unmatched\":%" PRIu64 ",\"unclosed\":%" PRIu64,
-	    r->id, prof.name, r->n, r->unmatched, r->unclosed + r->open);
+	put(&b, "@@ipclab-cycles {\"region\":%u,\"profile\":\"%s\",\"cr3\":\"%s\","
+		"\"global\":\"%s\",\"occurrences\":%zu,\"unmatched\":%" PRIu64
+		",\"unclosed\":%" PRIu64,
+	    r->id, prof.name, cr3_keep ? "keep" : "flush", global_kernel ? "on" : "off", r->n,
+	    r->unmatched, r->unclosed + r->open);
 	put_stats(&b, "instructions", r, S_INSNS, 1);
 	put_stats(&b, "warm", r, S_WARM, MC);
 	put_stats(&b, "cold", r, S_COLD, MC);
@@ -970,11 +981,13 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 			measured++;
 		}
 	}
-	char line[256];
+	char line[320];
 	snprintf(line, sizeof(line),
-		 NAME ": %u region id(s); profile %s; whole run: %" PRIu64
-		 " instructions, %" PRIu64 " model cycles (warm)\n",
-		 measured, prof.name, insns_now(), (insn_mc_now() + sum(warm.part)) / MC);
+		 NAME ": %u region id(s); profile %s; cr3=%s (a CR3 write %s the non-global "
+		 "TLB entries), global=%s; whole run: %" PRIu64 " instructions, %" PRIu64
+		 " model cycles (warm)\n",
+		 measured, prof.name, cr3_keep ? "keep" : "flush", cr3_keep ? "keeps" : "empties",
+		 global_kernel ? "on" : "off", insns_now(), (insn_mc_now() + sum(warm.part)) / MC);
 	qemu_plugin_outs(line);
 }
 
@@ -1020,6 +1033,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	}
 	if (!profile_load(cpu))
 		return -1;
+	if (cr3_keep && !prof.pcid) {
+		/* A kernel on a CPU without PCID flushes on every CR3 write. */
+		fprintf(stderr, NAME ": cr3=keep needs a CPU with PCID, but %s says pcid = 0\n",
+			cpu);
+		return -1;
+	}
 	if (info->system.max_vcpus > 1)
 		fprintf(stderr, NAME ": %d vCPUs: only vCPU 0 is modelled\n",
 			info->system.max_vcpus);

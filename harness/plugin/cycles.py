@@ -6,7 +6,8 @@ footprint region (the same begin/end marker NOPs) with a model of one CPU,
 read from a profile file harness/plugin/profiles/<name>.conf.  At exit it
 writes one line per region ID into QEMU's log:
 
-    @@ipclab-cycles {"region": ID, "profile": "skylake", "occurrences": n,
+    @@ipclab-cycles {"region": ID, "profile": "skylake", "cr3": "keep" or "flush",
+      "global": "on" or "off", "occurrences": n,
       "unmatched": u, "unclosed": c,
       "instructions": {"median", "min", "max"},     per occurrence
       "warm": {"median", "min", "max"},             model cycles per occurrence
@@ -16,7 +17,16 @@ writes one line per region ID into QEMU's log:
       "cold_parts": {...}}                          occurrence by where they went
     @@end
 
-Every figure is "model cycles (profile <name>)", never a measurement.
+Every figure is "model cycles (profile <name>, ...)", never a measurement.
+
+What a CR3 write does to the model's TLBs is chosen per preset (tlb_options):
+the kernel keeps each space's entries (cr3=keep, with PCID's no-flush bit)
+when its PCID axis is y and the profile's CPU has PCID (`pcid = 1`), as it
+would on that CPU; else every CR3 write empties the non-global entries.
+With KPTI the kernel maps no global pages (arch/x86_64/mmu.c), so then
+global=off.  QEMU's own CPU has no PCID under TCG: the kernel ran its no-PCID
+path, and the model stands in for what the PCID path would have kept
+(docs/cycles.md says what that leaves out).
 """
 
 import json
@@ -80,20 +90,49 @@ def label(profile: str) -> str:
     return f"model cycles (profile {profile})"
 
 
+def cpu_has_pcid(root: Path, profile_file: PathLike) -> bool:
+    """The profile's `pcid` key (relative to root): whether its CPU has PCID;
+    ValueError (one line) if the key is missing or not 0 or 1."""
+    path = root / profile_file
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.split("#")[0].partition("=")
+        if key.strip() == "pcid":
+            if value.strip() not in ("0", "1"):
+                raise ValueError(f"{profile_file}: pcid must be 0 or 1, not {value.strip()!r}")
+            return value.strip() == "1"
+    raise ValueError(f"{profile_file}: no pcid key (1 if the CPU has PCID, else 0)")
+
+
+def tlb_options(axes: dict, has_pcid: bool) -> dict[str, str]:
+    """The plugin's cr3= and global= for a kernel built with these axes on a CPU
+    with or without PCID: keep where the kernel would set the no-flush bit (PCID=y
+    on a CPU with PCID), global off where it maps no global pages (KPTI).
+    ValueError if the axes lack PCID or KPTI."""
+    missing = [axis for axis in ("PCID", "KPTI") if axis not in axes]
+    if missing:
+        raise ValueError(f"the kernel's axes name no {' or '.join(missing)}")
+    return {"cr3": "keep" if axes["PCID"] == "y" and has_pcid else "flush",
+            "global": "off" if axes["KPTI"] == "kpti" else "on"}
+
+
 def qemu_args(plugin_path: PathLike, profile_file: PathLike, log_path: PathLike,
-              cr3: str = "flush") -> list[str]:
+              cr3: str = "flush", global_pages: str = "on") -> list[str]:
     """The QEMU options that load the plugin with a profile and send its output
     to log_path (`-d plugin -D log_path`, as the footprint plugin's).
-    cr3: flush (a CR3 write empties the non-global TLB entries) or keep (PCID)."""
+    cr3: flush (a CR3 write empties the non-global TLB entries) or keep (PCID);
+    global_pages: on (kernel-half entries are global) or off."""
     if cr3 not in ("flush", "keep"):
         raise ValueError(f"cr3 must be flush or keep, not {cr3!r}")
+    if global_pages not in ("on", "off"):
+        raise ValueError(f"global must be on or off, not {global_pages!r}")
     plugin, log = str(plugin_path), str(log_path)
     if "/" not in plugin:
         plugin = "./" + plugin
     if "%" in log:
         raise ValueError(f"QEMU's -D treats '%' specially; pick another log path: {log!r}")
     spec = ",".join(["file=" + plugin.replace(",", ",,"),
-                     "cpu=" + str(profile_file).replace(",", ",,"), f"cr3={cr3}"])
+                     "cpu=" + str(profile_file).replace(",", ",,"), f"cr3={cr3}",
+                     f"global={global_pages}"])
     return ["-plugin", spec, "-d", "plugin", "-D", log]
 
 
@@ -119,10 +158,16 @@ def parse(text: str) -> dict[int, dict]:
     return regions
 
 
+# A region line's cr3 as a result's model_pcid.
+MODEL_PCID = {"keep": "kept", "flush": "flushed"}
+
+
 def attach(results: list[dict], regions: dict[str, dict]) -> list[dict]:
     """The results, each with the model's medians of its case's region (found by
-    the region's "label", `bench case`) as model_cycles_warm and _cold, and the
-    profile as model_profile.  Results without a region are left as they are."""
+    the region's "label", `bench case`) as model_cycles_warm and _cold, the
+    profile as model_profile, and what the model did with a CR3 write as
+    model_pcid ("kept" or "flushed", from the plugin's own line).  Results
+    without a region are left as they are."""
     by_label = {r["label"]: r for r in regions.values() if "label" in r}
     out = []
     for result in results:
@@ -131,5 +176,7 @@ def attach(results: list[dict], regions: dict[str, dict]) -> list[dict]:
             result = {**result, "model_cycles_warm": region["warm"]["median"],
                       "model_cycles_cold": region["cold"]["median"],
                       "model_profile": region["profile"]}
+            if region.get("cr3") in MODEL_PCID:
+                result["model_pcid"] = MODEL_PCID[region["cr3"]]
         out.append(result)
     return out

@@ -9,9 +9,24 @@
  * Region 2: rep movsl of 160 dwords (640 bytes).
  * Region 3: mov from cr3, mov to cr3.
  * Region 4, twice: a load from each of 64 lines of buf.
+ * Region 5: a load from each of 16 pages of pages, after the same loads
+ *   before two CR3 writes (away and back: the model names the space of a
+ *   value read from CR3 by flipping its tag, so the second write returns to
+ *   the first space).  With cr3=keep the TLB entries of the first pass are
+ *   still there; with cr3=flush they are not.
  */
 #define BEGIN(id) nopl (0x49500000 + (id))(%eax)
 #define END(id)   nopl (0x49510000 + (id))(%eax)
+
+/* A load from each of the 16 pages of pages (no stack: multiboot sets none). */
+.macro TOUCH_PAGES
+	mov	$pages, %esi
+	mov	$16, %ecx
+4:	mov	(%esi), %eax
+	add	$4096, %esi
+	dec	%ecx
+	jnz	4b
+.endm
 
 	.section .multiboot, "a"
 	.balign 4
@@ -54,6 +69,14 @@ _start:
 	dec	%edx
 	jnz	1b
 
+	TOUCH_PAGES
+	mov	%cr3, %eax
+	mov	%eax, %cr3
+	mov	%eax, %cr3
+	BEGIN(5)
+	TOUCH_PAGES
+	END(5)
+
 	mov	$0x10, %al
 	outb	%al, $0xf4
 3:	hlt
@@ -63,3 +86,5 @@ _start:
 	.balign 4096
 	.globl buf
 buf:	.skip 4096
+	.globl pages
+pages:	.skip 16 * 4096

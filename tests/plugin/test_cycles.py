@@ -20,7 +20,7 @@ SKYLAKE = ROOT / cycles.PROFILES / "skylake.conf"
 
 # A profile where only the named costs count: every latency and every other cost 0.
 FLAT_COSTS = {"cost.cpuid": "100", "cost.rep_start": "35", "cost.rep_per_line": "2",
-              "cost.mov_from_cr": "2", "cost.mov_cr3": "200"}
+              "cost.mov_from_cr": "2", "cost.mov_cr3": "200", "cost.mov_cr3_noflush": "40"}
 
 
 def flat_profile(text: str) -> str:
@@ -46,10 +46,31 @@ class HostSideTest(unittest.TestCase):
 
     def test_options(self):
         self.assertEqual(cycles.qemu_args("build/plugin/cycles.so", "p.conf", "log"),
-                         ["-plugin", "file=build/plugin/cycles.so,cpu=p.conf,cr3=flush",
+                         ["-plugin", "file=build/plugin/cycles.so,cpu=p.conf,cr3=flush,global=on",
                           "-d", "plugin", "-D", "log"])
+        self.assertIn("cr3=keep,global=off",
+                      cycles.qemu_args("c.so", "p.conf", "log", "keep", "off")[1])
         with self.assertRaises(ValueError):
             cycles.qemu_args("c.so", "p.conf", "log", cr3="maybe")
+        with self.assertRaises(ValueError):
+            cycles.qemu_args("c.so", "p.conf", "log", global_pages="no")
+
+    def test_tlb_options(self):
+        """keep where the kernel would set the no-flush bit: PCID=y on a CPU with
+        PCID (skylake, not zen2); global pages off with KPTI."""
+        skylake = cycles.cpu_has_pcid(ROOT, cycles.profile_path(ROOT, "skylake"))
+        zen2 = cycles.cpu_has_pcid(ROOT, cycles.profile_path(ROOT, "zen2"))
+        self.assertEqual((skylake, zen2), (True, False))
+        for pcid, kpti, has, want in (("y", "none", True, ("keep", "on")),
+                                      ("n", "none", True, ("flush", "on")),
+                                      ("y", "kpti", True, ("keep", "off")),
+                                      ("y", "none", False, ("flush", "on")),
+                                      ("n", "kpti", False, ("flush", "off"))):
+            with self.subTest(pcid=pcid, kpti=kpti, has=has):
+                got = cycles.tlb_options({"PCID": pcid, "KPTI": kpti}, has)
+                self.assertEqual((got["cr3"], got["global"]), want)
+        with self.assertRaisesRegex(ValueError, "no PCID"):
+            cycles.tlb_options({"KPTI": "none"}, True)
 
     def test_parse_and_attach(self):
         text = ('noise\n@@ipclab-cycles {"region":2,"profile":"zen2","occurrences":3,'
@@ -61,7 +82,11 @@ class HostSideTest(unittest.TestCase):
         self.assertEqual(out[0]["model_cycles_warm"], 10)
         self.assertEqual(out[0]["model_cycles_cold"], 90)
         self.assertEqual(out[0]["model_profile"], "zen2")
+        self.assertNotIn("model_pcid", out[0])          # a line from before cr3 was printed
         self.assertNotIn("model_cycles_warm", out[1])
+        for cr3, said in (("keep", "kept"), ("flush", "flushed")):
+            out = cycles.attach(results, {"2": {**regions[2], "cr3": cr3, "label": "a b"}})
+            self.assertEqual(out[0]["model_pcid"], said)
 
     def test_doc_tables_replace_only_between_markers(self):
         text = f"head\n{validation.BEGIN}\nold\n{validation.END}\ntail\n"
@@ -97,18 +122,21 @@ class EndToEndTest(unittest.TestCase):
         run(["objcopy", "-O", "elf32-i386", tmp / "tiny64.elf", tmp / "tiny.elf"], cwd=tmp)
         (tmp / "flat.conf").write_text(flat_profile(SKYLAKE.read_text()))
         cls.flat = cls.boot("flat.conf")
+        cls.flat_keep = cls.boot("flat.conf", cr3="keep")
         cls.skylake = cls.boot(SKYLAKE)
         cls.again = cls.boot(SKYLAKE)
+        cls.keep = cls.boot(SKYLAKE, cr3="keep")
 
     @classmethod
-    def boot(cls, profile, name="run"):
-        """Boot the guest with a profile: (QEMU's status and stderr, the log)."""
+    def boot(cls, profile, cr3="flush"):
+        """Boot the guest with a profile and a cr3 option: (QEMU's status and
+        stderr, the log)."""
         tmp = Path(cls.tmp.name)
         log = tmp / f"{Path(profile).stem}-{len(list(tmp.glob('*.log')))}.log"
         argv = [QEMU, "-M", "pc", "-display", "none", "-no-reboot", "-monitor", "none",
                 "-serial", "none", "-icount", "shift=0,sleep=off", "-kernel",
                 str(tmp / "tiny.elf"), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                *cycles.qemu_args(ROOT / cycles.PLUGIN, profile, log)]
+                *cycles.qemu_args(ROOT / cycles.PLUGIN, profile, log, cr3=cr3)]
         done = subprocess.run(argv, cwd=tmp, capture_output=True, text=True, timeout=25,
                               check=False)
         return done, log.read_text() if log.exists() else ""
@@ -135,6 +163,27 @@ class EndToEndTest(unittest.TestCase):
 
     def test_cr3_write(self):
         self.assertEqual(self.regions(self.flat)[3]["warm"]["median"], 2 + 200)
+        self.assertEqual(self.regions(self.flat)[3]["cr3"], "flush")
+        # PCID's no-flush write: its own cost.
+        self.assertEqual(self.regions(self.flat_keep)[3]["warm"]["median"], 2 + 40)
+        self.assertEqual(self.regions(self.flat_keep)[3]["cr3"], "keep")
+
+    def test_keep_saves_the_refills_after_a_cr3_write(self):
+        """The same 16 pages again after CR3 writes away and back: with cr3=keep
+        every translation hits (no TLB cycles); with flush each one walks."""
+        kept, flushed = self.regions(self.keep)[5], self.regions(self.skylake)[5]
+        self.assertEqual(kept["instructions"], flushed["instructions"])
+        self.assertEqual(kept["warm_parts"]["tlb"], 0)
+        # 16 data pages and the code page, each walked (4 levels) at least through L1D.
+        l1d = int(re.search(r"^l1d.latency = (\d+)", SKYLAKE.read_text(), re.M)[1])
+        self.assertGreaterEqual(flushed["warm_parts"]["tlb"], 17 * 4 * l1d)
+        self.assertLess(kept["warm"]["median"], flushed["warm"]["median"])
+
+    def test_keep_needs_a_cpu_with_pcid(self):
+        done, _ = self.boot(ROOT / cycles.profile_path(ROOT, "zen2"), cr3="keep")
+        self.assertNotEqual(done.returncode, GUEST_EXIT)
+        self.assertIn(f"cycles: cr3=keep needs a CPU with PCID, but "
+                      f"{ROOT / cycles.profile_path(ROOT, 'zen2')} says pcid = 0\n", done.stderr)
 
     def test_cold_costs_more_than_warm(self):
         region = self.regions(self.skylake)[4]
