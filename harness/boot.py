@@ -1,6 +1,8 @@
 """One boot of one variant: build it, run QEMU under the watchdog, keep the log."""
 
 import importlib
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -139,6 +141,26 @@ def check_files(root: Path, config: str, mode: str) -> None:
             raise HarnessError(f"{path} is missing (make {target}CONFIG={config} builds it)")
 
 
+_AXES_JSON = re.compile(r'^#define CONFIG_AXES_JSON "(.*)"\s*$', re.MULTILINE)
+
+
+def built_axes(root: Path, config: str) -> dict:
+    """The axes the preset's kernel was built with, from the config.h that make
+    wrote beside it (configs/<config>.mk over axes.mk's defaults); HarnessError
+    (one line) if it is missing or unreadable."""
+    path = qemu.build_dir(config) / "config.h"
+    try:
+        found = _AXES_JSON.search((root / path).read_text(encoding="utf-8"))
+        axes = json.loads(found.group(1).replace('\\"', '"')) if found else None
+    except (OSError, ValueError) as err:
+        raise HarnessError(f"cannot read the axes in {path} (make CONFIG={config} "
+                           f"writes it): {err}") from err
+    if not isinstance(axes, dict):
+        raise HarnessError(f"{path} has no CONFIG_AXES_JSON line (make CONFIG={config} "
+                           f"writes it)")
+    return axes
+
+
 def footprint_module(name: str = FOOTPRINT_MODULE):
     """A plugin's host side (harness/plugin/footprint.py by default), imported now;
     HarnessError if it is missing."""
@@ -193,18 +215,23 @@ def read_footprint(root: Path, config: str, module, notify: Notify,
 def plugin_args(root: Path, request: BootRequest, mode: str, module, program: str) -> list[str]:
     """The QEMU options of the mode's plugin; HarnessError if it is not built (for
     this QEMU's plugin API) or the CPU profile is unknown.  The plugin's old log
-    is removed first."""
+    is removed first.  The cycle model is told what a CR3 write does on its CPU
+    with this kernel (cycles.tlb_options: the preset's PCID and KPTI axes as
+    built, and whether the profile's CPU has PCID)."""
     plugin = CYCLES_PLUGIN if mode == "cycles" else FOOTPRINT_PLUGIN
     check_plugin(root, program, plugin)
     log = footprint_log(request.config, mode)
     (root / log).unlink(missing_ok=True)
     if mode == "footprint":
         return module.qemu_args(str(plugin), str(log), profile=request.profile)
+    axes = built_axes(root, request.config)
     try:
         profile = module.profile_path(root, request.cpu_profile)
+        tlb = module.tlb_options(axes, module.cpu_has_pcid(root, profile))
     except ValueError as err:
         raise HarnessError(str(err)) from err
-    return module.qemu_args(str(plugin), str(profile), str(log))
+    return module.qemu_args(str(plugin), str(profile), str(log), cr3=tlb["cr3"],
+                            global_pages=tlb["global"])
 
 
 def judge_boot(verdict: qemu.Verdict, serial: SerialReport,

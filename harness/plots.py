@@ -265,15 +265,14 @@ def driver_plot(run: Run, keep: Sequence[str] = ()) -> Optional[Plot]:
 def cycles_plots(run: Run, models: dict[str, str]) -> list[Plot]:
     """A cycles run's message-size plot again in the model's warm and in its cold
     cycles (the instruction one is the icount run's), labelled with the profile."""
-    profile = ", ".join(sorted({r["model_profile"] for r in run.results
-                                if "model_profile" in r})) or "?"
+    label = tables.model_label(run.results)
     made = []
     for state in ("warm", "cold"):
         plot = msgsize_plot(run, models, f"model_cycles_{state}")
         if plot:
             made.append(Plot(f"msgsize-cycles-{state}", plot.script, plot.data,
                              {**plot.variables, "stat": f"median, {state}",
-                              "unit": f"model cycles (profile {profile})"}))
+                              "unit": label}))
     return made
 
 

@@ -29,7 +29,7 @@ the run is a note, and a changed unit fails.
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from harness.tables import number
+from harness.tables import model_label, number
 
 # Exact counts: every statistic tracked, in the order they are reported.
 EXACT_STATISTICS = ("median", "min", "p99", "p999", "ops_per_mi", "fairness",
@@ -102,7 +102,7 @@ def metrics(results: Iterable[dict], exact: bool = True) -> dict[Key, Metric]:
 def stat_unit(stat: str, result: dict) -> str:
     """The unit of one statistic of a result: its own, the model's, or the result's."""
     if stat.startswith("model_cycles_"):
-        return f"model cycles (profile {result.get('model_profile', '?')})"
+        return model_label([result]) if "model_profile" in result else "model cycles (profile ?)"
     return STAT_UNITS.get(stat, result["unit"])
 
 
@@ -152,7 +152,8 @@ def compare(baseline: Iterable[dict], run: Iterable[dict], threshold: float = 1.
             failures.append(f"missing: {name(key)} is in the baseline "
                             f"({fmt_value(before.value)} {before.unit}), not in the run")
         elif after.unit != before.unit:
-            failures.append(f"{name(key)} changed its unit: {before.unit} -> {after.unit}")
+            failures.append(f"{name(key)} changed its unit: {before.unit} -> {after.unit} "
+                            f"({fmt_value(before.value)} -> {fmt_value(after.value)})")
         elif before.phase and moved(before.value, after.value, threshold):
             notes.append(describe(key, before, after) + "; where the ticks land decides it, "
                          "so it is noted, not failed")

@@ -491,9 +491,8 @@ def measures(sources: Sources) -> list[Measure]:
             found.append(Measure(unit_of(run), mode, run))
             continue
         # A cycles run's instructions are its icount run's; its own are the model's.
-        profile = ", ".join(sorted({r["model_profile"] for r in run.results
-                                    if "model_profile" in r})) or "?"
-        found += [Measure(f"model cycles (profile {profile}), {state}", mode, run,
+        label = tables.model_label(run.results)
+        found += [Measure(f"{label}, {state}", mode, run,
                           stat=f"model_cycles_{state}") for state in ("warm", "cold")]
     if sources.footprint:
         found += [Measure("cache lines", FOOTPRINT_MODE, what="lines"),
@@ -1700,7 +1699,7 @@ def model_cycles_summary(run: Run, l4: str, mach: str) -> list[str]:
     """Mach-style / L4-style in the cycle model's figures (cycles runs): the ping-pong
     round trip over all sizes, warm and cold, each with the two presets' figures."""
     family = sized_case(HEADLINE[1])[0]
-    profiles = sorted({r["model_profile"] for r in run.results if "model_profile" in r})
+    label = tables.model_label(run.results)
     lines = []
     for stat, state in (("model_cycles_warm", "warm"), ("model_cycles_cold", "cold")):
         pairs = [(value, value_of(run, mach, "pingpong", f"{family}/{size}B", stat))
@@ -1710,7 +1709,7 @@ def model_cycles_summary(run: Run, l4: str, mach: str) -> list[str]:
         if ratios:
             lines.append(f"- {code(mach)} / {code(l4)}, ping-pong round trip ({family}), "
                          f"{state}: {fmt_ratio(min(ratios))}–{fmt_ratio(max(ratios))} "
-                         f"(model cycles (profile {', '.join(profiles)}), {state}: "
+                         f"({label}, {state}: "
                          f"{span([v for v, _ in pairs])} ({l4}), "
                          f"{span([m for _, m in pairs if m is not None])} ({mach})).")
     return lines

@@ -76,6 +76,25 @@ def unit_label(unit: str, mode: str) -> str:
     return unit
 
 
+# What the cycle model did with a CR3 write (a result's model_pcid), as its unit says it.
+MODEL_PCID_WORDS = {"kept": "PCID: TLB kept", "flushed": "no PCID: TLB flushed"}
+
+
+def model_name(result: dict) -> str:
+    """What a result's model cycles are of: `skylake, PCID: TLB kept`; the profile
+    alone for a result from before the CR3 mode was recorded (model_pcid)."""
+    profile = result.get("model_profile", "?")
+    pcid = result.get("model_pcid")
+    return f"{profile}, {MODEL_PCID_WORDS.get(pcid, pcid)}" if pcid else profile
+
+
+def model_label(results: Sequence[dict]) -> str:
+    """`model cycles (profile skylake, PCID: TLB kept)` for the results with model
+    cycles; several models are joined by `; `."""
+    names = sorted({model_name(r) for r in results if "model_profile" in r}) or ["?"]
+    return f"model cycles (profile {'; '.join(names)})"
+
+
 def find_result(results: Sequence[dict], bench: str, case: str) -> Optional[dict]:
     """The result of bench with this case, or its only result if it has one."""
     mine = [r for r in results if r["bench"] == bench]
@@ -319,16 +338,16 @@ def cycles_tables(runs: Sequence[Run], stat: str = "median") -> list[str]:
     for run in runs:
         if run.meta.get("mode") != "cycles":
             continue
-        body, profiles = [], set()
+        body, marked = [], []
         for result in run.results:
             if "model_cycles_warm" not in result:
                 continue
-            profiles.add(result.get("model_profile", "?"))
+            marked.append(result)
             body.append([f"{result['variant']} {result['bench']} {result['case']}",
                          fmt_value(result.get(stat)), fmt_value(result["model_cycles_warm"]),
                          fmt_value(result["model_cycles_cold"])])
         if body:
-            label = f"model cycles (profile {', '.join(sorted(profiles))})"
+            label = model_label(marked)
             lines += ([""] if lines else []) + [
                 f"{label} beside instructions ({stat}); warm: after warm-up, cold: the "
                 f"model's caches and TLBs emptied before each sample; medians over the "

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from harness import report, runs
+from harness.tables import model_label
 from harness.plugin import cycles
 from harness.runs import Run
 
@@ -128,7 +129,10 @@ def fmt(value: Optional[float]) -> str:
 
 def pair_table(name: str, path: Path, run: Run) -> list[str]:
     """l4 against mach in one run: instructions and model cycles warm and cold."""
-    lines = [f"Model cycles (profile {name}), from `{path.name}` (commit "
+    marked = [r for r in run.results if r.get("variant") in ("l4", "mach")
+              and "model_cycles_warm" in r]
+    label = model_label(marked) if marked else f"model cycles (profile {name})"
+    lines = [f"{label[0].upper()}{label[1:]}, from `{path.name}` (commit "
              f"{str(run.meta.get('commit', '?'))[:12]}, mode cycles); instructions are the "
              f"guest's median, model cycles the median over the marked region's occurrences.",
              "", "| case | l4 instructions | l4 warm | l4 cold | mach instructions | mach warm "

@@ -8,6 +8,7 @@ with the kernel arguments of a harness.badargs case (on l4), the lines it expect
 given `-plugin ... -D <file>` it writes FOOTPRINT to file as the plugin does.
 """
 
+import json
 import shutil
 import stat
 import sys
@@ -230,6 +231,25 @@ CONFIGS = {
 }
 
 
+def config_header(name: str, axes: dict) -> str:
+    """A build/<name>/config.h as make writes it, as far as the harness reads it."""
+    text = json.dumps(axes, separators=(",", ":")).replace('"', '\\"')
+    return (f"/* generated from configs/{name}.mk and axes.mk: do not edit */\n"
+            f"#define CONFIG_NAME \"{name}\"\n#define CONFIG_AXES_JSON \"{text}\"\n")
+
+
+def write_config_header(root: Path, name: str, **axes: str) -> None:
+    """build/<name>/config.h with the axes the harness asks about (PCID=y, KPTI=none
+    unless given) and those of the fake preset's file."""
+    found = dict(line.split("#")[0].split(":=") for line in CONFIGS.get(name, "").splitlines()
+                 if ":=" in line)
+    values = {"PCID": "y", "KPTI": "none",
+              **{k.strip(): v.strip() for k, v in found.items()}, **axes}
+    path = root / "build" / name / "config.h"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(config_header(name, values), encoding="utf-8")
+
+
 def make_tree(root: Path, configs=("l4",)) -> Path:
     """Fill root with what a built tree looks like to the harness; return the fake QEMU."""
     header = root / RESULT_HEADER
@@ -246,6 +266,7 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
             path = root / "build" / config / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"")
+        write_config_header(root, config)
     for name, body in HOST_TESTS.items():
         write_script(root / "build/host-tests" / name, f"#!/bin/sh\n{body}\n")
     (root / "build/host-tests/helper.o").write_bytes(b"")
@@ -253,8 +274,9 @@ def make_tree(root: Path, configs=("l4",)) -> Path:
     (root / "build/plugin/cycles.so").write_bytes(b"")
     (root / "build/plugin/qemu-api").write_text("1\n")     # built for the fake QEMU's API
     (root / "harness/plugin/profiles").mkdir(parents=True)
-    shutil.copyfile(TREE / "harness/plugin/profiles/skylake.conf",
-                    root / "harness/plugin/profiles/skylake.conf")
+    for profile in ("skylake.conf", "zen2.conf"):
+        shutil.copyfile(TREE / "harness/plugin/profiles" / profile,
+                        root / "harness/plugin/profiles" / profile)
     (root / "tests/harness").mkdir(parents=True)
     (root / "tests/harness/__init__.py").write_text("", encoding="utf-8")
     (root / "tests/__init__.py").write_text("", encoding="utf-8")

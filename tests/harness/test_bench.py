@@ -244,6 +244,8 @@ class FakeTreeTest(unittest.TestCase):
         module = types.ModuleType(boot.CYCLES_MODULE)
         module.profile_path = lambda root, name: cycles_plugin.profile_path(ROOT, name)
         module.qemu_args = cycles_plugin.qemu_args
+        module.cpu_has_pcid = cycles_plugin.cpu_has_pcid
+        module.tlb_options = cycles_plugin.tlb_options
         module.attach = cycles_plugin.attach
         module.parse = lambda text: {1: {"region": 1, "profile": "zen2", "warm": {"median": 500},
                                          "cold": {"median": 9000}}}

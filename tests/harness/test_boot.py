@@ -10,7 +10,7 @@ from pathlib import Path
 from harness.__main__ import main
 from harness.boot import BootRequest, HarnessError, boot, make_argv
 from harness.qemu import HostFacts, Outcome
-from tests.harness.fakes import MARKERS, make_tree
+from tests.harness.fakes import MARKERS, make_tree, write_config_header
 
 PVM_HOST = HostFacts(True, True, "flags : fpu hypervisor\n", frozenset({"kvm_pvm"}))
 
@@ -36,6 +36,28 @@ class BootTest(unittest.TestCase):
     def qemu_argv(self):
         """The command line the fake QEMU was started with."""
         return json.loads((self.root / "qemu-argv.json").read_text())
+
+    def test_cycles_plugin_told_what_a_cr3_write_does(self):
+        """cycles mode: the model keeps TLB entries across CR3 writes for a kernel
+        built with PCID=y on a profile whose CPU has PCID, flushes for PCID=n or a
+        CPU without (zen2), and has no global pages with KPTI; from the axes make
+        wrote into build/l4/config.h."""
+        cases = (({"PCID": "y"}, "skylake", "keep", "on"),
+                 ({"PCID": "n"}, "skylake", "flush", "on"),
+                 ({"PCID": "y", "KPTI": "kpti"}, "skylake", "keep", "off"),
+                 ({"PCID": "n", "KPTI": "kpti"}, "skylake", "flush", "off"),
+                 ({"PCID": "y"}, "zen2", "flush", "on"))
+        for axes, profile, cr3, global_pages in cases:
+            with self.subTest(axes=axes, profile=profile):
+                write_config_header(self.root, "l4", **axes)
+                self.boot("cycles", cpu_profile=profile)
+                spec = self.qemu_argv()[self.qemu_argv().index("-plugin") + 1].split(",")
+                self.assertIn(f"cpu=harness/plugin/profiles/{profile}.conf", spec)
+                self.assertIn(f"cr3={cr3}", spec)
+                self.assertIn(f"global={global_pages}", spec)
+        (self.root / "build/l4/config.h").unlink()
+        with self.assertRaisesRegex(HarnessError, r"build/l4/config.h .*make CONFIG=l4"):
+            self.boot("cycles")
 
     def test_passing_boot(self):
         """EXIT_PASS after the banner passes; the log is saved without \\r."""

@@ -64,6 +64,23 @@ class CompareTest(unittest.TestCase):
         self.assertEqual(len(other), 8)
         self.assertTrue(all("unit" in line for line in other), other)
 
+    def test_model_pcid_is_part_of_the_unit(self):
+        """What the model did with a CR3 write (model_pcid) is part of the unit: kept
+        against flushed, or against a run from before it was recorded, fails."""
+        def with_pcid(pcid):
+            return [{**r, "model_cycles_warm": 400, "model_cycles_cold": 4000,
+                     "model_profile": "skylake", **({"model_pcid": pcid} if pcid else {})}
+                    for r in results()]
+        self.assertFalse(regress.compare(with_pcid("kept"), with_pcid("kept")).failed)
+        for old, new in (("flushed", "kept"), (None, "kept")):
+            with self.subTest(old=old):
+                failures = regress.compare(with_pcid(old), with_pcid(new)).failures
+                self.assertEqual(len(failures), 8)
+                was = "skylake, no PCID: TLB flushed" if old else "skylake"
+                self.assertIn(f"l4 pingpong {CASE} model_cycles_warm changed its unit: "
+                              f"model cycles (profile {was}) -> model cycles (profile "
+                              f"skylake, PCID: TLB kept) (400 -> 400)", failures)
+
     def test_a_fall_fails_in_exact_counts(self):
         """Exact counts: a run 5 % below the baseline fails too, reported as fell."""
         run = lowered(results(), "mach", "pingpong", "min", 5)
@@ -120,8 +137,8 @@ class CompareTest(unittest.TestCase):
             "not in the run",
             "missing: l4 null_syscall null min is in the baseline (68 instructions), "
             "not in the run",
-            f"l4 pingpong {CASE} median changed its unit: instructions -> tsc",
-            f"l4 pingpong {CASE} min changed its unit: instructions -> tsc"))
+            f"l4 pingpong {CASE} median changed its unit: instructions -> tsc (212 -> 212)",
+            f"l4 pingpong {CASE} min changed its unit: instructions -> tsc (210 -> 210)"))
         self.assertEqual(comparison.notes, ("new: l4 rpc rpc median 5 tsc (not in the baseline)",))
 
     def test_missing_and_new_statistic(self):
