@@ -1,23 +1,39 @@
-"""Linux-guest baselines: the host ping-pongs inside a Linux guest under QEMU icount.
+"""Linux-guest baselines: null system calls and the host ping-pongs inside a Linux guest
+under QEMU icount, or under the cycle model (`--mode cycles`).
 
 Debian's kernel (package linux-image-amd64, /boot/vmlinuz-*) boots with a tiny
 initramfs built here: /dev, /dev/console and one static /init
 (bench/linux-guest/init.c, linking the host baselines' transports and measuring
-code from bench/host/).  /init plays pipe, unix_socket, futex, eventfd and
+code from bench/host/).  /init times the null system calls (bench null_syscall:
+syscall(SYS_getpid), syscall(SYS_getppid) and a number no kernel has, one call per
+sample, like ipclab's null_syscall), plays pipe, unix_socket, futex, eventfd and
 mqueue ping-pong between two processes on the one vCPU, prints one result line
-per case and direction (docs/results.md; variant "linux-mitigations-<M>", axes
-kernel, mode and mitigations) and powers off through isa-debug-exit.  QEMU runs
-in ipclab's icount mode (`-accel tcg -cpu max -icount shift=0,sleep=off`), so
-the guest TSC counts instructions and Linux and ipclab figures share one unit.
+per case (and direction; docs/results.md; variant "linux-mitigations-<M>", axes
+kernel, mode and mitigations) and powers off through isa-debug-exit.  QEMU runs in ipclab's
+icount mode (`-accel tcg -cpu max -icount shift=0,sleep=off`), so the guest TSC
+counts instructions and Linux and ipclab figures share one unit.
+
+In cycles mode (`--mode cycles`, docs/cycles.md) QEMU also loads the cycle
+model's plugin (build/plugin/cycles.so, profile --profile) and /init runs only
+the null system calls, each sample's call between the plugin's region markers
+(`--regions 1`); each result gets the model's medians (model_cycles_warm,
+model_cycles_cold, model_profile, as ipclab's cycles runs) and the run is stored
+with mode "linux-cycles".
 
 ipclab has no Spectre or Meltdown mitigations, Linux has them on by default, so
 the guest boots twice: with `mitigations=off` (variant linux-mitigations-off,
 like for like with ipclab) and with the kernel's default (variant
-linux-mitigations-default, Linux as shipped).  /init reads the label from
-/proc/cmdline, so it says what the kernel was given.  Both boots' results are
-stored as one run of mode "linux-icount" next to ipclab's runs.
+linux-mitigations-default, Linux as shipped).  QEMU's TCG `max` CPU says it is
+not affected by Meltdown, so the default boot has no KPTI; a third setting,
+`pti` (variant linux-mitigations-pti, the kernel's default plus `pti=on`),
+forces KPTI, as Linux runs on a Meltdown-affected Skylake.  /init reads the
+label from /proc/cmdline, so it says what the kernel was given, and each result
+line says what the kernel did (sysfs's meltdown line) and whether the CPU has
+PCID.  The boots' results are stored as one run of mode "linux-icount" (or
+"linux-cycles") next to ipclab's runs.
 
-    python3 -m harness.linuxguest [--samples N] [--mitigations off|default|both]
+    python3 -m harness.linuxguest [--mode icount|cycles] [--profile NAME]
+                                  [--samples N] [--mitigations off|default|pti|both|all]
                                   [--no-store] [--timeout S]
 
 Everything but find_kernel, ensure_kernel, build_init, boot and main is pure.
@@ -34,7 +50,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
+from harness import boot as ipclab_boot
 from harness import qemu, runs, tables
+from harness.plugin import cycles
 from harness.process import Finished, last_nonblank, run_watched
 from harness.serial import MarkerError, SerialReport, load_markers, parse_serial
 
@@ -42,13 +60,21 @@ PACKAGE = "linux-image-amd64"
 NEED_PACKAGES = Path("tools/need-packages")
 BOOT_DIR = Path("/boot")
 
-MODE = "linux-icount"           # the mode of the stored run
+MODE = "linux-icount"           # the mode of the stored run (icount)
 QEMU_MODE = "icount"            # the harness.qemu mode the guest boots in
+CYCLES_MODE = "cycles"          # the harness.qemu mode of the cycle model
+QEMU_MODES = (QEMU_MODE, CYCLES_MODE)
 UNIT = "instructions"
 
-# The mitigation settings a guest boots with: `mitigations=off`, or none given (the
-# kernel's default).  ipclab has none, so "off" is the like-for-like comparison.
-MITIGATIONS = ("off", "default")
+# The mitigation settings a guest boots with: `mitigations=off`, none given (the
+# kernel's default), or the default with KPTI forced (`pti=on`).  ipclab has none, so
+# "off" is the like-for-like comparison.
+MITIGATIONS = ("off", "default", "pti")
+# Whether the kernel must run with KPTI (its cpuinfo flag "pti") under a setting; the
+# default's depends on whether the CPU says it is affected by Meltdown.
+KPTI_OF = {"off": False, "pti": True}
+# What --mitigations may name besides one setting: both = off and default, all = every one.
+MITIGATION_GROUPS = {"both": ("off", "default"), "all": MITIGATIONS}
 
 SOURCE_DIR = Path("bench/linux-guest")
 BUILD_DIR = Path("build/linux-guest")
@@ -61,8 +87,13 @@ INIT_CFLAGS = ("-static", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Iinclude", 
 INIT_LIBS = ("-lrt", "-lm")
 
 TRANSPORTS = ("pipe", "unix_socket", "futex", "eventfd", "mqueue")
+SYSCALL_BENCH = "null_syscall"
+SYSCALL_CASES = ("getpid", "getppid", "nonexistent")    # init.c's syscall_cases, in order
 BYTES = 8
 DEFAULT_SAMPLES = 10000
+# Cycles mode: the model's callbacks slow the guest, and a null system call's median
+# settles long before this.
+DEFAULT_CYCLES_SAMPLES = 1000
 # Seconds QEMU may run in all before the watchdog calls the guest hung.  A boot
 # takes about 10 s on the machine this was written on, 10000 samples of the
 # five cases about 5 s more (see the module's report).
@@ -71,6 +102,8 @@ DEFAULT_TIMEOUT = 150.0
 GUEST_CASE_TIMEOUT = 30
 
 GUEST_PREFIX = "linux-guest: "  # what /init's own lines start with
+# /init's line naming a cycle-plugin region: `linux-guest: region 1 = null_syscall getpid`.
+_REGION_LINE = re.compile(r"linux-guest: region (\d+) = (\S+) (\S+)\s*$")
 
 Say = Callable[[str], None]
 
@@ -340,10 +373,11 @@ def write_initramfs(root: Path, init: Path, compress: bool = False) -> Path:
 
 def init_args(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None,
               case_timeout: int = GUEST_CASE_TIMEOUT) -> list[str]:
-    """/init's arguments."""
+    """/init's arguments; in cycles mode the timed system calls get region markers."""
     args = ["--samples", str(samples), "--mode", mode, "--unit", qemu.time_unit(mode),
             "--timeout", str(case_timeout)]
-    return args + (["--only", only] if only else [])
+    return (args + (["--only", only] if only else [])
+            + (["--regions", "1"] if mode == CYCLES_MODE else []))
 
 
 # The kernel's own arguments: the serial console; quiet (a printk on the UART costs guest
@@ -358,11 +392,12 @@ def variant_of(mitigations: str) -> str:
 
 
 def mitigation_args(mitigations: str) -> tuple[str, ...]:
-    """The kernel arguments of a mitigation setting: `mitigations=off`, or none."""
+    """The kernel arguments of a mitigation setting: `mitigations=off`, none, or
+    `pti=on` (KPTI forced on a CPU that says it needs none)."""
     if mitigations not in MITIGATIONS:
         raise ValueError(f"unknown mitigation setting {mitigations!r}; expected one of "
                          f"{', '.join(MITIGATIONS)}")
-    return () if mitigations == "default" else (f"mitigations={mitigations}",)
+    return {"off": ("mitigations=off",), "default": (), "pti": ("pti=on",)}[mitigations]
 
 
 def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None,
@@ -374,20 +409,67 @@ def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = No
 
 
 def qemu_argv(kernel: Path, initrd: Path, cmdline: str, qemu_program: str = qemu.QEMU,
-              mode: str = QEMU_MODE) -> list[str]:
-    """QEMU's command line: ipclab's machine and accelerator options, one vCPU."""
+              mode: str = QEMU_MODE, plugin: Sequence[str] = ()) -> list[str]:
+    """QEMU's command line: ipclab's machine and accelerator options, one vCPU, and the
+    plugin's options (cycles mode)."""
     return [qemu_program, *qemu.machine_args(), *qemu.BASE_ARGS, *qemu.memory_args(),
             *qemu.accel_args(mode), "-smp", "1", "-kernel", str(kernel), "-initrd", str(initrd),
-            "-append", cmdline]
+            "-append", cmdline, *plugin]
+
+
+def default_only(mode: str, only: Optional[str]) -> Optional[str]:
+    """What /init runs: in cycles mode only the null system calls (the ping-pongs carry no
+    region markers), else what --only says (None: everything)."""
+    return SYSCALL_BENCH if mode == CYCLES_MODE and only is None else only
+
+
+def stored_mode(mode: str) -> str:
+    """The mode of the stored run: linux-icount, linux-cycles."""
+    return f"linux-{mode}"
+
+
+def plugin_log(mitigations: str) -> Path:
+    """Where the cycle plugin writes its records for one boot, relative to the tree."""
+    return BUILD_DIR / f"cycles-{mitigations}.log"
 
 
 # --- Results -----------------------------------------------------------------------------------
 
 def expected_cases(only: Optional[str] = None) -> list[tuple[str, str]]:
-    """(bench, case) of every result line the guest should print."""
-    return [(t, f"{direction}/same-cpu/{BYTES}B")
-            for t in TRANSPORTS if only in (None, t)
-            for direction in ("roundtrip", "oneway")]
+    """(bench, case) of every result line the guest should print: the null system calls,
+    then each transport's round trip and one way; only: null_syscall or one transport."""
+    calls = [(SYSCALL_BENCH, c) for c in SYSCALL_CASES if only in (None, SYSCALL_BENCH)]
+    return calls + [(t, f"{direction}/same-cpu/{BYTES}B")
+                    for t in TRANSPORTS if only in (None, t)
+                    for direction in ("roundtrip", "oneway")]
+
+
+def region_labels(lines: Iterable[str]) -> dict[int, str]:
+    """`bench case` by the cycle plugin's region ID, from /init's region lines."""
+    return {int(m.group(1)): f"{m.group(2)} {m.group(3)}"
+            for m in map(_REGION_LINE.search, lines) if m}
+
+
+def with_model(results: Sequence[dict], records: dict[int, dict],
+               labels: dict[int, str]) -> list[dict]:
+    """The results, each with the model's medians of its case's region (model_cycles_warm,
+    model_cycles_cold, model_profile); records are the plugin's, by region ID."""
+    labelled = {str(region): {**record, "label": labels[region]}
+                for region, record in records.items() if region in labels}
+    return cycles.attach(list(results), labelled)
+
+
+def model_problems(results: Sequence[dict], records: dict[int, dict]) -> list[str]:
+    """What is wrong with a cycles boot's model figures: a null system call without them,
+    a region whose markers do not pair.  [] if nothing."""
+    problems = [f"{r['bench']} {r['case']}: no model cycles (no marked region)"
+                for r in results if r.get("bench") == SYSCALL_BENCH
+                and "model_cycles_warm" not in r]
+    for region, record in sorted(records.items()):
+        if record.get("unmatched") or record.get("unclosed"):
+            problems.append(f"region {region}: {record.get('unmatched')} unmatched and "
+                            f"{record.get('unclosed')} unclosed markers")
+    return problems
 
 
 def guest_lines(lines: Iterable[str]) -> list[str]:
@@ -422,6 +504,9 @@ def check_results(results: Sequence[dict], only: Optional[str] = None,
         if said != mitigations:
             problems.append(f"{label}: the guest says mitigations {said!r}, "
                             f"the boot asked for {mitigations!r}")
+        if mitigations in KPTI_OF and r.get("pti", KPTI_OF[mitigations]) != KPTI_OF[mitigations]:
+            problems.append(f"{label}: the kernel runs {'with' if r['pti'] else 'without'} "
+                            f"KPTI under {mitigation_args(mitigations)[0]}")
         if samples is not None and r.get("samples") != samples:
             problems.append(f"{label}: {r.get('samples')} samples, not {samples}")
     return problems
@@ -473,6 +558,8 @@ class GuestBoot:
     explanation: str                       # one line
     log: Path
     mitigations: str = "default"           # the setting it booted with (MITIGATIONS)
+    mode: str = QEMU_MODE                  # icount or cycles
+    profile: Optional[str] = None          # cycles mode: the model's CPU profile
 
 
 def judge(finished: Finished, serial: SerialReport, timeout: float,
@@ -506,63 +593,124 @@ def judge(finished: Finished, serial: SerialReport, timeout: float,
 def boot(root: Path, kernel: Path, initrd: Path, samples: int, *,
          timeout: float = DEFAULT_TIMEOUT, qemu_program: str = qemu.QEMU,
          only: Optional[str] = None, echo: bool = False, notify: Say = say,
-         mitigations: str = "default") -> GuestBoot:
-    """Boot the guest once under the watchdog with a mitigation setting; save the serial log
-    in build/linux-guest/serial-<setting>.log."""
+         mitigations: str = "default", mode: str = QEMU_MODE,
+         profile: str = cycles.DEFAULT_PROFILE) -> GuestBoot:
+    """Boot the guest once under the watchdog with a mitigation setting, in icount or cycles
+    mode (the plugin must be built: prepare_plugin); save the serial log in
+    build/linux-guest/serial-<setting>.log (cycles mode: serial-cycles-<setting>.log)."""
     try:
         markers = load_markers(root)
     except MarkerError as err:
         raise LinuxGuestError(str(err)) from err
-    cmdline = kernel_cmdline(samples, QEMU_MODE, only, mitigations)
-    argv = qemu_argv(kernel, initrd, cmdline, qemu_program)
+    only = default_only(mode, only)
+    cmdline = kernel_cmdline(samples, mode, only, mitigations)
+    plugin = plugin_options(root, mode, profile, mitigations)
+    argv = qemu_argv(kernel, initrd, cmdline, qemu_program, mode, plugin)
     clock = _Clock(time.monotonic(), echo, notify, markers.result_begin)
     try:
         finished = run_watched(argv, timeout, cwd=root, on_stdout=clock.line)
     except FileNotFoundError as err:
         raise LinuxGuestError(f"{qemu_program} not found: apt-get install "
                               f"{qemu.QEMU_PACKAGE}") from err
-    log = BUILD_DIR / f"serial-{mitigations}.log"
+    log = BUILD_DIR / ("serial-" + ("cycles-" if mode == CYCLES_MODE else "") +
+                       f"{mitigations}.log")
     (root / log).parent.mkdir(parents=True, exist_ok=True)
     (root / log).write_text("".join(line + "\n" for line in finished.stdout), encoding="utf-8")
     serial = parse_serial(finished.stdout, markers)
-    results = tuple(complete_results(serial.results, QEMU_MODE, mitigations))
+    results = complete_results(serial.results, mode, mitigations)
     ok, explanation = judge(finished, serial, timeout, only, samples, results, mitigations)
+    if mode == CYCLES_MODE:
+        results, ok, explanation = model_figures(root, results, finished, mitigations, ok,
+                                                 explanation)
     timeline = Timeline(clock.times.get("first_line"), clock.times.get("init"),
                         clock.times.get("first_result"), finished.elapsed)
-    return GuestBoot(tuple(argv), finished, serial, results, timeline, ok, explanation, log,
-                     mitigations)
+    return GuestBoot(tuple(argv), finished, serial, tuple(results), timeline, ok, explanation,
+                     log, mitigations, mode, profile if mode == CYCLES_MODE else None)
+
+
+def plugin_options(root: Path, mode: str, profile: str, mitigations: str) -> list[str]:
+    """The cycle plugin's QEMU options in cycles mode (its old log removed), else none;
+    LinuxGuestError for an unknown profile."""
+    if mode != CYCLES_MODE:
+        return []
+    try:
+        profile_file = cycles.profile_path(root, profile)
+    except ValueError as err:
+        raise LinuxGuestError(str(err)) from err
+    (root / plugin_log(mitigations)).unlink(missing_ok=True)
+    return cycles.qemu_args(str(cycles.PLUGIN), str(profile_file), str(plugin_log(mitigations)))
+
+
+def model_figures(root: Path, results: list[dict], finished: Finished, mitigations: str,
+                  ok: bool, explanation: str) -> tuple[list[dict], bool, str]:
+    """A cycles boot's results with the plugin's figures attached, and its verdict made
+    worse if they are missing or the log cannot be read."""
+    try:
+        records = cycles.parse((root / plugin_log(mitigations)).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return results, False, f"linux guest: cannot read {plugin_log(mitigations)}: {err}"
+    results = with_model(results, records, region_labels(finished.stdout))
+    problems = model_problems(results, records)
+    if ok and problems:
+        return results, False, "linux guest: " + "; ".join(problems)
+    return results, ok, explanation
+
+
+def prepare_plugin(root: Path, qemu_program: str) -> None:
+    """Build the cycle plugin for this QEMU's plugin API; LinuxGuestError (one line)."""
+    try:
+        program = ipclab_boot.find_qemu(qemu_program)
+        ipclab_boot.build(root, "plugin", variables=[f"QEMU={program}"])
+        ipclab_boot.check_plugin(root, program, cycles.PLUGIN)
+    except ipclab_boot.HarnessError as err:
+        raise LinuxGuestError(str(err)) from err
 
 
 def boot_meta(guest: GuestBoot) -> dict:
-    """What a run's metadata says about one boot: its setting, command line and times."""
+    """What a run's metadata says about one boot: its setting, what the kernel did about
+    Meltdown, command line and times."""
     t = guest.timeline
     cmdline = guest.argv[guest.argv.index("-append") + 1] if "-append" in guest.argv else None
+    said = {key: next((r[key] for r in guest.results if key in r), None)
+            for key in ("meltdown", "pti", "pcid")}
     return {"mitigations": guest.mitigations, "variant": variant_of(guest.mitigations),
-            "cmdline": cmdline, "boot_seconds": None if t.init is None else round(t.init, 1),
+            "cmdline": cmdline, **said,
+            "boot_seconds": None if t.init is None else round(t.init, 1),
             "run_seconds": round(t.end, 1)}
 
 
 def make_run(root: Path, guests: Sequence[GuestBoot], kernel: Path,
              info: Optional[runs.HostInfo] = None, date: Optional[str] = None) -> runs.Run:
-    """A stored run (mode linux-icount) of the boots' results, one variant per boot."""
+    """A stored run (mode linux-icount or linux-cycles) of the boots' results, one variant
+    per boot."""
     info = info or runs.host_info(root, guests[0].argv[0])
     results = [r for guest in guests for r in guest.results]
+    mode = guests[0].mode
     extra = {"kernel": str(kernel), "kernel_release": release_of(kernel),
              "mitigations": [g.mitigations for g in guests],
-             "boots": [boot_meta(g) for g in guests], "qemu_mode": QEMU_MODE, "vcpus": 1}
-    return runs.Run(runs.make_meta(info, MODE, results, date or runs.now(),
-                                   accel=qemu.accelerator(QEMU_MODE),
+             "boots": [boot_meta(g) for g in guests], "qemu_mode": mode, "vcpus": 1}
+    if mode == CYCLES_MODE:
+        extra["model_profile"] = guests[0].profile
+    return runs.Run(runs.make_meta(info, stored_mode(mode), results, date or runs.now(),
+                                   accel=qemu.accelerator(mode),
                                    memory=qemu.DEFAULT_MEMORY, **extra), results)
 
 
 def median_lines(results: Iterable[dict]) -> list[str]:
     """One line per result: variant (which says the mitigations), bench, case, median, min
-    and p99, in the result's unit."""
+    and p99, in the result's unit; with the model's warm and cold medians where it has them
+    (in model cycles of the profile the header names)."""
+    results = list(results)
+    profiles = sorted({r["model_profile"] for r in results if "model_profile" in r})
+    model = [f"warm ({cycles.label(', '.join(profiles))})", "cold"] if profiles else []
     rows = [[r["variant"], r["bench"], r["case"], tables.fmt_number(r["median"]),
              tables.fmt_number(r["min"]), tables.fmt_number(r["p99"]),
-             str(r.get("samples", "?")), r["unit"]] for r in results]
+             str(r.get("samples", "?")), r["unit"],
+             *([tables.fmt_number(r["model_cycles_warm"]),
+                tables.fmt_number(r["model_cycles_cold"])] if "model_cycles_warm" in r
+               else ["-", "-"])[:len(model)]] for r in results]
     return tables.render(["variant", "bench", "case", "median", "min", "p99", "samples",
-                          "unit"], rows)
+                          "unit", *model], rows)
 
 
 # --- Command line -----------------------------------------------------------------------------
@@ -587,17 +735,29 @@ def build_parser() -> argparse.ArgumentParser:
     """The options of `python3 -m harness.linuxguest`."""
     p = argparse.ArgumentParser(
         prog="python3 -m harness.linuxguest",
-        description="Boot Debian's kernel under QEMU icount with a tiny initramfs that runs "
-                    "the host ping-pongs (pipe, unix_socket, futex, eventfd, mqueue; 8 bytes; "
-                    "one vCPU), once with mitigations=off and once with the kernel's default "
-                    "mitigations, print the results in instructions and store them as one "
-                    f"{MODE} run.")
-    p.add_argument("--samples", type=positive_int, default=DEFAULT_SAMPLES, metavar="N",
-                   help=f"timed round trips per case (default {DEFAULT_SAMPLES})")
-    p.add_argument("--only", choices=TRANSPORTS, help="one transport")
-    p.add_argument("--mitigations", choices=(*MITIGATIONS, "both"), default="both",
-                   help="boot with mitigations=off, with the kernel's default, or both "
-                        "(default: both, one boot each)")
+        description="Boot Debian's kernel under QEMU icount with a tiny initramfs that times "
+                    "null system calls and runs the host ping-pongs (pipe, unix_socket, "
+                    "futex, eventfd, mqueue; 8 bytes; one vCPU), once with mitigations=off "
+                    "and once with the kernel's default mitigations, print the results in "
+                    "instructions and store them as one linux-<mode> run.  --mode cycles "
+                    "adds the cycle model's figures (null system calls only).")
+    p.add_argument("--mode", choices=QEMU_MODES, default=QEMU_MODE,
+                   help="icount (instructions), or cycles: icount with the cycle model's "
+                        "plugin, warm and cold model cycles per null system call "
+                        "(docs/cycles.md)")
+    p.add_argument("--profile", default=cycles.DEFAULT_PROFILE, metavar="NAME",
+                   help="cycles mode: the model's CPU, harness/plugin/profiles/NAME.conf "
+                        f"(default {cycles.DEFAULT_PROFILE})")
+    p.add_argument("--samples", type=positive_int, metavar="N",
+                   help=f"timed calls or round trips per case (default {DEFAULT_SAMPLES}; "
+                        f"cycles mode {DEFAULT_CYCLES_SAMPLES})")
+    p.add_argument("--only", choices=(SYSCALL_BENCH, *TRANSPORTS),
+                   help="only the null system calls, or one transport (cycles mode: "
+                        f"{SYSCALL_BENCH}, the only cases with model figures)")
+    p.add_argument("--mitigations", choices=(*MITIGATIONS, *MITIGATION_GROUPS), default="both",
+                   help="boot with mitigations=off, with the kernel's default, with the "
+                        "default and pti=on (KPTI forced), both (off and default) or all "
+                        "three (default: both, one boot each)")
     p.add_argument("--no-store", action="store_true", help="do not store the run")
     p.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"watchdog on the whole boot, in seconds (default {DEFAULT_TIMEOUT:g})")
@@ -629,6 +789,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 raise LinuxGuestError(why)
         else:
             kernel = ensure_kernel(root)
+        if args.mode == CYCLES_MODE:
+            prepare_plugin(root, args.qemu)
         init = build_init(root)
         initrd = write_initramfs(root, init, args.gzip)
         guests = [boot_one(root, kernel, initrd, args, setting)
@@ -650,18 +812,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def settings(choice: str) -> tuple[str, ...]:
-    """The mitigation settings to boot with: --mitigations both is every one of them."""
-    return MITIGATIONS if choice == "both" else (choice,)
+    """The mitigation settings to boot with: a group's (both, all), or the one named."""
+    return MITIGATION_GROUPS.get(choice, (choice,))
+
+
+def samples_of(args: argparse.Namespace) -> int:
+    """--samples, or the mode's default."""
+    if args.samples:
+        return args.samples
+    return DEFAULT_CYCLES_SAMPLES if args.mode == CYCLES_MODE else DEFAULT_SAMPLES
 
 
 def boot_one(root: Path, kernel: Path, initrd: Path, args: argparse.Namespace,
              mitigations: str) -> GuestBoot:
     """One boot of main's, said before and after."""
-    say(f"booting {kernel} under QEMU icount, {variant_of(mitigations)}, {args.samples} "
-        f"samples per case (watchdog {args.timeout:g} s)")
-    guest = boot(root, kernel, initrd, args.samples, timeout=args.timeout,
+    model = f" with {cycles.label(args.profile)}" if args.mode == CYCLES_MODE else ""
+    say(f"booting {kernel} under QEMU icount{model}, {variant_of(mitigations)}, "
+        f"{samples_of(args)} samples per case (watchdog {args.timeout:g} s)")
+    guest = boot(root, kernel, initrd, samples_of(args), timeout=args.timeout,
                  qemu_program=args.qemu, only=args.only, echo=args.echo,
-                 mitigations=mitigations)
+                 mitigations=mitigations, mode=args.mode, profile=args.profile)
     t = guest.timeline
     boot_s = "/init never spoke" if t.init is None else f"boot {t.init:.1f} s"
     say(f"{guest.explanation}; {boot_s}, whole run {t.end:.1f} s; log {guest.log}")

@@ -3,16 +3,18 @@
     python3 -m harness.plugin.validation            print the tables
     python3 -m harness.plugin.validation --write    replace them in docs/cycles.md
 
-It reads the newest stored cycles run of each profile (results/runs/*-cycles.json)
-and the profiles themselves, and writes two tables between the markers
-`<!-- cycles:begin -->` and `<!-- cycles:end -->`: l4 against mach per profile
-(instructions, model cycles warm and cold), and the model beside published
-figures, each with its source and the model's error.  Nothing in them is typed
-by hand but the published figures below, each with where it was published.
-Below them, the model beside real cycles: every stored pair of a cycles run
-and a real-cycle run (kvm with hardware virtualization, an ingested real PC's
-log) of the same commit, as the report's "Model against real cycles" sets them,
-or a line saying that no pair is stored yet.
+It reads the newest stored cycles run of each profile (results/runs/*-cycles.json),
+the newest stored Linux-guest cycles run of each profile (*-linux-cycles.json,
+`python3 -m harness.linuxguest --mode cycles --mitigations all`) and the profiles
+themselves, and writes three tables between the markers `<!-- cycles:begin -->`
+and `<!-- cycles:end -->`: l4 against mach per profile (instructions, model
+cycles warm and cold), Linux's null system calls per mitigation setting, and the
+model beside published figures, each with its source and the model's error.
+Nothing in them is typed by hand but the published figures below, each with
+where it was published.  Below them, the model beside real cycles: every stored
+pair of a cycles run and a real-cycle run (kvm with hardware virtualization, an
+ingested real PC's log) of the same commit, as the report's "Model against real
+cycles" sets them, or a line saying that no pair is stored yet.
 """
 
 import argparse
@@ -35,6 +37,11 @@ HEADLINE = (("null_syscall", "null"), ("space_switch", "syscall+2switches"),
             ("pingpong", "roundtrip/same-space/0B"), ("pingpong", "roundtrip/other-space/0B"),
             ("pingpong", "oneway-call/other-space/0B"))
 
+# The Linux guest's stored mode and its null system calls (harness/linuxguest.py).
+LINUX_MODE = "linux-cycles"
+LINUX_BENCH = "null_syscall"
+LINUX_SETTINGS = ("off", "default", "pti")
+
 Lookup = Callable[[Optional[Run], dict], Optional[float]]
 
 
@@ -47,7 +54,7 @@ class Published:
     value: float
     source: str
     model: Lookup
-    how: str              # where the model's figure comes from
+    how: str              # where the model's figure comes from: profile, run, linux
 
 
 def result_of(run: Optional[Run], preset: str, bench: str, case: str) -> Optional[dict]:
@@ -67,6 +74,16 @@ def warm(preset: str, bench: str, case: str) -> Lookup:
     return lookup
 
 
+def linux_warm(mitigations: str, case: str) -> Lookup:
+    """The model's warm median of one of the Linux guest's null system calls."""
+    return warm(f"linux-mitigations-{mitigations}", LINUX_BENCH, case)
+
+
+def no_counterpart(_run: Optional[Run], _profile: dict) -> Optional[float]:
+    """A published figure whose conditions no run here has (the row shows it all the same)."""
+    return None
+
+
 def latency(key: str) -> Lookup:
     """A latency from the profile: a load that hits there costs exactly it in the model."""
     def lookup(_run: Optional[Run], profile: dict) -> Optional[float]:
@@ -79,6 +96,9 @@ SDM_OPT = ("Intel 64 and IA-32 Architectures Optimization Reference Manual, Skyl
 SEVEN_CPU_ZEN2 = "7-cpu.com, AMD Zen2 (3800X)"
 L4RE = ("l4re.org/performance.html: L4Re microkernel on a Xeon Platinum 8352S (Ice Lake-SP), "
         "clocks unhalted; another kernel on another CPU")
+OTC = ("Kurt Garloff, \"KPTI/IBRS/Retpoline Microbenchmarks\" (Open Telekom Cloud, January "
+       "2018; imagefactory.otc.t-systems.com/Blog-Review/SpecExLeak/Benchmarks), old results: "
+       "getppid() cycles, Linux 4.4 in a KVM guest, Xeon Gold 6161 (Skylake-SP), no IBRS")
 
 PUBLISHED = (
     Published("L1D load-to-use latency", "skylake", 4, SDM_OPT, latency("l1d.latency"),
@@ -96,6 +116,15 @@ PUBLISHED = (
               "run"),
     Published("one IPC within a space (L4Re intra: 649; l4's one-way call, warm)", "skylake",
               649, L4RE, warm("l4", "pingpong", "oneway-call/same-space/0B"), "run"),
+    Published("Linux getppid, mitigations=off (published: nopti)", "skylake", 120, OTC,
+              linux_warm("off", "getppid"), "linux"),
+    Published("Linux getppid, kernel's default (no KPTI under TCG, retpolines; published: "
+              "nopti, no retpolines)", "skylake", 120, OTC, linux_warm("default", "getppid"),
+              "linux"),
+    Published("Linux getppid, KPTI without PCID (pti=on; published: pti=auto nopcid)",
+              "skylake", 1150, OTC, linux_warm("pti", "getppid"), "linux"),
+    Published("Linux getppid, KPTI with PCID (published: pti=auto; QEMU's CPU has no PCID)",
+              "skylake", 520, OTC, no_counterpart, "none"),
 )
 
 
@@ -106,6 +135,17 @@ def read_profile(root: Path, name: str) -> dict:
         key, _, value = line.split("#")[0].partition("=")
         if value.strip():
             found[key.strip()] = float(value)
+    return found
+
+
+def newest_linux_runs(root: Path) -> dict[str, tuple[Path, Run]]:
+    """The newest stored Linux-guest cycles run of each profile."""
+    found: dict[str, tuple[Path, Run]] = {}
+    for path in reversed(runs.stored_runs(root, LINUX_MODE)):
+        run = runs.load_run(path)
+        profiles = {r.get("model_profile") for r in run.results} - {None}
+        if len(profiles) == 1:
+            found.setdefault(profiles.pop(), (path, run))
     return found
 
 
@@ -147,18 +187,49 @@ def pair_table(name: str, path: Path, run: Run) -> list[str]:
     return lines
 
 
-def validation_table(root: Path, found: dict[str, tuple[Path, Run]]) -> list[str]:
+def linux_table(name: str, path: Path, run: Run) -> list[str]:
+    """Linux's null system calls per mitigation setting: what the kernel did about Meltdown,
+    instructions and model cycles warm and cold."""
+    lines = [f"Linux's null system calls in model cycles (profile {name}), from `{path.name}` "
+             f"(kernel {run.meta.get('kernel_release', '?')}, commit "
+             f"{str(run.meta.get('commit', '?'))[:12]}, mode {LINUX_MODE}); each sample one "
+             f"syscall() between the region markers, after a warm-up; meltdown is what the "
+             f"guest's kernel said of it (sysfs), kpti whether the kernel ran with KPTI "
+             f"(its cpuinfo flag pti), pcid whether QEMU's CPU has PCID.", "",
+             "| setting | meltdown | kpti | pcid | case | instructions | warm | cold |",
+             "| --- | --- | --- | --- | --- | ---: | ---: | ---: |"]
+    for setting in LINUX_SETTINGS:
+        for r in run.results:
+            if r.get("variant") != f"linux-mitigations-{setting}" or r.get("bench") != LINUX_BENCH:
+                continue
+            pti, pcid = ({True: "yes", False: "no"}.get(r.get(k), "-") for k in ("pti", "pcid"))
+            lines.append(f"| {setting} | {r.get('meltdown', '-')} | {pti} | {pcid} | {r['case']} | "
+                         f"{fmt(r.get('median'))} | {fmt(r.get('model_cycles_warm'))} | "
+                         f"{fmt(r.get('model_cycles_cold'))} |")
+    return lines
+
+
+def model_source(item: Published, run: Optional[Run], path: Optional[Path]) -> str:
+    """Where a row's model figure comes from, as a cell."""
+    if item.how == "profile":
+        return "the profile (by construction)"
+    if item.how == "none":
+        return "no run with these conditions"
+    return f"run {path.name}" if run and path else "no stored run"
+
+
+def validation_table(root: Path, found: dict[str, tuple[Path, Run]],
+                     linux: Optional[dict[str, tuple[Path, Run]]] = None) -> list[str]:
     """The model beside published figures, with the error in percent."""
     lines = ["| figure | profile | published (cycles) | model (cycles) | error | model from "
              "| source |", "| --- | --- | ---: | ---: | ---: | --- | --- |"]
     for item in PUBLISHED:
-        run = found.get(item.profile, (None, None))[1]
+        path, run = (linux or {} if item.how == "linux" else found).get(item.profile,
+                                                                        (None, None))
         value = item.model(run, read_profile(root, item.profile))
         error = f"{(value - item.value) * 100 / item.value:+.0f} %" if value is not None else "-"
-        how = ("the profile (by construction)" if item.how == "profile"
-               else f"run {found[item.profile][0].name}" if run else "no stored run")
         lines.append(f"| {item.what} | {item.profile} | {fmt(item.value)} | {fmt(value)} | "
-                     f"{error} | {how} | {item.source} |")
+                     f"{error} | {model_source(item, run, path)} | {item.source} |")
     return lines
 
 
@@ -186,7 +257,13 @@ def tables(root: Path) -> list[str]:
     if not found:
         lines += ["(no stored cycles run with l4 and mach: `python3 -m harness matrix "
                   "--configs l4,mach --modes cycles` makes one)", ""]
-    return lines + validation_table(root, found) + [""] + real_tables(root)
+    linux = newest_linux_runs(root)
+    for name in sorted(linux):
+        lines += linux_table(name, *linux[name]) + [""]
+    if not linux:
+        lines += ["(no stored Linux-guest cycles run: `python3 -m harness.linuxguest --mode "
+                  "cycles --mitigations all` makes one)", ""]
+    return lines + validation_table(root, found, linux) + [""] + real_tables(root)
 
 
 def replace_between(text: str, body: list[str]) -> str:

@@ -249,9 +249,36 @@ class TestCommandLines(unittest.TestCase):
 
     def test_variants_name_the_setting(self):
         self.assertEqual([lg.variant_of(m) for m in lg.MITIGATIONS],
-                         ["linux-mitigations-off", "linux-mitigations-default"])
+                         ["linux-mitigations-off", "linux-mitigations-default",
+                          "linux-mitigations-pti"])
         self.assertEqual(lg.settings("both"), ("off", "default"))
+        self.assertEqual(lg.settings("all"), ("off", "default", "pti"))
         self.assertEqual(lg.settings("off"), ("off",))
+        self.assertEqual(lg.settings("pti"), ("pti",))
+
+    def test_pti_forces_kpti_on_the_kernel_command_line(self):
+        kernel, _, init = lg.kernel_cmdline(10, mitigations="pti").partition(" -- ")
+        self.assertIn("pti=on", kernel.split())
+        self.assertFalse([w for w in kernel.split() if w.startswith("mitigations=")])
+        self.assertNotIn("pti", init)
+
+    def test_cycles_mode_marks_regions_and_runs_the_null_system_calls(self):
+        """Cycles mode: /init gets --regions 1 and, unless told otherwise, only the null
+        system calls; QEMU gets icount's options and the plugin's."""
+        self.assertEqual(lg.default_only("cycles", None), "null_syscall")
+        self.assertEqual(lg.default_only("cycles", "pipe"), "pipe")
+        self.assertIsNone(lg.default_only("icount", None))
+        init = lg.kernel_cmdline(7, "cycles", "null_syscall").partition(" -- ")[2].split()
+        self.assertEqual(init, ["--samples", "7", "--mode", "cycles", "--unit", "instructions",
+                                "--timeout", str(lg.GUEST_CASE_TIMEOUT), "--only",
+                                "null_syscall", "--regions", "1"])
+        self.assertNotIn("--regions", lg.kernel_cmdline(7))
+        argv = lg.qemu_argv(Path("k"), Path("i"), "c", "qemu-x", "cycles",
+                            ["-plugin", "file=p", "-d", "plugin"])
+        self.assertIn("-icount shift=0,sleep=off", " ".join(argv))
+        self.assertEqual(argv[-4:], ["-plugin", "file=p", "-d", "plugin"])
+        self.assertEqual(lg.stored_mode("cycles"), "linux-cycles")
+        self.assertEqual(lg.stored_mode("icount"), lg.MODE)
 
     def test_init_build_command(self):
         argv = lg.init_command(Path("build/linux-guest/init"))
@@ -265,7 +292,12 @@ class TestCommandLines(unittest.TestCase):
     def test_options(self):
         args = lg.build_parser().parse_args(["--samples", "50", "--no-store", "--only", "pipe"])
         self.assertEqual((args.samples, args.no_store, args.only), (50, True, "pipe"))
-        self.assertEqual(lg.build_parser().parse_args([]).samples, 10000)
+        self.assertEqual(lg.samples_of(lg.build_parser().parse_args([])), 10000)
+        self.assertEqual(lg.samples_of(lg.build_parser().parse_args(["--mode", "cycles"])),
+                         lg.DEFAULT_CYCLES_SAMPLES)
+        self.assertEqual(lg.samples_of(lg.build_parser().parse_args(
+            ["--mode", "cycles", "--samples", "3"])), 3)
+        self.assertEqual(lg.build_parser().parse_args(["--mode", "cycles"]).profile, "skylake")
         self.assertEqual(lg.build_parser().parse_args([]).mitigations, "both")
         self.assertEqual(lg.build_parser().parse_args(["--mitigations", "off"]).mitigations,
                          "off")
@@ -283,18 +315,82 @@ class TestResults(unittest.TestCase):
 
     def test_expected_cases(self):
         cases = lg.expected_cases()
-        self.assertEqual(len(cases), 10)
+        self.assertEqual(len(cases), 13)
         self.assertIn(("mqueue", "oneway/same-cpu/8B"), cases)
+        self.assertEqual(cases[:3], [("null_syscall", "getpid"), ("null_syscall", "getppid"),
+                                     ("null_syscall", "nonexistent")])
         self.assertEqual(lg.expected_cases("pipe"),
                          [("pipe", "roundtrip/same-cpu/8B"), ("pipe", "oneway/same-cpu/8B")])
+        self.assertEqual(lg.expected_cases("null_syscall"), cases[:3])
+
+    def test_check_results_wants_kpti_as_the_setting_says(self):
+        """pti=on must give a kernel with KPTI, mitigations=off one without; the default's
+        depends on the CPU, so either passes; a line that does not say is not judged."""
+        def line(setting, pti):
+            return {"bench": "null_syscall", "case": "getpid", "samples": 100,
+                    "variant": lg.variant_of(setting), "axes": {"mitigations": setting},
+                    **({} if pti is None else {"pti": pti})}
+        def kpti(setting, pti):
+            results = [line(setting, pti)]
+            return [p for p in lg.check_results(results, "null_syscall", mitigations=setting)
+                    if "KPTI" in p]
+        self.assertEqual(kpti("pti", True), [])
+        self.assertEqual(kpti("pti", False),
+                         ["null_syscall getpid: the kernel runs without KPTI under pti=on"])
+        self.assertEqual(kpti("off", True),
+                         ["null_syscall getpid: the kernel runs with KPTI under "
+                          "mitigations=off"])
+        self.assertEqual(kpti("off", False), [])
+        for pti in (True, False, None):
+            self.assertEqual(kpti("default", pti), [])
+        self.assertEqual(kpti("pti", None), [])
+
+    def test_region_labels(self):
+        """/init's region lines, with a console's debris around them; other lines ignored."""
+        lines = ["linux-guest: region 1 = null_syscall getpid",
+                 "[  1.0] x linux-guest: region 3 = null_syscall nonexistent\r",
+                 "linux-guest: region two = null_syscall getppid",
+                 "bench: footprint region 2 = pingpong roundtrip"]
+        self.assertEqual(lg.region_labels(lines), {1: "null_syscall getpid",
+                                                   3: "null_syscall nonexistent"})
+
+    def test_model_figures_attach_by_label(self):
+        """The plugin's records reach the result of their region's case; a null system call
+        without a region, and markers that do not pair, are problems."""
+        record = {"region": 1, "profile": "skylake", "occurrences": 5, "unmatched": 0,
+                  "unclosed": 0, "warm": {"median": 273}, "cold": {"median": 19349}}
+        results = [{"bench": "null_syscall", "case": "getpid"},
+                   {"bench": "null_syscall", "case": "getppid"}, {"bench": "pipe", "case": "x"}]
+        attached = lg.with_model(results, {1: record}, {1: "null_syscall getpid"})
+        self.assertEqual(attached[0], {"bench": "null_syscall", "case": "getpid",
+                                       "model_cycles_warm": 273, "model_cycles_cold": 19349,
+                                       "model_profile": "skylake"})
+        self.assertEqual(attached[1:], results[1:])
+        self.assertEqual(lg.model_problems(attached, {1: record}),
+                         ["null_syscall getppid: no model cycles (no marked region)"])
+        self.assertEqual(lg.model_problems(attached[:1], {1: {**record, "unclosed": 1}}),
+                         ["region 1: 0 unmatched and 1 unclosed markers"])
+        unlabelled = lg.with_model(results[:1], {1: record}, {})
+        self.assertNotIn("model_cycles_warm", unlabelled[0])
+
+    def test_median_lines_show_the_model_where_there_is_one(self):
+        base = {"variant": "linux-mitigations-off", "bench": "null_syscall", "median": 329,
+                "min": 329, "p99": 330, "samples": 5, "unit": "instructions"}
+        lines = lg.median_lines([{**base, "case": "getpid", "model_cycles_warm": 273,
+                                  "model_cycles_cold": 19349, "model_profile": "skylake"},
+                                 {**base, "case": "getppid"}])
+        self.assertIn("warm (model cycles (profile skylake))", lines[0])
+        self.assertTrue(lines[1].split()[-2:] == ["273", "19349"], lines[1])
+        self.assertEqual(lines[2].split()[-2:], ["-", "-"])
+        self.assertNotIn("warm", lg.median_lines([{**base, "case": "getpid"}])[0])
 
     def test_parse_with_debris(self):
         lines = ["\x1b[2J[    0.000000] Linux version 6.1.0", "noise" + all_result_lines()[0],
                  *all_result_lines()[1:], "linux-guest: done: 5 cases, all ran"]
         serial = parse_serial(lines, MARKERS)
         results = lg.complete_results(serial.results)
-        self.assertEqual(len(results), 10)
-        self.assertEqual(results[0]["case"], "roundtrip/same-cpu/8B")
+        self.assertEqual(len(results), 13)
+        self.assertEqual(results[3]["case"], "roundtrip/same-cpu/8B")
         self.assertEqual(lg.check_results(results, samples=100), [])
         self.assertEqual(lg.guest_lines(lines), ["linux-guest: done: 5 cases, all ran"])
 
@@ -334,13 +430,15 @@ class TestResults(unittest.TestCase):
 
     def test_judge_pass(self):
         self.assertEqual(self.judge(all_result_lines()),
-                         (True, "linux guest passed: 10 result lines "
+                         (True, "linux guest passed: 13 result lines "
                                 "(linux-mitigations-default)"))
 
     def test_judge_missing(self):
-        ok, why = self.judge(all_result_lines()[2:])
+        ok, why = self.judge(all_result_lines()[:3] + all_result_lines()[5:])
         self.assertFalse(ok)
         self.assertIn("missing results: pipe roundtrip/same-cpu/8B", why)
+        ok, why = self.judge(all_result_lines()[1:])
+        self.assertIn("missing results: null_syscall getpid", why)
 
     def test_judge_guest_fail(self):
         lines = [*all_result_lines()[:8], "linux-guest: FAIL mqueue same-cpu/8B: mq_open: x"]
@@ -397,9 +495,10 @@ class TestResults(unittest.TestCase):
     def test_median_lines(self):
         results = lg.complete_results(parse_serial(all_result_lines(), MARKERS).results)
         lines = lg.median_lines(results)
-        self.assertEqual(len(lines), 11)
+        self.assertEqual(len(lines), 14)
         self.assertIn("median", lines[0])
-        self.assertIn("roundtrip/same-cpu/8B", lines[1])
+        self.assertIn("getpid", lines[1])
+        self.assertIn("roundtrip/same-cpu/8B", lines[4])
         self.assertTrue(lines[1].startswith("linux-mitigations-default "), lines[1])
 
 
@@ -441,7 +540,7 @@ class TestFakeBoot(unittest.TestCase):
         guest = lg.boot(self.root, Path("vmlinuz"), Path("initrd"), 100,
                         qemu_program=self.fake(lines), timeout=20, notify=lambda s: None)
         self.assertTrue(guest.ok, guest.explanation)
-        self.assertEqual(len(guest.results), 10)
+        self.assertEqual(len(guest.results), 13)
         self.assertEqual(guest.log, lg.BUILD_DIR / "serial-default.log")
         self.assertIsNotNone(guest.timeline.init)
         self.assertIsNotNone(guest.timeline.first_result)
@@ -530,6 +629,10 @@ class TestRealBoot(unittest.TestCase):
                 self.assertLessEqual(r["p99"], r["max"])
                 self.assertGreater(r["min"], 100)        # a round trip through Linux
                 self.assertGreater(r["overhead"], 0)
+                self.assertEqual(r["meltdown"], "Not affected")   # QEMU's TCG `max` CPU
+                if r["bench"] == "null_syscall":
+                    self.assertIn("syscall_nr", r)
+                    continue
                 if r["case"].startswith("oneway"):
                     self.assertEqual(r["one_way"], "half of round trip")
                 sw = r["switches"]

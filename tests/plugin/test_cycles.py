@@ -97,6 +97,46 @@ class HostSideTest(unittest.TestCase):
         doc = (ROOT / validation.DOC).read_text()
         self.assertIn(validation.BEGIN, doc)
 
+    def test_linux_rows(self):
+        """The Linux table shows every null system call of each setting with what the
+        kernel said; the validation rows take the warm median of their setting's getppid
+        and give the error against the published figure."""
+        def result(setting, case, warm_cycles, pti):
+            return {"variant": f"linux-mitigations-{setting}", "bench": "null_syscall",
+                    "case": case, "median": 300, "model_cycles_warm": warm_cycles,
+                    "model_cycles_cold": 9000, "model_profile": "skylake",
+                    "meltdown": "Not affected", "pti": pti, "pcid": False}
+        run = validation.Run({"kernel_release": "6.1.0-57-amd64", "commit": "abc"},
+                             [result("off", "getpid", 250, False),
+                              result("off", "getppid", 240, False),
+                              result("default", "getppid", 240, False),
+                              result("pti", "getppid", 1035, True),
+                              {"variant": "l4", "bench": "null_syscall", "case": "null"}])
+        path = Path("20261203-000000-vm-linux-cycles.json")
+        table = validation.linux_table("skylake", path, run)
+        self.assertIn("kernel 6.1.0-57-amd64", table[0])
+        self.assertEqual(table[4], "| off | Not affected | no | no | getpid | 300 | 250 | 9000 |")
+        self.assertEqual(table[-1], "| pti | Not affected | yes | no | getppid | 300 | 1035 | "
+                                    "9000 |")
+        self.assertEqual(len(table), 8)
+        rows = validation.validation_table(ROOT, {}, {"skylake": (path, run)})
+        linux = [row for row in rows if row.startswith("| Linux getppid")]
+        by_setting = {item.what: item for item in validation.PUBLISHED}
+        for row in linux:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            item = by_setting[cells[0]]
+            with self.subTest(row=cells[0]):
+                if item.how == "none":
+                    self.assertEqual(cells[3:6], ["-", "-", "no run with these conditions"])
+                    continue
+                model = float(cells[3])
+                self.assertEqual(cells[4], f"{(model - item.value) * 100 / item.value:+.0f} %")
+                self.assertEqual(cells[5], f"run {path.name}")
+        self.assertIn("| 1035 | -10 % |", " ".join(linux))
+        self.assertTrue(all("no stored run" in row for row in
+                            validation.validation_table(ROOT, {}, {})
+                            if row.startswith("| Linux getppid") and "conditions" not in row))
+
     def test_malformed(self):
         for bad in ('@@ipclab-cycles {"region":1} @@end',
                     '@@ipclab-cycles {"region":1,"warm":{"median":1.5},"cold":{"median":1}} @@end',
