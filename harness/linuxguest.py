@@ -32,7 +32,7 @@ line says what the kernel did (sysfs's meltdown line) and whether the CPU has
 PCID.  The boots' results are stored as one run of mode "linux-icount" (or
 "linux-cycles") next to ipclab's runs.
 
-    python3 -m harness.linuxguest [--mode icount|cycles] [--profile NAME]
+    python3 -m harness.linuxguest [--mode icount|cycles] [--profile NAME] [--cr3 flush|keep]
                                   [--samples N] [--mitigations off|default|pti|both|all]
                                   [--no-store] [--timeout S]
 
@@ -560,6 +560,7 @@ class GuestBoot:
     mitigations: str = "default"           # the setting it booted with (MITIGATIONS)
     mode: str = QEMU_MODE                  # icount or cycles
     profile: Optional[str] = None          # cycles mode: the model's CPU profile
+    cr3: Optional[str] = None              # cycles mode: the plugin's cr3=flush|keep
 
 
 def judge(finished: Finished, serial: SerialReport, timeout: float,
@@ -594,7 +595,7 @@ def boot(root: Path, kernel: Path, initrd: Path, samples: int, *,
          timeout: float = DEFAULT_TIMEOUT, qemu_program: str = qemu.QEMU,
          only: Optional[str] = None, echo: bool = False, notify: Say = say,
          mitigations: str = "default", mode: str = QEMU_MODE,
-         profile: str = cycles.DEFAULT_PROFILE) -> GuestBoot:
+         profile: str = cycles.DEFAULT_PROFILE, cr3: str = "flush") -> GuestBoot:
     """Boot the guest once under the watchdog with a mitigation setting, in icount or cycles
     mode (the plugin must be built: prepare_plugin); save the serial log in
     build/linux-guest/serial-<setting>.log (cycles mode: serial-cycles-<setting>.log)."""
@@ -604,7 +605,7 @@ def boot(root: Path, kernel: Path, initrd: Path, samples: int, *,
         raise LinuxGuestError(str(err)) from err
     only = default_only(mode, only)
     cmdline = kernel_cmdline(samples, mode, only, mitigations)
-    plugin = plugin_options(root, mode, profile, mitigations)
+    plugin = plugin_options(root, mode, profile, mitigations, cr3)
     argv = qemu_argv(kernel, initrd, cmdline, qemu_program, mode, plugin)
     clock = _Clock(time.monotonic(), echo, notify, markers.result_begin)
     try:
@@ -625,12 +626,16 @@ def boot(root: Path, kernel: Path, initrd: Path, samples: int, *,
     timeline = Timeline(clock.times.get("first_line"), clock.times.get("init"),
                         clock.times.get("first_result"), finished.elapsed)
     return GuestBoot(tuple(argv), finished, serial, tuple(results), timeline, ok, explanation,
-                     log, mitigations, mode, profile if mode == CYCLES_MODE else None)
+                     log, mitigations, mode, *((profile, cr3) if mode == CYCLES_MODE
+                                               else (None, None)))
 
 
-def plugin_options(root: Path, mode: str, profile: str, mitigations: str) -> list[str]:
+def plugin_options(root: Path, mode: str, profile: str, mitigations: str,
+                   cr3: str = "flush") -> list[str]:
     """The cycle plugin's QEMU options in cycles mode (its old log removed), else none;
-    LinuxGuestError for an unknown profile."""
+    LinuxGuestError for an unknown profile.  cr3: flush (a CR3 write empties the model's
+    non-global TLB entries, as on a CPU without PCID) or keep (as if the kernel set the
+    PCID no-flush bit)."""
     if mode != CYCLES_MODE:
         return []
     try:
@@ -638,7 +643,8 @@ def plugin_options(root: Path, mode: str, profile: str, mitigations: str) -> lis
     except ValueError as err:
         raise LinuxGuestError(str(err)) from err
     (root / plugin_log(mitigations)).unlink(missing_ok=True)
-    return cycles.qemu_args(str(cycles.PLUGIN), str(profile_file), str(plugin_log(mitigations)))
+    return cycles.qemu_args(str(cycles.PLUGIN), str(profile_file), str(plugin_log(mitigations)),
+                            cr3)
 
 
 def model_figures(root: Path, results: list[dict], finished: Finished, mitigations: str,
@@ -691,6 +697,7 @@ def make_run(root: Path, guests: Sequence[GuestBoot], kernel: Path,
              "boots": [boot_meta(g) for g in guests], "qemu_mode": mode, "vcpus": 1}
     if mode == CYCLES_MODE:
         extra["model_profile"] = guests[0].profile
+        extra["model_cr3"] = guests[0].cr3
     return runs.Run(runs.make_meta(info, stored_mode(mode), results, date or runs.now(),
                                    accel=qemu.accelerator(mode),
                                    memory=qemu.DEFAULT_MEMORY, **extra), results)
@@ -745,6 +752,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="icount (instructions), or cycles: icount with the cycle model's "
                         "plugin, warm and cold model cycles per null system call "
                         "(docs/cycles.md)")
+    p.add_argument("--cr3", choices=("flush", "keep"), default="flush",
+                   help="cycles mode: a CR3 write empties the model's non-global TLB entries "
+                        "(flush, default: QEMU's CPU has no PCID, so the guest's kernel uses "
+                        "none), or keeps them (keep: as if the kernel set the PCID no-flush "
+                        "bit; the run's model_cr3 says which)")
     p.add_argument("--profile", default=cycles.DEFAULT_PROFILE, metavar="NAME",
                    help="cycles mode: the model's CPU, harness/plugin/profiles/NAME.conf "
                         f"(default {cycles.DEFAULT_PROFILE})")
@@ -826,12 +838,14 @@ def samples_of(args: argparse.Namespace) -> int:
 def boot_one(root: Path, kernel: Path, initrd: Path, args: argparse.Namespace,
              mitigations: str) -> GuestBoot:
     """One boot of main's, said before and after."""
-    model = f" with {cycles.label(args.profile)}" if args.mode == CYCLES_MODE else ""
+    model = (f" with {cycles.label(args.profile)}, cr3={args.cr3}"
+             if args.mode == CYCLES_MODE else "")
     say(f"booting {kernel} under QEMU icount{model}, {variant_of(mitigations)}, "
         f"{samples_of(args)} samples per case (watchdog {args.timeout:g} s)")
     guest = boot(root, kernel, initrd, samples_of(args), timeout=args.timeout,
                  qemu_program=args.qemu, only=args.only, echo=args.echo,
-                 mitigations=mitigations, mode=args.mode, profile=args.profile)
+                 mitigations=mitigations, mode=args.mode, profile=args.profile,
+                 cr3=args.cr3)
     t = guest.timeline
     boot_s = "/init never spoke" if t.init is None else f"boot {t.init:.1f} s"
     say(f"{guest.explanation}; {boot_s}, whole run {t.end:.1f} s; log {guest.log}")

@@ -54,7 +54,8 @@ class Published:
     value: float
     source: str
     model: Lookup
-    how: str              # where the model's figure comes from: profile, run, linux
+    how: str              # where the model's figure comes from: profile, run, linux (cr3
+                          # flush), linux-keep (the plugin's cr3=keep: PCID)
 
 
 def result_of(run: Optional[Run], preset: str, bench: str, case: str) -> Optional[dict]:
@@ -77,11 +78,6 @@ def warm(preset: str, bench: str, case: str) -> Lookup:
 def linux_warm(mitigations: str, case: str) -> Lookup:
     """The model's warm median of one of the Linux guest's null system calls."""
     return warm(f"linux-mitigations-{mitigations}", LINUX_BENCH, case)
-
-
-def no_counterpart(_run: Optional[Run], _profile: dict) -> Optional[float]:
-    """A published figure whose conditions no run here has (the row shows it all the same)."""
-    return None
 
 
 def latency(key: str) -> Lookup:
@@ -123,8 +119,9 @@ PUBLISHED = (
               "linux"),
     Published("Linux getppid, KPTI without PCID (pti=on; published: pti=auto nopcid)",
               "skylake", 1150, OTC, linux_warm("pti", "getppid"), "linux"),
-    Published("Linux getppid, KPTI with PCID (published: pti=auto; QEMU's CPU has no PCID)",
-              "skylake", 520, OTC, no_counterpart, "none"),
+    Published("Linux getppid, KPTI with PCID (published: pti=auto; QEMU's CPU has no PCID, "
+              "so the model keeps the TLB across CR3 writes instead: cr3=keep)", "skylake",
+              520, OTC, linux_warm("pti", "getppid"), "linux-keep"),
 )
 
 
@@ -138,13 +135,14 @@ def read_profile(root: Path, name: str) -> dict:
     return found
 
 
-def newest_linux_runs(root: Path) -> dict[str, tuple[Path, Run]]:
-    """The newest stored Linux-guest cycles run of each profile."""
+def newest_linux_runs(root: Path, cr3: str = "flush") -> dict[str, tuple[Path, Run]]:
+    """The newest stored Linux-guest cycles run of each profile whose plugin treated CR3
+    writes so (flush: as the guest's CPU without PCID does; keep: as with PCID)."""
     found: dict[str, tuple[Path, Run]] = {}
     for path in reversed(runs.stored_runs(root, LINUX_MODE)):
         run = runs.load_run(path)
         profiles = {r.get("model_profile") for r in run.results} - {None}
-        if len(profiles) == 1:
+        if len(profiles) == 1 and run.meta.get("model_cr3", "flush") == cr3:
             found.setdefault(profiles.pop(), (path, run))
     return found
 
@@ -190,7 +188,8 @@ def pair_table(name: str, path: Path, run: Run) -> list[str]:
 def linux_table(name: str, path: Path, run: Run) -> list[str]:
     """Linux's null system calls per mitigation setting: what the kernel did about Meltdown,
     instructions and model cycles warm and cold."""
-    lines = [f"Linux's null system calls in model cycles (profile {name}), from `{path.name}` "
+    lines = [f"Linux's null system calls in model cycles (profile {name}, plugin option "
+             f"cr3={run.meta.get('model_cr3', 'flush')}), from `{path.name}` "
              f"(kernel {run.meta.get('kernel_release', '?')}, commit "
              f"{str(run.meta.get('commit', '?'))[:12]}, mode {LINUX_MODE}); each sample one "
              f"syscall() between the region markers, after a warm-up; meltdown is what the "
@@ -213,19 +212,19 @@ def model_source(item: Published, run: Optional[Run], path: Optional[Path]) -> s
     """Where a row's model figure comes from, as a cell."""
     if item.how == "profile":
         return "the profile (by construction)"
-    if item.how == "none":
-        return "no run with these conditions"
     return f"run {path.name}" if run and path else "no stored run"
 
 
 def validation_table(root: Path, found: dict[str, tuple[Path, Run]],
-                     linux: Optional[dict[str, tuple[Path, Run]]] = None) -> list[str]:
-    """The model beside published figures, with the error in percent."""
+                     linux: Optional[dict[str, tuple[Path, Run]]] = None,
+                     linux_keep: Optional[dict[str, tuple[Path, Run]]] = None) -> list[str]:
+    """The model beside published figures, with the error in percent; linux and linux_keep
+    are the Linux guest's runs with the plugin's cr3=flush and cr3=keep."""
     lines = ["| figure | profile | published (cycles) | model (cycles) | error | model from "
              "| source |", "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    sources = {"linux": linux or {}, "linux-keep": linux_keep or {}}
     for item in PUBLISHED:
-        path, run = (linux or {} if item.how == "linux" else found).get(item.profile,
-                                                                        (None, None))
+        path, run = sources.get(item.how, found).get(item.profile, (None, None))
         value = item.model(run, read_profile(root, item.profile))
         error = f"{(value - item.value) * 100 / item.value:+.0f} %" if value is not None else "-"
         lines.append(f"| {item.what} | {item.profile} | {fmt(item.value)} | {fmt(value)} | "
@@ -257,13 +256,15 @@ def tables(root: Path) -> list[str]:
     if not found:
         lines += ["(no stored cycles run with l4 and mach: `python3 -m harness matrix "
                   "--configs l4,mach --modes cycles` makes one)", ""]
-    linux = newest_linux_runs(root)
+    linux, keep = newest_linux_runs(root), newest_linux_runs(root, "keep")
     for name in sorted(linux):
         lines += linux_table(name, *linux[name]) + [""]
+    for name in sorted(keep):
+        lines += linux_table(name, *keep[name]) + [""]
     if not linux:
         lines += ["(no stored Linux-guest cycles run: `python3 -m harness.linuxguest --mode "
                   "cycles --mitigations all` makes one)", ""]
-    return lines + validation_table(root, found, linux) + [""] + real_tables(root)
+    return lines + validation_table(root, found, linux, keep) + [""] + real_tables(root)
 
 
 def replace_between(text: str, body: list[str]) -> str:

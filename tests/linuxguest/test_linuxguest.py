@@ -345,6 +345,28 @@ class TestResults(unittest.TestCase):
             self.assertEqual(kpti("default", pti), [])
         self.assertEqual(kpti("pti", None), [])
 
+    def test_plugin_options(self):
+        """Cycles mode loads the plugin with the profile and the CR3 treatment asked for and
+        removes the boot's old plugin log; icount mode loads nothing; a bad profile is one
+        line."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "harness/plugin/profiles").mkdir(parents=True)
+            (root / "harness/plugin/profiles/skylake.conf").write_text("")
+            old_log = root / lg.plugin_log("pti")
+            old_log.parent.mkdir(parents=True)
+            old_log.write_text("stale")
+            self.assertEqual(lg.plugin_options(root, "icount", "skylake", "pti"), [])
+            self.assertTrue(old_log.exists())
+            argv = lg.plugin_options(root, "cycles", "skylake", "pti", "keep")
+            self.assertFalse(old_log.exists())
+            self.assertEqual(argv[:2], ["-plugin", "file=build/plugin/cycles.so,cpu=harness/"
+                                                   "plugin/profiles/skylake.conf,cr3=keep"])
+            self.assertEqual(argv[-1], str(lg.plugin_log("pti")))
+            self.assertIn("cr3=flush", lg.plugin_options(root, "cycles", "skylake", "off")[1])
+            with self.assertRaisesRegex(lg.LinuxGuestError, "unknown CPU profile 'zen9'"):
+                lg.plugin_options(root, "cycles", "zen9", "off")
+
     def test_region_labels(self):
         """/init's region lines, with a console's debris around them; other lines ignored."""
         lines = ["linux-guest: region 1 = null_syscall getpid",

@@ -119,23 +119,28 @@ class HostSideTest(unittest.TestCase):
         self.assertEqual(table[-1], "| pti | Not affected | yes | no | getppid | 300 | 1035 | "
                                     "9000 |")
         self.assertEqual(len(table), 8)
-        rows = validation.validation_table(ROOT, {}, {"skylake": (path, run)})
+        keep_path = Path("20261203-000001-vm-linux-cycles.json")
+        keep = validation.Run({**run.meta, "model_cr3": "keep"},
+                              [result("pti", "getppid", 468, True)])
+        rows = validation.validation_table(ROOT, {}, {"skylake": (path, run)},
+                                           {"skylake": (keep_path, keep)})
         linux = [row for row in rows if row.startswith("| Linux getppid")]
         by_setting = {item.what: item for item in validation.PUBLISHED}
+        self.assertEqual(len(linux), 4)
         for row in linux:
             cells = [c.strip() for c in row.strip("|").split("|")]
             item = by_setting[cells[0]]
             with self.subTest(row=cells[0]):
-                if item.how == "none":
-                    self.assertEqual(cells[3:6], ["-", "-", "no run with these conditions"])
-                    continue
                 model = float(cells[3])
                 self.assertEqual(cells[4], f"{(model - item.value) * 100 / item.value:+.0f} %")
-                self.assertEqual(cells[5], f"run {path.name}")
+                used = keep_path if item.how == "linux-keep" else path
+                self.assertEqual(cells[5], f"run {used.name}")
         self.assertIn("| 1035 | -10 % |", " ".join(linux))
+        self.assertIn("| 468 | -10 % |", " ".join(linux))
+        self.assertIn("cr3=keep", validation.linux_table("skylake", keep_path, keep)[0])
         self.assertTrue(all("no stored run" in row for row in
                             validation.validation_table(ROOT, {}, {})
-                            if row.startswith("| Linux getppid") and "conditions" not in row))
+                            if row.startswith("| Linux getppid")))
 
     def test_malformed(self):
         for bad in ('@@ipclab-cycles {"region":1} @@end',
