@@ -380,6 +380,13 @@ def init_args(samples: int, mode: str = QEMU_MODE, only: Optional[str] = None,
             + (["--regions", "1"] if mode == CYCLES_MODE else []))
 
 
+# Cycles mode: the same guest randomness and clock every boot.  Under icount the kernel's
+# instructions repeat, but its addresses do not: KASLR and the rest seed from RDRAND (the
+# host's entropy under TCG unless -seed) and the RTC (the host's time), so code and data
+# land elsewhere and the model's cache and TLB figures moved by a few percent between two
+# boots.  With both fixed two boots give the same model figures.
+REPEATABLE = ("-seed", "1", "-rtc", "base=2026-01-01T00:00:00,clock=vm")
+
 # The kernel's own arguments: the serial console; quiet (a printk on the UART costs guest
 # instructions and wall time); a panic resets at once, which -no-reboot turns into a QEMU
 # exit; no crypto self-tests at boot (about 0.74e9 of the 1.7e9 instructions before /init).
@@ -410,11 +417,11 @@ def kernel_cmdline(samples: int, mode: str = QEMU_MODE, only: Optional[str] = No
 
 def qemu_argv(kernel: Path, initrd: Path, cmdline: str, qemu_program: str = qemu.QEMU,
               mode: str = QEMU_MODE, plugin: Sequence[str] = ()) -> list[str]:
-    """QEMU's command line: ipclab's machine and accelerator options, one vCPU, and the
-    plugin's options (cycles mode)."""
+    """QEMU's command line: ipclab's machine and accelerator options, one vCPU, and in
+    cycles mode REPEATABLE and the plugin's options."""
     return [qemu_program, *qemu.machine_args(), *qemu.BASE_ARGS, *qemu.memory_args(),
             *qemu.accel_args(mode), "-smp", "1", "-kernel", str(kernel), "-initrd", str(initrd),
-            "-append", cmdline, *plugin]
+            "-append", cmdline, *(REPEATABLE if mode == CYCLES_MODE else ()), *plugin]
 
 
 def default_only(mode: str, only: Optional[str]) -> Optional[str]:

@@ -277,6 +277,9 @@ class TestCommandLines(unittest.TestCase):
                             ["-plugin", "file=p", "-d", "plugin"])
         self.assertIn("-icount shift=0,sleep=off", " ".join(argv))
         self.assertEqual(argv[-4:], ["-plugin", "file=p", "-d", "plugin"])
+        self.assertEqual(argv[argv.index("-seed") + 1], "1")        # the same KASLR each boot
+        self.assertIn("clock=vm", argv[argv.index("-rtc") + 1])
+        self.assertNotIn("-seed", lg.qemu_argv(Path("k"), Path("i"), "c", "qemu-x"))
         self.assertEqual(lg.stored_mode("cycles"), "linux-cycles")
         self.assertEqual(lg.stored_mode("icount"), lg.MODE)
 

@@ -138,6 +138,15 @@ class HostSideTest(unittest.TestCase):
         self.assertIn("| 1035 | -10 % |", " ".join(linux))
         self.assertIn("| 468 | -10 % |", " ".join(linux))
         self.assertIn("cr3=keep", validation.linux_table("skylake", keep_path, keep)[0])
+        line = validation.error_line(ROOT, {"skylake": (path, run)},
+                                     {"skylake": (keep_path, keep)})
+        self.assertEqual(len(line), 1)
+        self.assertIn("mitigations=off +100 %", line[0])      # 240 against 120
+        self.assertIn("KPTI without PCID -10 %", line[0])
+        self.assertIn("KPTI with PCID (cr3=keep) -10 %", line[0])
+        self.assertTrue(line[0].endswith("within +/-25 %: 2 of 4."), line[0])
+        self.assertTrue(validation.error_line(ROOT, {}, {})[0].endswith(": 0 of 4."))
+        self.assertIn("kernel's default -", validation.error_line(ROOT, {}, {})[0])
         self.assertTrue(all("no stored run" in row for row in
                             validation.validation_table(ROOT, {}, {})
                             if row.startswith("| Linux getppid")))
