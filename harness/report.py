@@ -1234,8 +1234,8 @@ def mitigations_label(variant: str, results: Iterable[dict]) -> Optional[str]:
     if not said:
         legacy = variant == LEGACY_GUEST
         return "default mitigations: booted without mitigations=off" if legacy else None
-    return ", ".join("default mitigations" if m == "default" else f"mitigations={m}"
-                     for m in said)
+    words = {"default": "default mitigations", "pti": "default mitigations and pti=on"}
+    return ", ".join(words.get(m, f"mitigations={m}") for m in said)
 
 
 def baseline_label(variant: str, results: Iterable[dict]) -> str:

@@ -515,6 +515,14 @@ class ReportTest(unittest.TestCase):
                          "linux-guest (default mitigations: booted without mitigations=off)")
         self.assertEqual(report.baseline_label("linux", linux_run().results), "linux")
 
+    def test_a_guest_with_kpti_forced_says_so(self):
+        """The Linux guest's third setting: the kernel's default plus pti=on."""
+        forced = [dict(r, variant="linux-mitigations-pti",
+                       axes={"mode": "cycles", "mitigations": "pti"})
+                  for r in guest_run().results if r["axes"]["mitigations"] == "default"]
+        self.assertEqual(report.baseline_label("linux-mitigations-pti", forced),
+                         "linux-mitigations-pti (default mitigations and pti=on)")
+
     def test_paper_check(self):
         """The published figures with sources, ipclab's ratio beside them."""
         self.assertIn("Liedtke, “Improving IPC by Kernel Design”, SOSP 1993", self.text)
