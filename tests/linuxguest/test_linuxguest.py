@@ -301,6 +301,10 @@ class TestCommandLines(unittest.TestCase):
         self.assertEqual(lg.samples_of(lg.build_parser().parse_args(
             ["--mode", "cycles", "--samples", "3"])), 3)
         self.assertEqual(lg.build_parser().parse_args(["--mode", "cycles"]).profile, "skylake")
+        self.assertEqual(lg.timeout_of(lg.build_parser().parse_args([])), lg.DEFAULT_TIMEOUT)
+        self.assertEqual(lg.timeout_of(lg.build_parser().parse_args(["--mode", "cycles"])),
+                         lg.DEFAULT_CYCLES_TIMEOUT)
+        self.assertEqual(lg.timeout_of(lg.build_parser().parse_args(["--timeout", "9"])), 9)
         self.assertEqual(lg.build_parser().parse_args([]).mitigations, "both")
         self.assertEqual(lg.build_parser().parse_args(["--mitigations", "off"]).mitigations,
                          "off")
