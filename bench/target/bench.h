@@ -74,8 +74,10 @@ uint64_t tick_edge(void);
 /* Footprint markers: `nopl 0x49500000+id(%rax)` begins region id and
  * `nopl 0x49510000+id(%rax)` ends it; NOPs everywhere, recognised by the
  * QEMU footprint plugin.  The id must be encoded in the instruction, so it
- * is chosen from a fixed set (1..REGIONS). */
+ * is chosen from a fixed set (1..REGIONS for the cases, REGION_OVERHEAD for
+ * the cost of measuring nothing). */
 #define REGIONS 48
+#define REGION_OVERHEAD (REGIONS + 1)
 void region_mark(bool begin, unsigned id);
 /* The region the current case is measured in, or 0 outside footprint runs. */
 extern unsigned footprint_region;

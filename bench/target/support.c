@@ -71,6 +71,7 @@ void region_mark(bool begin, unsigned id)
 {
 	switch (id) {
 		MARK8(0) MARK8(8) MARK8(16) MARK8(24) MARK8(32) MARK8(40)
+		MARK(REGION_OVERHEAD)
 	default:
 		break;
 	}

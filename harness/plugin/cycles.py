@@ -162,20 +162,33 @@ def parse(text: str) -> dict[int, dict]:
 MODEL_PCID = {"keep": "kept", "flush": "flushed"}
 
 
+# The region of the guest's measuring nothing (bench/target/main.c,
+# footprint_overhead): two TSC reads and the markers' own calls.
+OVERHEAD_LABEL = "overhead measuring"
+
+
 def attach(results: list[dict], regions: dict[str, dict]) -> list[dict]:
     """The results, each with the model's medians of its case's region (found by
-    the region's "label", `bench case`) as model_cycles_warm and _cold, the
-    profile as model_profile, and what the model did with a CR3 write as
-    model_pcid ("kept" or "flushed", from the plugin's own line).  Results
-    without a region are left as they are."""
+    the region's "label", `bench case`) as model_cycles_warm and _cold, less
+    those of the overhead region (OVERHEAD_LABEL, kept as model_overhead_warm
+    and _cold), as a result's instructions are less its overhead; the profile
+    as model_profile, and what the model did with a CR3 write as model_pcid
+    ("kept" or "flushed", from the plugin's own line).  Results without a
+    region are left as they are."""
     by_label = {r["label"]: r for r in regions.values() if "label" in r}
+    overhead = by_label.get(OVERHEAD_LABEL)
+    less = {k: overhead[k]["median"] if overhead else 0 for k in ("warm", "cold")}
     out = []
     for result in results:
         region = by_label.get(f"{result.get('bench')} {result.get('case')}")
         if region:
-            result = {**result, "model_cycles_warm": region["warm"]["median"],
-                      "model_cycles_cold": region["cold"]["median"],
+            result = {**result,
+                      "model_cycles_warm": max(0, region["warm"]["median"] - less["warm"]),
+                      "model_cycles_cold": max(0, region["cold"]["median"] - less["cold"]),
                       "model_profile": region["profile"]}
+            if overhead:
+                result["model_overhead_warm"] = less["warm"]
+                result["model_overhead_cold"] = less["cold"]
             if region.get("cr3") in MODEL_PCID:
                 result["model_pcid"] = MODEL_PCID[region["cr3"]]
         out.append(result)

@@ -88,6 +88,17 @@ class HostSideTest(unittest.TestCase):
             out = cycles.attach(results, {"2": {**regions[2], "cr3": cr3, "label": "a b"}})
             self.assertEqual(out[0]["model_pcid"], said)
 
+    def test_attach_takes_the_measuring_overhead_off(self):
+        """The overhead region's medians come off every case's, as the guest's
+        overhead comes off its instructions, and are kept beside them."""
+        region = {"profile": "skylake", "warm": {"median": 199}, "cold": {"median": 8518}}
+        overhead = {"profile": "skylake", "warm": {"median": 74}, "cold": {"median": 4627}}
+        out = cycles.attach([{"bench": "a", "case": "b"}],
+                            {"1": {**region, "label": "a b"},
+                             "49": {**overhead, "label": cycles.OVERHEAD_LABEL}})[0]
+        self.assertEqual((out["model_cycles_warm"], out["model_cycles_cold"]), (125, 3891))
+        self.assertEqual((out["model_overhead_warm"], out["model_overhead_cold"]), (74, 4627))
+
     def test_doc_tables_replace_only_between_markers(self):
         text = f"head\n{validation.BEGIN}\nold\n{validation.END}\ntail\n"
         self.assertEqual(validation.replace_between(text, ["| a |"]),
