@@ -90,8 +90,13 @@ def model_name(result: dict) -> str:
 
 def model_label(results: Sequence[dict]) -> str:
     """`model cycles (profile skylake, PCID: TLB kept)` for the results with model
-    cycles; several models are joined by `; `."""
-    names = sorted({model_name(r) for r in results if "model_profile" in r}) or ["?"]
+    cycles; one profile whose CR3 mode follows each preset's PCID axis is said
+    once, and other mixtures are joined by `; `."""
+    marked = [r for r in results if "model_profile" in r]
+    names = sorted({model_name(r) for r in marked}) or ["?"]
+    profiles = sorted({r["model_profile"] for r in marked})
+    if len(names) > 1 and len(profiles) == 1:
+        return f"model cycles (profile {profiles[0]}, TLB per preset's PCID)"
     return f"model cycles (profile {'; '.join(names)})"
 
 

@@ -96,6 +96,16 @@ class TableTest(unittest.TestCase):
         self.assertIn("case                                 l4 kvm", lines)
         self.assertIn("roundtrip/other-space/0w  900 (1.55× floor)", lines)
 
+    def test_model_label_says_a_per_preset_cr3_mode_once(self):
+        """One profile with the CR3 mode per preset is named once; two profiles apart."""
+        kept = {"model_profile": "skylake", "model_pcid": "kept"}
+        flushed = {"model_profile": "skylake", "model_pcid": "flushed"}
+        self.assertEqual(tables.model_label([kept]), "model cycles (profile skylake, "
+                         + tables.MODEL_PCID_WORDS["kept"] + ")")
+        self.assertEqual(tables.model_label([kept, flushed]),
+                         "model cycles (profile skylake, TLB per preset's PCID)")
+        self.assertIn("; zen2", tables.model_label([kept, {"model_profile": "zen2"}]))
+
     def test_tcg_times_are_labelled(self):
         """tcg (and iso under QEMU) say their times mean nothing."""
         lines = tables.result_tables([run("tcg", boot_results("l4", 70, 160, 381, "tsc"))])
