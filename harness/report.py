@@ -1035,7 +1035,8 @@ REAL_UNITS = ("tsc", "cycles")
 HOW_TO_PAIR = (
     "make one with `python3 -m harness run --config l4 --mode kvm` on a host with VT-x/AMD-V, "
     "or `make iso`, a boot of build/l4/ipclab.iso on a PC and `python3 -m harness ingest "
-    "<serial log>` in the checkout that built it; then `python3 -m harness run --config l4 "
+    "<serial log>` (stored under the commit the kernel's banner names); then `python3 -m "
+    "harness run --config l4 "
     "--mode cycles` of the same commit, both from a tree without uncommitted changes")
 
 MODEL_REAL_INTRO = (

@@ -368,7 +368,7 @@ class TestResults(unittest.TestCase):
             argv = lg.plugin_options(root, "cycles", "skylake", "pti", "keep")
             self.assertFalse(old_log.exists())
             self.assertEqual(argv[:2], ["-plugin", "file=build/plugin/cycles.so,cpu=harness/"
-                                                   "plugin/profiles/skylake.conf,cr3=keep"])
+                                                   "plugin/profiles/skylake.conf,cr3=keep,global=on"])
             self.assertEqual(argv[-1], str(lg.plugin_log("pti")))
             self.assertIn("cr3=flush", lg.plugin_options(root, "cycles", "skylake", "off")[1])
             with self.assertRaisesRegex(lg.LinuxGuestError, "unknown CPU profile 'zen9'"):
