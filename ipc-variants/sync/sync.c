@@ -2,8 +2,9 @@
  * blocks until the other arrives; the message (up to MSG_REGS words) goes
  * from the sender's saved registers to the receiver's, never through a
  * buffer.  call = send + wait for the reply; reply_recv = reply to our
- * caller + wait for the next message.  fastpath.c has the common cases of
- * call and reply_recv; everything here is the general path behind them. */
+ * caller + wait for the next message.  entry_fastpath.S has the common
+ * cases of call and reply_recv (fastpath.c the page fault's); everything
+ * here is the general path behind them. */
 #include "sync.h"
 
 /* Take the first waiting sender's message into our frame f.  A caller then
@@ -67,6 +68,8 @@ static int call_on(struct endpoint *ep, uint64_t badge, struct trap_frame *f, ui
 	return call_wait(ep, r, badge, timeout, final);
 }
 
+/* SYS_CALL's general path: whatever entry_fastpath.S declined (all of them
+ * without direct switch), counted as a fast-path miss. */
 int ipc_call(struct trap_frame *f)
 {
 	fp_miss(FP_CALL);
@@ -103,6 +106,7 @@ int ipc_fault_reply(uint64_t reply[2])
 	return IPC_OK;
 }
 
+/* SYS_REPLY_RECV's general path, as ipc_call's. */
 int ipc_reply_recv(struct trap_frame *f)
 {
 	fp_miss(FP_REPLY_RECV);
