@@ -321,15 +321,17 @@ def axes_problem(root: Path, run: runs.Run) -> Optional[str]:
 def cmd_doctables(args: argparse.Namespace) -> int:
     """Rewrite (--check: only compare) the docs' tables of figures from their runs."""
     root = root_of(args)
-    files = [Path(f) for f in args.files] or sorted((root / doctables.DOCS).glob("*.md"))
+    files = [Path(f) for f in args.files] or doctables.documents(root)
     try:
         changed = doctables.run(root, files, args.check)
     except (OSError, ValueError, runs.RunError) as err:
         say(str(err))
         return 2
     verb = "out of date" if args.check else "rewrote"
-    print(f"doctables: {verb}: {', '.join(changed)}" if changed
-          else "doctables: every table is up to date", flush=True)
+    for line in changed:
+        print(f"doctables: {verb}: {line}", flush=True)
+    if not changed:
+        print("doctables: every table and figure is up to date", flush=True)
     return 1 if args.check and changed else 0
 
 
@@ -792,11 +794,14 @@ def _add_results(commands) -> None:
 
     p = commands.add_parser("doctables", help="make the docs' tables of figures from runs",
                             description="Rewrite every block between `<!-- table KIND RUN "
-                                        "PRESETS... -->` and `<!-- end table -->` in "
-                                        "docs/*.md from the stored run it names.")
-    p.add_argument("files", nargs="*", metavar="FILE", help="documents (default: docs/*.md)")
+                                        "PRESETS... -->` and `<!-- end table -->`, and every "
+                                        "inline `<!-- fig|ratio|diff RUN FIGURES -->...<!-- "
+                                        "/fig|ratio|diff -->`, in docs/*.md and README.md from the stored "
+                                        "run it names.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="documents (default: docs/*.md, README.md)")
     p.add_argument("--check", action="store_true",
-                   help="rewrite nothing; exit 1 if a table is out of date")
+                   help="rewrite nothing; one line per stale figure or table, exit 1 "
+                        "if any")
     p.set_defaults(func=cmd_doctables)
 
     p = commands.add_parser("regress", help="compare a run with the baseline",

@@ -10,6 +10,17 @@ the kind of table, the stored run and the presets:
 `harness doctables` rewrites every such block from its run, so a figure in
 the docs is never typed by hand; `--check` only says which blocks are out of
 date.  Everything but the command's file handling is pure.
+
+A figure in the prose is written the same way, inline: an HTML comment that
+Markdown does not show, naming the run and the figure, then the figure:
+
+    <!-- fig results/runs/<run>.json l4:pingpong:roundtrip/other-space/0B -->264<!-- /fig -->
+    <!-- ratio RUN mach:pingpong:roundtrip/other-space/0B l4:pingpong:... -->3.69×<!-- /ratio -->
+    <!-- diff RUN l4:pingpong:roundtrip/other-space/0B l4:floor:roundtrip -->83<!-- /diff -->
+
+A figure is PRESET:BENCH:CASE[:STAT]; STAT is a key of the result line
+(default median) or one of DERIVED.  `ratio` is the first over the second,
+`diff` the first less the second.
 """
 
 import re
@@ -20,6 +31,7 @@ from harness import runs
 from harness.runs import Run
 
 DOCS = Path("docs")
+README = Path("README.md")
 _BEGIN = re.compile(r"^<!-- table (\S+) (\S+)((?: \S+)*) -->$")
 _END = "<!-- end table -->"
 
@@ -59,10 +71,86 @@ def rpc_load(run: Run, presets: Sequence[str]) -> list[str]:
 
 TABLES: dict[str, Callable[[Run, Sequence[str]], list[str]]] = {"rpc-load": rpc_load}
 
+# An inline figure: kind, run, its figures, then the text up to the closing marker.
+_FIGURE = re.compile(r"<!--\s+(fig|ratio|diff)\s+(\S+)((?:\s+[^\s-]\S*)+)\s+-->([^<]*)<!-- /\1 -->")
+_OPERANDS = {"fig": 1, "ratio": 2, "diff": 2}
+
+# Statistics that are not a key of the result line, made from it.
+DERIVED: dict[str, Callable[[dict], float]] = {
+    "per_call": lambda r: r["elapsed"] / r["calls"],
+    "client_min": lambda r: min(r["per_client"]),
+    "client_max": lambda r: max(r["per_client"]),
+}
+# How a statistic is printed when it is not a whole number (default: as stored).
+_FORMATS = {"per_call": ".1f", "fairness": ".3f"}
+
+
+def figure(run: Run, ref: str) -> tuple[float, str]:
+    """The value of PRESET:BENCH:CASE[:STAT] in run, and its format spec.
+    ValueError names a malformed reference or a figure the run lacks."""
+    parts = ref.split(":")
+    if len(parts) not in (3, 4):
+        raise ValueError(f"figure '{ref}' is not PRESET:BENCH:CASE[:STAT]")
+    preset, bench, case, stat = (*parts, "median")[:4]
+    result = next((r for r in run.results if (r["variant"], r["bench"], r["case"])
+                   == (preset, bench, case)), None)
+    if result is None:
+        raise ValueError(f"figure '{ref}': no {bench} {case} of {preset} in the run")
+    try:
+        value = DERIVED[stat](result) if stat in DERIVED else result[stat]
+    except (KeyError, ValueError, ZeroDivisionError):
+        raise ValueError(f"figure '{ref}': the result has no {stat}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"figure '{ref}': {stat} is not a number")
+    return value, _FORMATS.get(stat, "")
+
+
+def _show(value: float, spec: str) -> str:
+    """value as the docs print it: whole numbers bare, others by spec."""
+    return str(value) if isinstance(value, int) else format(value, spec)
+
+
+def inline(kind: str, run: Run, refs: Sequence[str]) -> str:
+    """The text of one inline marker of kind over the figures refs."""
+    if len(refs) != _OPERANDS[kind]:
+        raise ValueError(f"{kind} takes {_OPERANDS[kind]} figure(s), not {len(refs)}: "
+                         f"{' '.join(refs)}")
+    values = [figure(run, ref) for ref in refs]
+    if kind == "fig":
+        return _show(*values[0])
+    (a, spec), (b, _) = values
+    if kind == "ratio":
+        return f"{a / b:.2f}×"
+    return _show(a - b, spec or ".1f")
+
+
+def _figures(text: str, load: Callable[[str], Run]) -> list[tuple[re.Match, str]]:
+    """Every inline marker of text with the text its run gives it."""
+    return [(m, inline(m.group(1), load(m.group(2)), m.group(3).split()))
+            for m in _FIGURE.finditer(text)]
+
+
+def stale_figures(text: str, load: Callable[[str], Run]) -> list[str]:
+    """One line per inline figure whose text is not what its run gives:
+    `line N: KIND FIGURES: says OLD, the run has NEW`."""
+    return [f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(1)} "
+            f"{' '.join(m.group(3).split())}: says {m.group(4)!r}, the run has {made!r}"
+            for m, made in _figures(text, load) if m.group(4) != made]
+
+
+def _rewrite_figures(text: str, load: Callable[[str], Run]) -> str:
+    """text with the text of every inline marker made from its run."""
+    out, at = [], 0
+    for m, made in _figures(text, load):
+        out += [text[at:m.start(4)], made]
+        at = m.end(4)
+    return "".join(out) + text[at:]
+
 
 def regenerate(text: str, load: Callable[[str], Run]) -> str:
-    """text with every table block rewritten from its run (load: path -> Run).
-    ValueError names an unknown kind or a block without its end line."""
+    """text with every table block and inline figure rewritten from its run
+    (load: path -> Run).  ValueError names an unknown kind, a block without
+    its end line or a figure the run lacks."""
     lines, out, i = text.split("\n"), [], 0
     while i < len(lines):
         match = _BEGIN.match(lines[i])
@@ -79,21 +167,34 @@ def regenerate(text: str, load: Callable[[str], Run]) -> str:
             raise ValueError(f"table {kind} from {path} has no '{_END}' line") from None
         out += TABLES[kind](load(path), presets)
         i = end
-    return "\n".join(out)
+    return _rewrite_figures("\n".join(out), load)
+
+
+def documents(root: Path) -> list[Path]:
+    """The files whose tables and figures `harness doctables` keeps: docs/*.md, README.md."""
+    return sorted((root / DOCS).glob("*.md")) + [root / README]
 
 
 def run(root: Path, files: Sequence[Path], check: bool) -> list[str]:
-    """Rewrite (or with check, only compare) the tables of files; the files
-    that changed (or would change)."""
+    """Rewrite (or with check, only compare) the tables and figures of files;
+    one line per stale figure and per other file that changed (or would)."""
+    loaded: dict[str, Run] = {}
+
     def load(path: str) -> Run:
-        return runs.load_run(root / path)
+        if path not in loaded:
+            loaded[path] = runs.load_run(root / path)
+        return loaded[path]
 
     changed = []
     for path in files:
         text = path.read_text(encoding="utf-8")
         made = regenerate(text, load)
-        if made != text:
-            changed.append(str(path.relative_to(root) if path.is_relative_to(root) else path))
-            if not check:
-                path.write_text(made, encoding="utf-8")
+        if made == text:
+            continue
+        name = str(path.relative_to(root) if path.is_relative_to(root) else path)
+        stale = stale_figures(text, load)
+        tables = _rewrite_figures(made, load) != _rewrite_figures(text, load)
+        changed += [f"{name}: {line}" for line in stale] + ([f"{name}: a table"] if tables else [])
+        if not check:
+            path.write_text(made, encoding="utf-8")
     return changed

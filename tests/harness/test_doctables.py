@@ -1,6 +1,7 @@
 """Tests of harness.doctables: the docs' tables of figures, made from runs."""
 
 import unittest
+from pathlib import Path
 
 from harness import doctables
 from harness.runs import Run
@@ -47,6 +48,53 @@ class DocTablesTest(unittest.TestCase):
             doctables.regenerate(DOC.replace("rpc-load", "nope"), lambda path: rpc_run())
         with self.assertRaisesRegex(ValueError, "no '<!-- end table -->' line"):
             doctables.regenerate(DOC.replace("<!-- end table -->", ""), lambda path: rpc_run())
+
+
+ROUND = "l4:rpc:1-client"
+PROSE = ("l4 costs <!-- fig R l4:rpc:1-client -->0<!-- /fig --> per call, "
+         "mach <!-- ratio R mach:rpc:1-client:per_call l4:rpc:1-client:per_call -->9×<!-- /ratio -->"
+         " as much,\n<!-- diff R\n  mach:rpc:1-client l4:rpc:1-client -->1<!-- /diff --> more; "
+         "fairness <!-- fig R l4:rpc:8-clients:fairness -->1<!-- /fig -->, "
+         "<!-- fig R l4:rpc:8-clients:client_max -->x<!-- /fig --> at most.\n")
+
+
+class InlineFiguresTest(unittest.TestCase):
+    """Inline figures are remade from the run and the figures they name."""
+
+    def test_rewrite(self):
+        """Each kind computes its figure; the markers and the rest stay."""
+        made = doctables.regenerate(PROSE, lambda path: rpc_run())
+        self.assertEqual(made, PROSE.replace("-->0<", "-->261<").replace("-->9×<", "-->3.74×<")
+                         .replace("-->1<!-- /diff", "-->0<!-- /diff")
+                         .replace("-->1<!-- /fig", "-->0.955<!-- /fig")
+                         .replace("-->x<", "-->14<"))
+        self.assertEqual(doctables.regenerate(made, lambda path: rpc_run()), made)
+        self.assertEqual(doctables.stale_figures(made, lambda path: rpc_run()), [])
+
+    def test_stale(self):
+        """--check's lines: one per stale figure, with its line, old and new text."""
+        stale = doctables.stale_figures(PROSE, lambda path: rpc_run())
+        self.assertEqual(len(stale), 5)
+        self.assertEqual(stale[0], f"line 1: fig {ROUND}: says '0', the run has '261'")
+        self.assertTrue(stale[2].startswith("line 2: diff mach:rpc:1-client l4:rpc:1-client"))
+
+    def test_bad_figures(self):
+        """A malformed or missing figure, or the wrong number of them, is a ValueError."""
+        for text, error in (("<!-- fig R l4:rpc -->1<!-- /fig -->", "not PRESET:BENCH:CASE"),
+                            ("<!-- fig R l4:rpc:2-clients -->1<!-- /fig -->", "no rpc 2-clients"),
+                            ("<!-- fig R l4:rpc:1-client:p99 -->1<!-- /fig -->", "has no p99"),
+                            ("<!-- ratio R l4:rpc:1-client -->1<!-- /ratio -->", "takes 2")):
+            with self.assertRaisesRegex(ValueError, error):
+                doctables.regenerate(text, lambda path: rpc_run())
+
+
+class DocsUpToDateTest(unittest.TestCase):
+    """The repository's docs say what their stored runs say (`make test` runs this)."""
+
+    def test_docs(self):
+        """`python3 -m harness doctables --check` would find nothing stale."""
+        root = Path(__file__).resolve().parents[2]
+        self.assertEqual(doctables.run(root, doctables.documents(root), check=True), [])
 
 
 if __name__ == "__main__":
