@@ -796,9 +796,10 @@ def _add_results(commands) -> None:
                             description="Rewrite every block between `<!-- table KIND RUN "
                                         "PRESETS... -->` and `<!-- end table -->`, and every "
                                         "inline `<!-- fig|ratio|diff RUN FIGURES -->...<!-- "
-                                        "/fig|ratio|diff -->`, in docs/*.md and README.md from the stored "
-                                        "run it names.")
-    p.add_argument("files", nargs="*", metavar="FILE", help="documents (default: docs/*.md, README.md)")
+                                        "/fig|ratio|diff -->`, in docs/*.md and README.md "
+                                        "from the stored run it names.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="documents (default: docs/*.md, README.md)")
     p.add_argument("--check", action="store_true",
                    help="rewrite nothing; one line per stale figure or table, exit 1 "
                         "if any")

@@ -69,10 +69,59 @@ def rpc_load(run: Run, presets: Sequence[str]) -> list[str]:
             *(f"| {' | '.join(row)} |" for row in rows)]
 
 
-TABLES: dict[str, Callable[[Run, Sequence[str]], list[str]]] = {"rpc-load": rpc_load}
+def _frame(run: Run, preset: str, driver: str, size: int, batch: int, itr: int = 0
+           ) -> Optional[dict]:
+    """The e1000 result of one preset, driver build, frame size, batch and itr, or None."""
+    want = (preset, "e1000", driver, size, batch, itr)
+    return next((r for r in run.results if (r["variant"], r["bench"], r.get("driver"),
+                 r.get("frame_bytes"), r.get("batch"), r.get("itr")) == want), None)
+
+
+def _transport(result: Optional[dict]) -> str:
+    """How a user-level driver's client reaches it, as the prose names it."""
+    name = (result or {}).get("transport", "-")
+    return "IPC" if name == "ipc" else name
+
+
+def e1000_frames(run: Run, presets: Sequence[str]) -> list[str]:
+    """Loopback: instructions per frame (the driver's part) per build, size and batch."""
+    cells = [("user", 64, 32), ("kernel", 64, 32), ("user", 1500, 32), ("kernel", 1500, 32),
+             ("user", 64, 1), ("kernel", 64, 1)]
+    rows = []
+    for preset in presets:
+        found = [_frame(run, preset, *cell) for cell in cells]
+        rows.append([preset, _transport(found[0]), *(
+            f"{r['instructions_per_frame']} ({r['driver_per_frame']})" if r else "-"
+            for r in found)])
+    head = ["preset", "user transport", "user 64B", "kernel 64B", "user 1500B", "kernel 1500B",
+            "user 64B batch1", "kernel 64B batch1"]
+    return [f"| {' | '.join(head)} |", "|" + " --- |" * len(head),
+            *(f"| {' | '.join(row)} |" for row in rows)]
+
+
+def e1000_interrupts(run: Run, presets: Sequence[str]) -> list[str]:
+    """Echo: receive interrupts per case (64 / 512 / 1500 B / 64 B one per request)
+    of each build, at itr 0 and 200."""
+    cases = [(64, 32), (512, 32), (1500, 32), (64, 1)]
+    rows = []
+    for preset in presets:
+        for driver in ("user", "kernel"):
+            counts = [[_frame(run, preset, driver, size, batch, itr) for size, batch in cases]
+                      for itr in (0, 200)]
+            build = f"user ({_transport(counts[0][0])})" if driver == "user" else driver
+            rows.append([preset, build, *(" / ".join(str(r["interrupts"]) if r else "-"
+                                                     for r in at) for at in counts)])
+    head = ["preset", "build", "itr 0", "itr 200 (51 µs)"]
+    return [f"| {' | '.join(head)} |", "|" + " --- |" * len(head),
+            *(f"| {' | '.join(row)} |" for row in rows)]
+
+
+TABLES: dict[str, Callable[[Run, Sequence[str]], list[str]]] = {
+    "rpc-load": rpc_load, "e1000-frames": e1000_frames, "e1000-interrupts": e1000_interrupts}
 
 # An inline figure: kind, run, its figures, then the text up to the closing marker.
-_FIGURE = re.compile(r"<!--\s+(fig|ratio|diff)\s+(\S+)((?:\s+[^\s-]\S*)+)\s+-->([^<]*)<!-- /\1 -->")
+_FIGURE = re.compile(r"<!--\s+(fig|ratio|diff)\s+(\S+)((?:\s+[^\s-]\S*)+)\s+-->"
+                     r"([^<]*)<!-- /\1 -->")
 _OPERANDS = {"fig": 1, "ratio": 2, "diff": 2}
 
 # Statistics that are not a key of the result line, made from it.
@@ -80,6 +129,7 @@ DERIVED: dict[str, Callable[[dict], float]] = {
     "per_call": lambda r: r["elapsed"] / r["calls"],
     "client_min": lambda r: min(r["per_client"]),
     "client_max": lambda r: max(r["per_client"]),
+    "driver_per_request": lambda r: r["driver_per_frame"] * r["batch"],
 }
 # How a statistic is printed when it is not a whole number (default: as stored).
 _FORMATS = {"per_call": ".1f", "fairness": ".3f"}

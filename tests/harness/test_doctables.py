@@ -51,8 +51,8 @@ class DocTablesTest(unittest.TestCase):
 
 
 ROUND = "l4:rpc:1-client"
-PROSE = ("l4 costs <!-- fig R l4:rpc:1-client -->0<!-- /fig --> per call, "
-         "mach <!-- ratio R mach:rpc:1-client:per_call l4:rpc:1-client:per_call -->9×<!-- /ratio -->"
+PROSE = ("l4 costs <!-- fig R l4:rpc:1-client -->0<!-- /fig --> per call, mach "
+         "<!-- ratio R mach:rpc:1-client:per_call l4:rpc:1-client:per_call -->9×<!-- /ratio -->"
          " as much,\n<!-- diff R\n  mach:rpc:1-client l4:rpc:1-client -->1<!-- /diff --> more; "
          "fairness <!-- fig R l4:rpc:8-clients:fairness -->1<!-- /fig -->, "
          "<!-- fig R l4:rpc:8-clients:client_max -->x<!-- /fig --> at most.\n")
@@ -86,6 +86,41 @@ class InlineFiguresTest(unittest.TestCase):
                             ("<!-- ratio R l4:rpc:1-client -->1<!-- /ratio -->", "takes 2")):
             with self.assertRaisesRegex(ValueError, error):
                 doctables.regenerate(text, lambda path: rpc_run())
+
+
+def frame(driver: str, size: int, batch: int, itr: int, per_frame: int, driver_part: int,
+          interrupts: int) -> dict:
+    """One e1000 result line of l4."""
+    return {"variant": "l4", "bench": "e1000", "case": f"{driver}/{size}B", "driver": driver,
+            "frame_bytes": size, "batch": batch, "itr": itr, "transport": "ipc",
+            "instructions_per_frame": per_frame, "driver_per_frame": driver_part,
+            "interrupts": interrupts}
+
+
+class E1000TablesTest(unittest.TestCase):
+    """The e1000 tables pick results by build, size, batch and itr; a missing one is `-`."""
+
+    RUN = Run({}, [frame("user", 64, 32, 0, 370, 117, 510),
+                   frame("kernel", 64, 32, 0, 364, 111, 482),
+                   frame("user", 64, 1, 200, 906, 612, 93)], {})
+
+    def test_frames(self):
+        """Instructions per frame, the driver's part in parentheses."""
+        rows = doctables.e1000_frames(self.RUN, ["l4"])
+        self.assertEqual(rows[2], "| l4 | IPC | 370 (117) | 364 (111) | - | - | - | - |")
+        self.assertEqual(rows[1], "|" + " --- |" * 8)
+
+    def test_interrupts(self):
+        """Interrupts per case at itr 0 and 200, a row per build."""
+        rows = doctables.e1000_interrupts(self.RUN, ["l4"])
+        self.assertEqual(rows[2:], ["| l4 | user (IPC) | 510 / - / - / - | - / - / - / 93 |",
+                                    "| l4 | kernel | 482 / - / - / - | - / - / - / - |"])
+
+    def test_per_request(self):
+        """A difference of driver_per_request is the per-frame difference times the batch."""
+        text = ("<!-- diff R l4:e1000:user/64B:driver_per_request "
+                "l4:e1000:kernel/64B:driver_per_request -->?<!-- /diff -->")
+        self.assertIn("-->192<", doctables.regenerate(text, lambda path: self.RUN))
 
 
 class DocsUpToDateTest(unittest.TestCase):
