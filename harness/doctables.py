@@ -119,8 +119,9 @@ def e1000_interrupts(run: Run, presets: Sequence[str]) -> list[str]:
 TABLES: dict[str, Callable[[Run, Sequence[str]], list[str]]] = {
     "rpc-load": rpc_load, "e1000-frames": e1000_frames, "e1000-interrupts": e1000_interrupts}
 
-# An inline figure: kind, run, its figures, then the text up to the closing marker.
-_FIGURE = re.compile(r"<!--\s+(fig|ratio|diff)\s+(\S+)((?:\s+[^\s-]\S*)+)\s+-->"
+# An inline figure: kind, run, its figures, then the text up to the closing marker;
+# one right after a backtick is an example in a code span, not a figure.
+_FIGURE = re.compile(r"(?<!`)<!--\s+(fig|ratio|diff)\s+(\S+)((?:\s+[^\s-]\S*)+)\s+-->"
                      r"([^<]*)<!-- /\1 -->")
 _OPERANDS = {"fig": 1, "ratio": 2, "diff": 2}
 

@@ -78,6 +78,11 @@ class InlineFiguresTest(unittest.TestCase):
         self.assertEqual(stale[0], f"line 1: fig {ROUND}: says '0', the run has '261'")
         self.assertTrue(stale[2].startswith("line 2: diff mach:rpc:1-client l4:rpc:1-client"))
 
+    def test_code_span(self):
+        """A marker in a code span (right after a backtick) is an example, left alone."""
+        text = "write `<!-- fig RUN A:B:C -->264<!-- /fig -->` for a figure"
+        self.assertEqual(doctables.regenerate(text, lambda path: rpc_run()), text)
+
     def test_bad_figures(self):
         """A malformed or missing figure, or the wrong number of them, is a ValueError."""
         for text, error in (("<!-- fig R l4:rpc -->1<!-- /fig -->", "not PRESET:BENCH:CASE"),
