@@ -791,12 +791,42 @@ static void on_marker(unsigned int vcpu, void *udata)
 }
 
 /*
+ * Provenance of kernel stores, one level: prov says, for an address the
+ * kernel last wrote with a plain copy (a 64-bit mov of a register that a
+ * 64-bit mov loaded earlier in the same translation block, nothing else
+ * writing a register between), the address that value was loaded from.
+ * KPTI's entry and exit load CR3 from a per-CPU slot, the same address for
+ * every space; the slot's provenance is the space's own record.  Any other
+ * kernel store to the address forgets it.  Direct-mapped: a collision
+ * forgets the older entry, and the CR3 write then falls back to the slot.
+ */
+#define PROV_SLOTS 4096
+struct prov {
+	uint64_t addr, from;   /* addr 0: empty */
+};
+static struct prov prov[PROV_SLOTS];
+static uint64_t reg_loaded[16];      /* where each register's last plain mov load read */
+
+static inline struct prov *prov_slot(uint64_t addr)
+{
+	return &prov[(addr >> 3) * 0x9e3779b97f4a7c15ull >> 52];
+}
+
+/* Where the value at addr was copied from, or addr if it was not a copy. */
+static uint64_t prov_origin(uint64_t addr)
+{
+	const struct prov *p = prov_slot(addr);
+	return p->addr == addr ? p->from : addr;
+}
+
+/*
  * A CR3 write switches the space tag.  The value is not visible, so:
  * a value derived from a read of CR3 (mov from cr3 since the kernel's last
- * load) flips bit 0 of the tag (KPTI's pair of tables for one space);
- * otherwise the space is named by the address of the kernel's last load,
+ * load) flips bit 0 of the tag (a pair of tables for one space);
+ * otherwise the space is named by the address the kernel's last load read,
  * which is where the kernel read the new CR3 value from (the space's own
- * record), so each space keeps one tag.
+ * record), so each space keeps one tag; or, when that address holds a copy
+ * (KPTI's per-CPU slots), by the address the copy was loaded from.
  */
 static void space_tag_for_cr3_write(void)
 {
@@ -804,7 +834,7 @@ static void space_tag_for_cr3_write(void)
 		space_tag ^= 1;
 		return;
 	}
-	uint64_t h = last_kernel_load * 0x9e3779b97f4a7c15ull;
+	uint64_t h = prov_origin(last_kernel_load) * 0x9e3779b97f4a7c15ull;
 	space_tag = (h >> 48 & 0xfffe) | 2;
 }
 
@@ -853,16 +883,40 @@ static void on_insn(unsigned int vcpu, void *udata)
 		model_fetch(&cold, d);
 }
 
-/* Memory userdata: 1 if the instruction is in the kernel half. */
+/* Memory userdata: M_KERNEL if the instruction is in the kernel half, and
+ * what it is for provenance (M_LOAD, M_COPY) with its register << M_REG. */
+enum { M_KERNEL = 1, M_LOAD = 2, M_COPY = 4, M_REG = 3 };
+
+/* Provenance bookkeeping of a kernel access (m: its userdata). */
+static inline void prov_note(uintptr_t m, uint64_t vaddr, bool store)
+{
+	unsigned reg = m >> M_REG & 15;
+	if (!store) {
+		if (m & M_LOAD)
+			reg_loaded[reg] = vaddr;
+		return;
+	}
+	struct prov *p = prov_slot(vaddr);
+	if (m & M_COPY) {
+		p->addr = vaddr;
+		p->from = reg_loaded[reg];
+	} else if (p->addr == vaddr) {
+		p->addr = 0;
+	}
+}
+
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
 	if (vcpu != 0)
 		return;
+	uintptr_t m = (uintptr_t)udata;
+	bool store = qemu_plugin_mem_is_store(info);
+	if (m & M_KERNEL)
+		prov_note(m, vaddr, store);
 	const struct page_memo *page = page_of(info, vaddr);
 	if (!page || page->io)
 		return;                  /* device registers: not cached */
-	bool store = qemu_plugin_mem_is_store(info);
-	if (!store && udata) {
+	if (!store && (m & M_KERNEL)) {
 		last_kernel_load = vaddr;
 		cr3_read = false;
 	}
@@ -874,11 +928,46 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 
 /* --- Translation ------------------------------------------------------------- */
 
+/* 1 if b[0..n) is `mov m64, %reg` (a load), 2 if `mov %reg, m64` (a store),
+ * else 0; *reg gets the register. */
+static int plain_mov64(const uint8_t *b, size_t n, unsigned *reg)
+{
+	size_t i = 0;
+	while (i < n && (b[i] == 0x64 || b[i] == 0x65))  /* fs, gs: per-CPU slots */
+		i++;
+	if (i + 2 >= n || (b[i] & 0xf8) != 0x48)         /* REX.W, no operand-size prefix */
+		return 0;
+	uint8_t op = b[i + 1], modrm = b[i + 2];
+	if ((op != 0x8b && op != 0x89) || !modrm_mem(modrm))
+		return 0;
+	*reg = (modrm >> 3 & 7) | (b[i] & 4 ? 8 : 0);
+	return op == 0x8b ? 1 : 2;
+}
+
+/* The provenance part of an instruction's memory userdata; loaded: the
+ * registers whose value is still what a plain mov load in this block read
+ * (an instruction that may write a register empties it). */
+static uintptr_t prov_kind(const uint8_t *b, size_t size, enum cls cls, uint16_t *loaded)
+{
+	unsigned reg;
+	int mov = plain_mov64(b, size, &reg);
+	if (mov == 1) {
+		*loaded |= (uint16_t)(1u << reg);
+		return M_LOAD | (uintptr_t)reg << M_REG;
+	}
+	if (mov == 2)
+		return *loaded >> reg & 1 ? M_COPY | (uintptr_t)reg << M_REG : 0;
+	if (cls != C_MOV_CR3)
+		*loaded = 0;
+	return 0;
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	(void)id;
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	uint64_t prev_line = ~(uint64_t)0;
+	uint16_t loaded = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint8_t b[MAX_INSN];
@@ -913,9 +1002,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (special || (d->flags & (F_FETCH | F_CROSS)))
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS,
 							       d);
+		uintptr_t m = prov_kind(b, size, d->cls, &loaded);
 		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
 						 QEMU_PLUGIN_MEM_RW,
-						 (void *)(uintptr_t)is_kernel(d->va));
+						 (void *)(is_kernel(d->va) ? m | M_KERNEL : 0));
 	}
 }
 

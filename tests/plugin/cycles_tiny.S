@@ -14,9 +14,19 @@
  *   value read from CR3 by flipping its tag, so the second write returns to
  *   the first space).  With cr3=keep the TLB entries of the first pass are
  *   still there; with cr3=flush they are not.
+ * Then long mode, with the low 2 MiB mapped also at 0xffff800000000000, and
+ * kernel-half code that switches between two spaces as KPTI's entry does:
+ * each space's record (space_a, space_b) is copied to one shared slot, and
+ * CR3 is loaded from the slot.  The model names the space by the slot's
+ * provenance, the record.  In space A the 16 pages are touched; then
+ * region 6: the same pages in space B (their entries are A's: walks);
+ * region 7: the same pages back in space A (with cr3=keep, all hits).
  */
 #define BEGIN(id) nopl (0x49500000 + (id))(%eax)
 #define END(id)   nopl (0x49510000 + (id))(%eax)
+#define BEGIN64(id) nopl (0x49500000 + (id))(%rax)
+#define END64(id)   nopl (0x49510000 + (id))(%rax)
+#define KBASE 0xffff800000000000
 
 /* A load from each of the 16 pages of pages (no stack: multiboot sets none). */
 .macro TOUCH_PAGES
@@ -26,6 +36,25 @@
 	add	$4096, %esi
 	dec	%ecx
 	jnz	4b
+.endm
+
+/* The same in 64-bit mode. */
+.macro TOUCH_PAGES64
+	mov	$pages, %esi
+	mov	$16, %ecx
+4:	mov	(%rsi), %eax
+	add	$4096, %rsi
+	dec	%ecx
+	jnz	4b
+.endm
+
+/* Switch to the space whose record is at rec, through the shared slot
+ * (kernel-half code: rip-relative addresses are kernel addresses). */
+.macro SWITCH_VIA_SLOT rec
+	mov	\rec(%rip), %rax
+	mov	%rax, slot(%rip)
+	mov	slot(%rip), %rdx
+	mov	%rdx, %cr3
 .endm
 
 	.section .multiboot, "a"
@@ -77,10 +106,60 @@ _start:
 	TOUCH_PAGES
 	END(5)
 
+	/* Long mode, with the first 2 MiB mapped both at 0 and at KBASE. */
+	mov	$pdpt + 3, %eax
+	mov	%eax, pml4
+	mov	%eax, pml4 + 256 * 8
+	mov	$pd + 3, %eax
+	mov	%eax, pdpt
+	movl	$0x83, pd		/* 2 MiB page at 0: present, writable */
+	mov	$pml4, %eax
+	mov	%eax, space_a
+	mov	%eax, space_b
+	mov	%eax, %cr3
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	$0xc0000080, %ecx	/* EFER.LME */
+	rdmsr
+	or	$0x100, %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80000000, %eax	/* paging on */
+	mov	%eax, %cr0
+	lgdt	gdtr
+	ljmp	$8, $long_entry
+
+	.code64
+long_entry:
+	movabs	$KBASE + kcode, %rax
+	jmp	*%rax
+kcode:
+	SWITCH_VIA_SLOT space_a
+	TOUCH_PAGES64
+	SWITCH_VIA_SLOT space_b
+	BEGIN64(6)
+	TOUCH_PAGES64
+	END64(6)
+	SWITCH_VIA_SLOT space_a
+	BEGIN64(7)
+	TOUCH_PAGES64
+	END64(7)
+
 	mov	$0x10, %al
 	outb	%al, $0xf4
 3:	hlt
 	jmp	3b
+
+	.data
+	.balign 8
+space_a: .quad 0		/* the two spaces' records: their CR3 values */
+space_b: .quad 0
+slot:	.quad 0			/* the per-CPU slot both go through */
+gdt:	.quad 0
+	.quad 0x00af9a000000ffff	/* 64-bit code */
+gdtr:	.word gdtr - gdt - 1
+	.long gdt
 
 	.bss
 	.balign 4096
@@ -88,3 +167,6 @@ _start:
 buf:	.skip 4096
 	.globl pages
 pages:	.skip 16 * 4096
+pml4:	.skip 4096
+pdpt:	.skip 4096
+pd:	.skip 4096

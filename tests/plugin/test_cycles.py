@@ -244,6 +244,17 @@ class EndToEndTest(unittest.TestCase):
         self.assertGreaterEqual(flushed["warm_parts"]["tlb"], 17 * 4 * l1d)
         self.assertLess(kept["warm"]["median"], flushed["warm"]["median"])
 
+    def test_spaces_through_one_slot_keep_their_own_entries(self):
+        """Two spaces whose CR3 values go through one shared slot, as KPTI's
+        entry loads them: with cr3=keep, space B must not hit space A's TLB
+        entries for the same pages (region 6 walks), and back in space A they
+        are still there (region 7 hits every translation)."""
+        other, back = self.regions(self.keep)[6], self.regions(self.keep)[7]
+        self.assertEqual(other["instructions"], back["instructions"])
+        l1d = int(re.search(r"^l1d.latency = (\d+)", SKYLAKE.read_text(), re.M)[1])
+        self.assertGreaterEqual(other["warm_parts"]["tlb"], 16 * l1d)
+        self.assertEqual(back["warm_parts"]["tlb"], 0)
+
     def test_keep_needs_a_cpu_with_pcid(self):
         done, _ = self.boot(ROOT / cycles.profile_path(ROOT, "zen2"), cr3="keep")
         self.assertNotEqual(done.returncode, GUEST_EXIT)
