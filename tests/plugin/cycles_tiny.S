@@ -22,11 +22,7 @@
  * region 6: the same pages in space B (their entries are A's: walks);
  * region 7: the same pages back in space A (with cr3=keep, all hits).
  */
-#define BEGIN(id) nopl (0x49500000 + (id))(%eax)
-#define END(id)   nopl (0x49510000 + (id))(%eax)
-#define BEGIN64(id) nopl (0x49500000 + (id))(%rax)
-#define END64(id)   nopl (0x49510000 + (id))(%rax)
-#define KBASE 0xffff800000000000
+#include "longmode.h"
 
 /* A load from each of the 16 pages of pages (no stack: multiboot sets none). */
 .macro TOUCH_PAGES
@@ -107,33 +103,9 @@ _start:
 	END(5)
 
 	/* Long mode, with the first 2 MiB mapped both at 0 and at KBASE. */
-	mov	$pdpt + 3, %eax
-	mov	%eax, pml4
-	mov	%eax, pml4 + 256 * 8
-	mov	$pd + 3, %eax
-	mov	%eax, pdpt
-	movl	$0x83, pd		/* 2 MiB page at 0: present, writable */
-	mov	$pml4, %eax
-	mov	%eax, space_a
-	mov	%eax, space_b
-	mov	%eax, %cr3
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
-	mov	%eax, %cr4
-	mov	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	or	$0x100, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80000000, %eax	/* paging on */
-	mov	%eax, %cr0
-	lgdt	gdtr
-	ljmp	$8, $long_entry
-
-	.code64
-long_entry:
-	movabs	$KBASE + kcode, %rax
-	jmp	*%rax
+	movl	$pml4, space_a		/* both spaces: the one set of tables */
+	movl	$pml4, space_b
+	ENTER_LONG_MODE
 kcode:
 	SWITCH_VIA_SLOT space_a
 	TOUCH_PAGES64
@@ -156,10 +128,7 @@ kcode:
 space_a: .quad 0		/* the two spaces' records: their CR3 values */
 space_b: .quad 0
 slot:	.quad 0			/* the per-CPU slot both go through */
-gdt:	.quad 0
-	.quad 0x00af9a000000ffff	/* 64-bit code */
-gdtr:	.word gdtr - gdt - 1
-	.long gdt
+	LONG_MODE_DATA
 
 	.bss
 	.balign 4096
@@ -167,6 +136,4 @@ gdtr:	.word gdtr - gdt - 1
 buf:	.skip 4096
 	.globl pages
 pages:	.skip 16 * 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
+	LONG_MODE_BSS

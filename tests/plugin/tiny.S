@@ -19,11 +19,7 @@
  * 0xffff800000000000, to run region 5 partly at kernel addresses, and
  * begins region 9, which never ends.
  */
-#define BEGIN(id) nopl (0x49500000 + (id))(%eax)
-#define END(id)   nopl (0x49510000 + (id))(%eax)
-#define BEGIN64(id) nopl (0x49500000 + (id))(%rax)
-#define END64(id)   nopl (0x49510000 + (id))(%rax)
-#define KBASE 0xffff800000000000
+#include "longmode.h"
 
 	.section .multiboot, "a"
 	.balign 4
@@ -79,31 +75,7 @@ r3_start:
 	END(3)
 
 	/* Long mode, with the first 2 MiB mapped both at 0 and at KBASE. */
-	mov	$pdpt + 3, %eax
-	mov	%eax, pml4
-	mov	%eax, pml4 + 256 * 8
-	mov	$pd + 3, %eax
-	mov	%eax, pdpt
-	movl	$0x83, pd		/* 2 MiB page at 0: present, writable */
-	mov	$pml4, %eax
-	mov	%eax, %cr3
-	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
-	mov	%eax, %cr4
-	mov	$0xc0000080, %ecx	/* EFER.LME */
-	rdmsr
-	or	$0x100, %eax
-	wrmsr
-	mov	%cr0, %eax
-	or	$0x80000000, %eax	/* paging on */
-	mov	%eax, %cr0
-	lgdt	gdtr
-	ljmp	$8, $long_entry
-
-	.code64
-long_entry:
-	movabs	$KBASE + kcode, %rax
-	jmp	*%rax
+	ENTER_LONG_MODE
 
 	/*
 	 * Region 5, once, in 64-bit mode: 6 instructions at kernel addresses
@@ -146,16 +118,10 @@ other:	.long 7, 0, 0
 kdata:	.quad 1, 2
 	.balign 64
 udata:	.long 3, 4
-	.balign 8
-gdt:	.quad 0
-	.quad 0x00af9a000000ffff	/* 64-bit code */
-gdtr:	.word gdtr - gdt - 1
-	.long gdt
+	LONG_MODE_DATA
 
 	.bss
 	.balign 4096
 	.globl buf
 buf:	.skip 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
+	LONG_MODE_BSS
