@@ -22,7 +22,7 @@
  * region 6: the same pages in space B (their entries are A's: walks);
  * region 7: the same pages back in space A (with cr3=keep, all hits).
  */
-#include "longmode.h"
+#include "tinyguest.h"
 
 /* A load from each of the 16 pages of pages (no stack: multiboot sets none). */
 .macro TOUCH_PAGES
@@ -53,16 +53,7 @@
 	mov	%rdx, %cr3
 .endm
 
-	.section .multiboot, "a"
-	.balign 4
-	.long 0x1badb002		/* magic */
-	.long 0				/* flags: load by the ELF headers */
-	.long -0x1badb002		/* checksum */
-
-	.text
-	.code32
-	.globl _start
-_start:
+	GUEST_START
 	BEGIN(1)
 	.rept 10
 	cpuid

@@ -19,18 +19,9 @@
  * 0xffff800000000000, to run region 5 partly at kernel addresses, and
  * begins region 9, which never ends.
  */
-#include "longmode.h"
+#include "tinyguest.h"
 
-	.section .multiboot, "a"
-	.balign 4
-	.long 0x1badb002		/* magic */
-	.long 0				/* flags: load by the ELF headers */
-	.long -0x1badb002		/* checksum */
-
-	.text
-	.code32
-	.globl _start
-_start:
+	GUEST_START
 	mov	$2, %edi
 	END(1)
 	jmp	outer

@@ -1,15 +1,31 @@
 /*
  * What the plugins' tiny test guests (tiny.S, cycles_tiny.S) share: the
- * region markers, and the way from 32-bit protected mode to 64-bit code at
- * kcode, with the low 2 MiB mapped both at 0 and at KBASE.  A guest defines
- * kcode (linked low, entered at KBASE + kcode) and places LONG_MODE_DATA in
- * .data and LONG_MODE_BSS in page-aligned .bss.
+ * region markers, the multiboot header and entry, and the way from 32-bit
+ * protected mode to 64-bit code at kcode, with the low 2 MiB mapped both at
+ * 0 and at KBASE.  A guest starts with GUEST_START, defines kcode (linked
+ * low, entered at KBASE + kcode) and places LONG_MODE_DATA in .data and
+ * LONG_MODE_BSS in page-aligned .bss.
  */
 #define BEGIN(id) nopl (0x49500000 + (id))(%eax)
 #define END(id)   nopl (0x49510000 + (id))(%eax)
 #define BEGIN64(id) nopl (0x49500000 + (id))(%rax)
 #define END64(id)   nopl (0x49510000 + (id))(%rax)
 #define KBASE 0xffff800000000000
+
+/* The multiboot header (the loader takes the ELF headers), then _start:
+ * 32-bit protected mode, paging and interrupts off, no stack. */
+.macro GUEST_START
+	.section .multiboot, "a"
+	.balign 4
+	.long 0x1badb002		/* magic */
+	.long 0				/* flags: load by the ELF headers */
+	.long -0x1badb002		/* checksum */
+
+	.text
+	.code32
+	.globl _start
+_start:
+.endm
 
 /* From 32-bit code, paging off, into kcode at its kernel address. */
 .macro ENTER_LONG_MODE
