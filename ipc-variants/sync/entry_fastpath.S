@@ -189,6 +189,16 @@
 	je \same
 .endm
 
+/* KPTI: the per-CPU slots get the partner's tables, as after any switch
+ * (space_activate): its user table for the exit, its kernel table for the
+ * next entry.  space (the partner's space) is left holding the kernel table. */
+.macro KPTI_SLOTS space, scratch
+	mov S_USER_CR3(\space), \scratch
+	mov \scratch, %gs:PERCPU_USER_CR3
+	mov S_CR3(\space), \space
+	mov \space, %gs:PERCPU_KERNEL_CR3
+.endm
+
 /* The last of the exit: rax and rdx carry IPC_OK and 0. */
 .macro FASTPATH_SYSRET
 	xor %eax, %eax
@@ -304,12 +314,8 @@ fastpath_fault_reply:
 	RUN_PARTNER 2f
 #if CONFIG_KPTI_KPTI
 	/* resume_fault_c runs on its kernel table and trap_return's exit
-	 * loads its user table: both must be the faulter's, as after any
-	 * switch (space_activate). */
-	mov S_USER_CR3(%rdx), %rcx
-	mov %rcx, %gs:PERCPU_USER_CR3
-	mov S_CR3(%rdx), %rdx
-	mov %rdx, %gs:PERCPU_KERNEL_CR3
+	 * loads its user table: both must be the faulter's. */
+	KPTI_SLOTS %rdx, %rcx
 #else
 	mov S_CR3(%rdx), %rdx
 #endif
@@ -345,10 +351,7 @@ fp_clear_8:
 #if CONFIG_KPTI_KPTI
 	/* No cr3 write here: the exit below loads the partner's user table
 	 * and its next entry its kernel table (the kernel half is shared). */
-	mov S_CR3(%rdx), %rbp
-	mov %rbp, %gs:PERCPU_KERNEL_CR3
-	mov S_USER_CR3(%rdx), %rbp
-	mov %rbp, %gs:PERCPU_USER_CR3
+	KPTI_SLOTS %rdx, %rbp
 #else
 	mov S_CR3(%rdx), %rdx
 	mov %rdx, %cr3
