@@ -34,6 +34,8 @@ import re
 from pathlib import Path
 from typing import Union
 
+from harness.plugin import footprint
+
 PLUGIN = Path("build/plugin/cycles.so")            # relative to the top of the tree
 PROFILES = Path("harness/plugin/profiles")
 DEFAULT_PROFILE = "skylake"
@@ -125,15 +127,8 @@ def qemu_args(plugin_path: PathLike, profile_file: PathLike, log_path: PathLike,
         raise ValueError(f"cr3 must be flush or keep, not {cr3!r}")
     if global_pages not in ("on", "off"):
         raise ValueError(f"global must be on or off, not {global_pages!r}")
-    plugin, log = str(plugin_path), str(log_path)
-    if "/" not in plugin:
-        plugin = "./" + plugin
-    if "%" in log:
-        raise ValueError(f"QEMU's -D treats '%' specially; pick another log path: {log!r}")
-    spec = ",".join(["file=" + plugin.replace(",", ",,"),
-                     "cpu=" + str(profile_file).replace(",", ",,"), f"cr3={cr3}",
-                     f"global={global_pages}"])
-    return ["-plugin", spec, "-d", "plugin", "-D", log]
+    return footprint.plugin_args(plugin_path, log_path, [f"cpu={profile_file}", f"cr3={cr3}",
+                                                         f"global={global_pages}"])
 
 
 def parse(text: str) -> dict[int, dict]:

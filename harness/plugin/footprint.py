@@ -38,10 +38,11 @@ _LINE = re.compile(re.escape(LINE_BEGIN) + r"(.*?)" + re.escape(LINE_END) + r"\s
 PathLike = Union[str, Path]
 
 
-def qemu_args(plugin_path: PathLike, log_path: PathLike, profile: bool = False) -> list[str]:
-    """The QEMU options that load the plugin and send its output to log_path.
+def plugin_args(plugin_path: PathLike, log_path: PathLike, options=()) -> list[str]:
+    """The QEMU options that load a plugin (ours: this one or the cycle model)
+    with options (`key=value`, commas in them escaped) and send its output to
+    log_path.
 
-    profile turns on the per-address counts (see parse_profile).
     The plugin writes through QEMU's log, so this sets `-d plugin -D log_path`;
     QEMU keeps only the last -d and -D, so a caller that needs other log items
     must merge them into this -d.  Relative paths are taken from QEMU's
@@ -53,8 +54,14 @@ def qemu_args(plugin_path: PathLike, log_path: PathLike, profile: bool = False) 
     log = str(log_path)
     if "%" in log:
         raise ValueError(f"QEMU's -D treats '%' specially; pick another log path: {log!r}")
-    spec = "file=" + plugin.replace(",", ",,") + (",profile=on" if profile else "")
+    spec = ",".join(option.replace(",", ",,") for option in ["file=" + plugin, *options])
     return ["-plugin", spec, "-d", "plugin", "-D", log]
+
+
+def qemu_args(plugin_path: PathLike, log_path: PathLike, profile: bool = False) -> list[str]:
+    """plugin_args for this plugin; profile turns on the per-address counts
+    (see parse_profile)."""
+    return plugin_args(plugin_path, log_path, ["profile=on"] if profile else [])
 
 
 def parse(text: str) -> dict[int, dict]:
